@@ -1,0 +1,109 @@
+"""YAML parsed with the position of every node, and duplicate keys reported, not swallowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from officeflow.errors import Problem
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Positions:
+    """Line and column (1-based) of each value and each mapping key, by path."""
+
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[Path] = field(default_factory=set)
+
+    def find(self, path: Path, *, key: bool = False) -> tuple[int, int] | None:
+        """The position of ``path``, or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while True:
+            table = (self.keys, self.values) if key else (self.values, self.keys)
+            for t in table:
+                if probe in t:
+                    return t[probe]
+            if not probe:
+                return None
+            probe = probe[:-1]
+
+
+def parse_yaml(text: str, file: str | None) -> tuple[Any, Positions, list[Problem]]:
+    """Parse one YAML document; returns (data, positions, problems)."""
+    positions = Positions()
+    problems: list[Problem] = []
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return (
+                    None,
+                    positions,
+                    [
+                        Problem(
+                            file=file,
+                            line=1,
+                            message="the document is empty",
+                            expected="a workflow definition mapping",
+                        )
+                    ],
+                )
+            _walk(node, (), positions, problems, file)
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return (
+            None,
+            positions,
+            [
+                Problem(
+                    file=file,
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                    message=f"YAML syntax error: {exc.problem or exc}",
+                )
+            ],
+        )
+    except yaml.YAMLError as exc:
+        return None, positions, [Problem(file=file, message=f"YAML error: {exc}")]
+    return data, positions, problems
+
+
+def _walk(node: yaml.Node, path: Path, pos: Positions, problems: list[Problem], file: str | None) -> None:
+    pos.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode) and node.style in ("'", '"'):
+        pos.quoted.add(path)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                where = "steps" if path == ("steps",) else "/".join(map(str, path)) or "the top level"
+                what = f"step id '{key}'" if path == ("steps",) else f"key '{key}'"
+                problems.append(
+                    Problem(
+                        file=file,
+                        line=line,
+                        column=key_node.start_mark.column + 1,
+                        step=key if path == ("steps",) else None,
+                        message=f"duplicate {what} in {where} (first at line {seen[key]})",
+                        expected="each id once",
+                    )
+                )
+                continue
+            seen[key] = line
+            child = (*path, key)
+            pos.keys[child] = (line, key_node.start_mark.column + 1)
+            _walk(value_node, child, pos, problems, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), pos, problems, file)

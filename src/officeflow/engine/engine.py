@@ -1,0 +1,452 @@
+"""The Engine: one object that owns the store, the step kinds and handlers, and the clock.
+
+There is no global state: open an engine, use it, close it (it is a context manager)::
+
+    with Engine.open("sqlite:///office.db", handlers=[my_handlers]) as engine:
+        engine.apply(Path("expense.yaml"))
+        run = engine.start("expense-approval", {"employee_id": "e-7", "amount": 42.0})
+        engine.run_until_idle()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from officeflow.clock import Clock, SystemClock
+from officeflow.definitions.load import load_definition
+from officeflow.definitions.model import Definition
+from officeflow.engine import operations
+from officeflow.engine.context import RunContext
+from officeflow.engine.transitions import Transition
+from officeflow.engine.watch import RunWatcher
+from officeflow.errors import (
+    DefinitionInvalid,
+    DefinitionNotFound,
+    DefinitionVersionExists,
+    InputInvalid,
+    Problem,
+    RunNotFound,
+)
+from officeflow.steps.registry import Registry
+from officeflow.store import Store, open_store
+from officeflow.store import migrate as migrations
+from officeflow.store.records import (
+    DefinitionRecord,
+    HistoryEvent,
+    Job,
+    Run,
+    RunStatus,
+    Signal,
+    Wait,
+)
+from officeflow.store.tx import Tx
+from officeflow.store.tx_runs import RunFilter
+
+if TYPE_CHECKING:
+    from officeflow.engine.worker import Worker
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Applied:
+    definition: Definition
+    created: bool
+    """False when the same name, version and content were stored already."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Positions:
+    """Where a run is: its jobs (queued, executing, sleeping, failed), waits, joins and signals
+    that arrived before their wait."""
+
+    jobs: list[Job]
+    waits: list[Wait]
+    joins: list[tuple[str, int, int]]
+    signals: list[Signal]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadLetter:
+    job: Job
+    workflow: str
+    version: int
+    failed_at: float
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        handlers: Iterable[object] = (),
+        clock: Clock | None = None,
+        check_schema: bool = True,
+    ) -> None:
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.registry = Registry(handlers, now=self.clock.now)
+        self._definitions: dict[tuple[str, str, int], Definition] = {}
+        self._lock = threading.Lock()
+        self._watcher: RunWatcher | None = None
+        if check_schema:
+            migrations.check(store)
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        handlers: Iterable[object] = (),
+        clock: Clock | None = None,
+        migrate: bool = False,
+        pool_size: int = 10,
+        sqlite_synchronous: str = "NORMAL",
+    ) -> Engine:
+        """Open the database at ``url``; ``migrate=True`` first brings its schema up to date."""
+        store = open_store(url, pool_size=pool_size, sqlite_synchronous=sqlite_synchronous)
+        try:
+            if migrate:
+                migrations.upgrade(store)
+            return cls(store, handlers=handlers, clock=clock)
+        except BaseException:
+            store.close()
+            raise
+
+    def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    # Definitions
+
+    def load(self, source: str | Path | Mapping[str, Any], *, file: str | None = None) -> Definition:
+        """Validate a definition without storing it."""
+        return load_definition(source, self.registry, file=file, strict=self.registry.handlers_known)
+
+    def apply(
+        self,
+        source: str | Path | Mapping[str, Any] | Definition,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+        file: str | None = None,
+    ) -> Applied:
+        """Validate and store a definition version. Storing the same content again is a no-op;
+        different content under an existing version is refused (versions are immutable)."""
+        definition = source if isinstance(source, Definition) else self.load(source, file=file)
+        self._check_subflows(definition, tenant)
+        record = DefinitionRecord(
+            tenant=tenant,
+            name=definition.name,
+            version=definition.version,
+            digest=definition.digest,
+            title=definition.title,
+            source=definition.source,
+            data=definition.data,
+            created_at=self.now(),
+            created_by=actor,
+        )
+
+        def body(tx: Tx) -> bool:
+            if tx.insert_definition(record):
+                return True
+            existing = tx.get_definition(tenant, definition.name, definition.version)
+            if existing is not None and existing.digest == definition.digest:
+                return False
+            latest = tx.get_definition(tenant, definition.name)
+            next_version = (latest.version if latest else definition.version) + 1
+            raise DefinitionVersionExists(
+                f"'{definition.name}' version {definition.version} already exists with different content; "
+                f"versions are immutable: give this content version {next_version}"
+            )
+
+        created = self.store.run(body)
+        return Applied(definition=definition, created=created)
+
+    def _check_subflows(self, definition: Definition, tenant: str) -> None:
+        problems = []
+        for sid, step in definition.steps.items():
+            workflow = getattr(step, "workflow", None) if step.kind == "subflow" else None
+            if workflow is None or workflow == definition.name:
+                continue
+            version = getattr(step, "version", None)
+            try:
+                self.definition(workflow, version, tenant=tenant)
+            except DefinitionNotFound:
+                what = f"'{workflow}'" + (f" version {version}" if version else "")
+                problems.append(
+                    Problem(
+                        file=definition.file,
+                        step=sid,
+                        pointer=f"/steps/{sid}/workflow",
+                        message=f"subflow {what} is not defined in tenant '{tenant}'",
+                        expected="apply the child workflow first",
+                    )
+                )
+        if problems:
+            raise DefinitionInvalid(problems)
+
+    def definition(self, name: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT) -> Definition:
+        """A stored definition (the latest version when ``version`` is None)."""
+        if version is not None:
+            cached = self._definitions.get((tenant, name, version))
+            if cached is not None:
+                return cached
+        with self.store.read() as tx:
+            record = tx.get_definition(tenant, name, version)
+        if record is None:
+            what = f"'{name}'" + (f" version {version}" if version is not None else "")
+            raise DefinitionNotFound(f"no workflow definition {what} in tenant '{tenant}'")
+        key = (tenant, record.name, record.version)
+        with self._lock:
+            cached = self._definitions.get(key)
+            if cached is None:
+                loaded = load_definition(record.data, self.registry, strict=False)
+                cached = dataclasses.replace(loaded, source=record.source)
+                self._definitions[key] = cached
+        return cached
+
+    def definitions(self, *, tenant: str = DEFAULT_TENANT, name: str | None = None) -> list[DefinitionRecord]:
+        with self.store.read() as tx:
+            return tx.list_definitions(tenant, name)
+
+    def check_input(self, definition: Definition, input: Any) -> None:
+        """Raise InputInvalid listing each place where ``input`` breaks the input schema."""
+        validator = definition._validator
+        errors = sorted(validator.iter_errors(input), key=lambda e: list(e.absolute_path))
+        if not errors:
+            return
+        problems = []
+        for err in errors:
+            pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
+            expected = f"{err.validator}: {err.validator_value!r}" if err.validator not in ("required",) else None
+            problems.append(Problem(pointer=pointer, message=err.message, expected=expected))
+        raise InputInvalid(
+            problems,
+            f"input does not match the input schema of '{definition.name}' version {definition.version}",
+        )
+
+    # Runs
+
+    def start(
+        self,
+        workflow: str,
+        input: Any = None,
+        *,
+        version: int | None = None,
+        tenant: str = DEFAULT_TENANT,
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> Run:
+        """Start a run of ``workflow`` (its latest version unless ``version``). With an
+        ``idempotency_key`` already used in the tenant, returns that earlier run instead."""
+        definition = self.definition(workflow, version, tenant=tenant)
+        input = {} if input is None else input
+        self.check_input(definition, input)
+
+        def body(tx: Tx) -> str:
+            t = Transition(self, tx, self.now(), actor=actor)
+            run_id, _ = t.start(definition, input, tenant=tenant, idempotency_key=idempotency_key)
+            t.finalize()
+            return run_id
+
+        run_id = self.store.run(body)
+        return self.get_run(run_id, tenant=tenant)
+
+    def get_run(self, run_id: str, *, tenant: str = DEFAULT_TENANT) -> Run:
+        with self.store.read() as tx:
+            run = tx.get_run(run_id, tenant)
+        if run is None:
+            raise RunNotFound(f"no run {run_id} in tenant '{tenant}'")
+        return run
+
+    def list_runs(
+        self,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        statuses: Sequence[str] = (),
+        workflow: str | None = None,
+        version: int | None = None,
+        limit: int = 50,
+        before: tuple[float, str] | None = None,
+        parent_run_id: str | None = None,
+    ) -> list[Run]:
+        flt = RunFilter(
+            tenant=tenant,
+            statuses=[str(RunStatus(s)) for s in statuses],
+            workflow=workflow,
+            version=version,
+            limit=limit,
+            before=before,
+            parent_run_id=parent_run_id,
+        )
+        with self.store.read() as tx:
+            return tx.list_runs(flt)
+
+    def history(self, run_id: str, *, tenant: str = DEFAULT_TENANT) -> list[HistoryEvent]:
+        self.get_run(run_id, tenant=tenant)
+        with self.store.read() as tx:
+            return tx.history_of(run_id)
+
+    def positions(self, run_id: str, *, tenant: str = DEFAULT_TENANT) -> Positions:
+        self.get_run(run_id, tenant=tenant)
+        with self.store.read() as tx:
+            return Positions(
+                jobs=tx.jobs_of_run(run_id),
+                waits=tx.waits_of_run(run_id),
+                joins=[(s, i, r) for s, i, _, r in tx.joins_of_run(run_id)],
+                signals=tx.buffered_signals(run_id),
+            )
+
+    def dead_letters(
+        self, *, tenant: str = DEFAULT_TENANT, workflow: str | None = None, limit: int = 100
+    ) -> list[DeadLetter]:
+        with self.store.read() as tx:
+            rows = tx.dead_letters(tenant, workflow=workflow, limit=limit)
+        return [DeadLetter(job=j, workflow=w, version=v, failed_at=at) for j, w, v, at in rows]
+
+    def wait_for(
+        self,
+        run_id: str,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        timeout: float | None = None,
+        statuses: Iterable[RunStatus] = (
+            RunStatus.COMPLETED,
+            RunStatus.CANCELLED,
+            RunStatus.FAILED,
+        ),
+    ) -> Run:
+        """Block until the run reaches one of ``statuses`` (woken by notifications); returns it.
+        Raises TimeoutError after ``timeout`` seconds."""
+        if self._watcher is None:
+            with self._lock:
+                if self._watcher is None:
+                    self._watcher = RunWatcher(self.store)
+        return self._watcher.wait(lambda: self.get_run(run_id, tenant=tenant), run_id, set(statuses), timeout)
+
+    # Operator actions (see officeflow.engine.operations)
+
+    def signal(
+        self,
+        run_id: str,
+        name: str,
+        payload: Any = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+    ) -> bool:
+        """Send a signal; True when a waiting step took it, False when the run keeps it for later."""
+        return operations.signal(self, run_id, name, payload, tenant=tenant, actor=actor)
+
+    def retry(
+        self,
+        run_id: str,
+        *,
+        from_step: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+    ) -> int:
+        return operations.retry(self, run_id, from_step=from_step, tenant=tenant, actor=actor)
+
+    def skip(
+        self,
+        run_id: str,
+        step_id: str,
+        output: Any = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+    ) -> None:
+        operations.skip(self, run_id, step_id, output, tenant=tenant, actor=actor)
+
+    def cancel(
+        self,
+        run_id: str,
+        *,
+        reason: str | None = None,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+    ) -> list[str]:
+        return operations.cancel(self, run_id, reason=reason, tenant=tenant, actor=actor)
+
+    def pause(self, run_id: str, *, tenant: str = DEFAULT_TENANT, actor: str | None = None) -> None:
+        operations.pause(self, run_id, tenant=tenant, actor=actor)
+
+    def resume(self, run_id: str, *, tenant: str = DEFAULT_TENANT, actor: str | None = None) -> None:
+        operations.resume(self, run_id, tenant=tenant, actor=actor)
+
+    def migrate(
+        self,
+        run_id: str,
+        to_version: int,
+        step_map: Mapping[str, str] | None = None,
+        *,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+        dry_run: bool = False,
+    ) -> operations.MigrationPlan:
+        return operations.migrate(
+            self,
+            run_id,
+            to_version,
+            dict(step_map or {}),
+            tenant=tenant,
+            actor=actor,
+            dry_run=dry_run,
+        )
+
+    # Workers
+
+    def worker(self, **options: Any) -> Worker:
+        from officeflow.engine.worker import Worker
+
+        return Worker(self, **options)
+
+    def run_until_idle(self, *, advance_clock: bool = False, max_rounds: int = 10_000, **options: Any) -> int:
+        """Execute in this thread until nothing is due; returns the number of steps executed.
+
+        With a FakeClock and ``advance_clock=True``, moves the clock to each future timer,
+        retry or timeout in turn until no job is left at all."""
+        from officeflow.clock import FakeClock
+
+        worker = self.worker(**options)
+        total = 0
+        for _ in range(max_rounds):
+            total += worker.run(until_idle=True)
+            if not advance_clock:
+                break
+            with self.store.read() as tx:
+                due = tx.next_due(list(worker.queues))
+            if due is None:
+                break
+            if not isinstance(self.clock, FakeClock):
+                raise TypeError("advance_clock needs a FakeClock")
+            if due > self.clock.now():
+                self.clock.set(due)
+        return total
+
+    def load_contexts(self, tx: Tx, run_ids: Sequence[str]) -> dict[str, RunContext]:
+        """Rebuild the contexts of runs from the store, in one pass."""
+        ids = list(set(run_ids))
+        heads = tx.run_inputs(ids)
+        rows: dict[str, list[tuple[str, str | None, int | None, str | None, str | None]]] = {r: [] for r in ids}
+        for run_id, type_, step_id, iteration, output, data in tx.step_results(ids):
+            rows[run_id].append((type_, step_id, iteration, output, data))
+        return {run_id: RunContext.from_history(head, input, rows[run_id]) for run_id, (head, input) in heads.items()}
