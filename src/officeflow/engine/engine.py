@@ -202,14 +202,20 @@ class Engine:
         if problems:
             raise DefinitionInvalid(problems)
 
-    def definition(self, name: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT) -> Definition:
-        """A stored definition (the latest version when ``version`` is None)."""
+    def definition(
+        self, name: str, version: int | None = None, *, tenant: str = DEFAULT_TENANT, tx: Tx | None = None
+    ) -> Definition:
+        """A stored definition (the latest version when ``version`` is None); read through ``tx``
+        when given (inside a transaction)."""
         if version is not None:
             cached = self._definitions.get((tenant, name, version))
             if cached is not None:
                 return cached
-        with self.store.read() as tx:
+        if tx is not None:
             record = tx.get_definition(tenant, name, version)
+        else:
+            with self.store.read() as read_tx:
+                record = read_tx.get_definition(tenant, name, version)
         if record is None:
             what = f"'{name}'" + (f" version {version}" if version is not None else "")
             raise DefinitionNotFound(f"no workflow definition {what} in tenant '{tenant}'")

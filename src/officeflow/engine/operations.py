@@ -213,7 +213,7 @@ def migrate(
         if to_version == head.version:
             raise InvalidRunState(f"run {run_id} is at version {to_version} already")
         old = t.definition(head)
-        new = engine.definition(head.workflow, to_version, tenant=tenant)
+        new = engine.definition(head.workflow, to_version, tenant=tenant, tx=tx)
         unknown = [k for k in step_map if k not in old.steps]
         reasons = [f"--map names '{k}', which is not a step of version {head.version}" for k in unknown]
         plan = _plan(tx, run_id, old, new, step_map, reasons)

@@ -111,7 +111,7 @@ class Transition:
         return self.engine.load_contexts(self.tx, [run_id])[run_id]
 
     def definition(self, head: RunHead) -> Definition:
-        return self.engine.definition(head.workflow, head.version, tenant=head.tenant)
+        return self.engine.definition(head.workflow, head.version, tenant=head.tenant, tx=self.tx)
 
     # Entry points
 
@@ -323,6 +323,7 @@ class Transition:
         depth: int = 0,
     ) -> None:
         """``step_id`` produced ``output``: go to its successor, or end its branch or the run."""
+        self._touch(head.id)
         definition = self.definition(head)
         step = definition.steps[step_id]
         kind = self.engine.registry.kinds[step.kind]
@@ -650,7 +651,7 @@ class Transition:
 
     def _start_child(self, head: RunHead, step_id: str, iteration: int, scope: Scope, d: StartChild) -> None:
         try:
-            child_def = self.engine.definition(d.workflow, d.version, tenant=head.tenant)
+            child_def = self.engine.definition(d.workflow, d.version, tenant=head.tenant, tx=self.tx)
             self.engine.check_input(child_def, d.input)
         except (NotFound, InputInvalid) as exc:
             self.fail_position(head, step_id, iteration, scope, ErrorInfo.plain(type(exc).__name__, exc.message))

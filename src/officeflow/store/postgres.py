@@ -43,8 +43,8 @@ class PostgresStore(SqlStore):
                 conn.execute("SELECT pg_notify(%s, %s)", (PREFIX + channel, payload))
 
             if pipeline:
-                with conn.pipeline(), conn.transaction():
-                    yield Tx(conn, self.dialect, notify)
+                with conn.pipeline() as pipe, conn.transaction():
+                    yield Tx(conn, self.dialect, notify, pipe)
             else:
                 with conn.transaction():
                     yield Tx(conn, self.dialect, notify)

@@ -9,8 +9,12 @@ from officeflow.store.dialect import Dialect
 
 
 class TxBase:
-    def __init__(self, conn: Any, dialect: Dialect, notify: Callable[[str, str], None]) -> None:
+    def __init__(
+        self, conn: Any, dialect: Dialect, notify: Callable[[str, str], None], pipeline: Any = None
+    ) -> None:
         self.conn = conn
+        self.pipeline = pipeline
+        """A psycopg pipeline: statements are sent without waiting; a count forces a sync."""
         self.dialect = dialect
         self._notify = notify
         self._notified: set[tuple[str, str]] = set()
@@ -33,7 +37,10 @@ class TxBase:
         return row
 
     def _count(self, sql: str, params: dict[str, Any] | None = None) -> int:
-        return int(self._exec(sql, params).rowcount)
+        cur = self._exec(sql, params)
+        if self.pipeline is not None:
+            self.pipeline.sync()
+        return int(cur.rowcount)
 
     def _many(self, sql: str, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)

@@ -1,0 +1,73 @@
+"""Configuration: one typed object read from ``OFFICEFLOW_*`` environment variables.
+
+A bad value fails loudly, naming the variable, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from officeflow.durations import parse_duration
+from officeflow.errors import ConfigurationError
+
+ENV_PREFIX = "OFFICEFLOW_"
+
+
+class Settings(BaseSettings):
+    """Every setting, its environment variable (``OFFICEFLOW_`` + the upper-case name) and default."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", validate_default=True)
+
+    database_url: str = Field("sqlite:///officeflow.db", description="sqlite:///file.db or postgresql://...")
+    app: str | None = Field(None, description="Modules with @handler functions and @step_kind classes, comma-separated")
+    tenant: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", description="Tenant the CLI acts in")
+    actor: str | None = Field(None, description="Who the CLI acts as, recorded in history (default cli:<user>)")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
+    log_format: Literal["console", "json"] = Field("console", description="console for people, json for machines")
+    sqlite_synchronous: Literal["NORMAL", "FULL", "EXTRA"] = Field(
+        "NORMAL", description="NORMAL survives process crashes; FULL also power loss"
+    )
+    pool_size: int = Field(10, ge=1, le=500, description="PostgreSQL connections per process")
+    worker_concurrency: int = Field(16, ge=1, le=4096, description="Steps one worker runs at once")
+    worker_queues: str = Field("default", description="Queues a worker serves, comma-separated")
+    worker_lease: float = Field(30.0, gt=0, description="Lease on a claimed step; recovered after it lapses")
+    worker_poll: float = Field(1.0, gt=0, description="Fallback check for due work when no wake-up came")
+    worker_grace: float = Field(30.0, ge=0, description="On stop, how long running steps may finish")
+
+    @field_validator("worker_lease", "worker_poll", "worker_grace", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def apps(self) -> list[str]:
+        return [m.strip() for m in (self.app or "").split(",") if m.strip()]
+
+    @property
+    def queues(self) -> list[str]:
+        return [q.strip() for q in self.worker_queues.split(",") if q.strip()] or ["default"]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with ``overrides`` (None values ignored) on top."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"{name}={err.get('input')!r}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigurationError("bad configuration: " + "; ".join(lines)) from None
