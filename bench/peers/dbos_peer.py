@@ -19,11 +19,13 @@ Completion time: the workflow records ``time.time()`` after its third step is
 checkpointed and returns it in its result. DBOS's own ``updated_at`` /
 ``completed_at`` columns are not usable: on SQLite with Python < 3.12 DBOS
 stamps them with ``strftime('%s','now')*1000``, i.e. second precision. The
-in-body stamp omits only the final outcome write (one statement, ~1 ms).
+in-body stamp omits only the final outcome write (one statement; median
+gap to DBOS's completed_at measured at 0.4 ms on PostgreSQL).
 All processes share this host's clock.
 
 Prints one JSON line on stdout (last line) and a human summary on stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,9 +40,9 @@ import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 from importlib.metadata import version
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any
 
 from dbos import DBOS, DBOSClient, EnqueueOptions
 
@@ -81,16 +83,17 @@ def run_worker(index: int, db_url: str, ready_file: str, concurrency: int, poll:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     parent = os.getppid()
-    DBOS(config={
-        "name": APP_NAME,
-        "system_database_url": db_url,
-        "executor_id": f"bench-worker-{index}",  # must be unique per process
-        "application_version": APP_VERSION,
-        "log_level": "WARNING",
-    })
+    DBOS(
+        config={
+            "name": APP_NAME,
+            "system_database_url": db_url,
+            "executor_id": f"bench-worker-{index}",  # must be unique per process
+            "application_version": APP_VERSION,
+            "log_level": "WARNING",
+        }
+    )
     DBOS.launch()
-    DBOS.register_queue(QUEUE, worker_concurrency=concurrency,
-                        polling_interval_sec=poll, on_conflict="always_update")
+    DBOS.register_queue(QUEUE, worker_concurrency=concurrency, polling_interval_sec=poll, on_conflict="always_update")
     # The queue manager discovers registered queues once per second; wait for
     # this queue's poller thread so no start-up delay leaks into the figures.
     while not any(t.name == f"queue-worker-{QUEUE}" for t in threading.enumerate()):
@@ -103,15 +106,26 @@ def run_worker(index: int, db_url: str, ready_file: str, concurrency: int, poll:
 
 
 # --- submitter side ----------------------------------------------------------
-def start_workers(args: argparse.Namespace, db_url: str, tmp: str) -> list[subprocess.Popen[bytes]]:
-    """Start K workers; the first alone (it creates/migrates the system database)."""
-    procs: list[subprocess.Popen[bytes]] = []
+def start_workers(args: argparse.Namespace, db_url: str, tmp: str, procs: list[subprocess.Popen[bytes]]) -> None:
+    """Start K workers into ``procs`` (the caller's list, so a failed start-up is
+    still cleaned up); the first alone, as it creates/migrates the system database."""
 
     def spawn(i: int) -> Path:
         ready = Path(tmp, f"ready-{i}")
-        cmd = [sys.executable, os.path.abspath(__file__), "--_worker", str(i), "--_ready", str(ready),
-               "--db-url", db_url, "--worker-concurrency", str(args.worker_concurrency),
-               "--poll-interval", str(args.poll_interval)]
+        cmd = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--_worker",
+            str(i),
+            "--_ready",
+            str(ready),
+            "--db-url",
+            db_url,
+            "--worker-concurrency",
+            str(args.worker_concurrency),
+            "--poll-interval",
+            str(args.poll_interval),
+        ]
         procs.append(subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
         return ready
 
@@ -126,7 +140,6 @@ def start_workers(args: argparse.Namespace, db_url: str, tmp: str) -> list[subpr
 
     wait_ready([spawn(0)])
     wait_ready([spawn(i) for i in range(1, args.workers)])
-    return procs
 
 
 def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -155,13 +168,17 @@ def submit_and_wait(client: DBOSClient, args: argparse.Namespace) -> dict[str, f
         enqueued[wf_id] = time.time()
         client.enqueue(options, i)
     t_submitted = time.time()
-    print(f"[dbos_peer] enqueued {args.workflows} in {t_submitted - start:.2f}s "
-          f"({args.workflows / max(t_submitted - start, 1e-9):.0f}/s)", file=sys.stderr)
+    print(
+        f"[dbos_peer] enqueued {args.workflows} in {t_submitted - start:.2f}s "
+        f"({args.workflows / max(t_submitted - start, 1e-9):.0f}/s)",
+        file=sys.stderr,
+    )
     # Completion check only; the figures come from the in-workflow stamps, so
     # this poll interval does not affect them (it adds one cheap read per 0.2s).
     deadline = time.monotonic() + args.timeout
-    while client.list_workflows(status=["ENQUEUED", "PENDING"], queue_name=QUEUE, limit=1,
-                                load_input=False, load_output=False):
+    while client.list_workflows(
+        status=["ENQUEUED", "PENDING"], queue_name=QUEUE, limit=1, load_input=False, load_output=False
+    ):
         if time.monotonic() > deadline:
             raise TimeoutError("workflows did not finish in time")
         time.sleep(0.2)
@@ -174,9 +191,9 @@ def pct(values: list[float], q: int) -> float:
 
 def measure(db_url: str, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     procs: list[subprocess.Popen[bytes]] = []
-    client: Optional[DBOSClient] = None
+    client: DBOSClient | None = None
     try:
-        procs = start_workers(args, db_url, tmp)
+        start_workers(args, db_url, tmp, procs)
         client = DBOSClient(system_database_url=db_url, application_name=APP_NAME)
         enqueued = submit_and_wait(client, args)
         rows = client.list_workflows(queue_name=QUEUE, load_input=False, load_output=True)
@@ -187,12 +204,13 @@ def measure(db_url: str, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     done = {r.workflow_id: r for r in rows if r.status == "SUCCESS"}
     if len(done) != args.workflows:
         raise RuntimeError(f"only {len(done)}/{args.workflows} workflows succeeded")
-    sample = done["bench-0"].output
-    assert {k: sample[k] for k in "abc"} == {"a": 1, "b": 2, "c": 5}, sample
-    latencies = [(done[w].output["t_end"] - t0) * 1000 for w, t0 in enqueued.items()]
-    wall = max(r.output["t_end"] for r in done.values()) - min(enqueued.values())
-    per_worker = {e: sum(r.executor_id == e for r in done.values())
-                  for e in sorted({r.executor_id or "?" for r in done.values()})}
+    out: dict[str, Any] = {w: r.output for w, r in done.items()}
+    assert {k: out["bench-0"][k] for k in "abc"} == {"a": 1, "b": 2, "c": 5}, out["bench-0"]
+    latencies = [(out[w]["t_end"] - t0) * 1000 for w, t0 in enqueued.items()]
+    wall = max(o["t_end"] for o in out.values()) - min(enqueued.values())
+    per_worker = {
+        e: sum(r.executor_id == e for r in done.values()) for e in sorted({r.executor_id or "?" for r in done.values()})
+    }
     print(f"[dbos_peer] workflows per worker: {per_worker}", file=sys.stderr)
     return {"wall_s": wall, "latencies": latencies}
 
@@ -204,8 +222,7 @@ def create_pg_database(server_url: str) -> tuple[str, str]:
 
     name = f"dbos_bench_{uuid.uuid4().hex[:10]}"
     url = make_url(server_url)
-    with psycopg.connect(url.set(database="postgres").render_as_string(hide_password=False),
-                         autocommit=True) as conn:
+    with psycopg.connect(url.set(database="postgres").render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return name, url.set(database=name).render_as_string(hide_password=False)
 
@@ -227,18 +244,26 @@ def remove_sqlite(path: str) -> None:
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    p.add_argument("--db-url", help="sqlite: scratch file URL (recreated, then deleted); "
-                   "postgresql: server URL, a scratch database dbos_bench_<hex> is created "
-                   "on it and dropped at the end [default: temp file / "
-                   "postgresql://postgres@127.0.0.1:5432/postgres]")
+    p.add_argument(
+        "--db-url",
+        help="sqlite: scratch file URL (recreated, then deleted); "
+        "postgresql: server URL, a scratch database dbos_bench_<hex> is created "
+        "on it and dropped at the end [default: temp file / "
+        "postgresql://postgres@127.0.0.1:5432/postgres]",
+    )
     p.add_argument("--workflows", type=int, default=2000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--mode", choices=["throughput", "latency"], default="throughput")
     p.add_argument("--rate", type=float, default=20.0, help="arrivals per second (latency mode)")
-    p.add_argument("--worker-concurrency", type=int, default=16,
-                   help="DBOS queue worker_concurrency, as officeflow's default worker concurrency")
-    p.add_argument("--poll-interval", type=float, default=0.1,
-                   help="DBOS queue polling_interval_sec (DBOS default 1.0)")
+    p.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=16,
+        help="DBOS queue worker_concurrency, as officeflow's default worker concurrency",
+    )
+    p.add_argument(
+        "--poll-interval", type=float, default=0.1, help="DBOS queue polling_interval_sec (DBOS default 1.0)"
+    )
     p.add_argument("--timeout", type=float, default=900.0)
     p.add_argument("--_worker", type=int, help=argparse.SUPPRESS)
     p.add_argument("--_ready", help=argparse.SUPPRESS)
@@ -253,8 +278,8 @@ def main() -> None:
     # SIGTERM becomes SystemExit so every `finally` (workers, scratch DB) runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = tempfile.mkdtemp(prefix="dbos_peer_")
-    pg_name: Optional[str] = None
-    sqlite_path: Optional[str] = None
+    pg_name: str | None = None
+    sqlite_path: str | None = None
     try:
         if args.backend == "postgresql":
             server = args.db_url or "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -263,7 +288,7 @@ def main() -> None:
             db_url = args.db_url or f"sqlite:///{tmp}/dbos_sys.sqlite"
             if not db_url.startswith("sqlite:///"):
                 raise SystemExit("--backend sqlite needs a sqlite:/// URL")
-            sqlite_path = db_url[len("sqlite:///"):]
+            sqlite_path = db_url[len("sqlite:///") :]
             remove_sqlite(sqlite_path)
         result = measure(db_url, args, tmp)
     finally:
@@ -274,20 +299,31 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     n, wall, lat = args.workflows, result["wall_s"], result["latencies"]
-    notes = (f"DBOS queue via DBOS.register_queue(worker_concurrency={args.worker_concurrency}, "
-             f"polling_interval_sec={args.poll_interval}; DBOS default 1.0); {args.workers} worker "
-             f"processes, submitter uses DBOSClient.enqueue; latency = in-workflow time.time() "
-             f"after step 3 minus time before enqueue"
-             + (f"; arrival rate {args.rate}/s" if args.mode == "latency" else ""))
+    notes = (
+        f"DBOS queue via DBOS.register_queue(worker_concurrency={args.worker_concurrency}, "
+        f"polling_interval_sec={args.poll_interval}; DBOS default 1.0); {args.workers} worker "
+        f"processes, submitter uses DBOSClient.enqueue; latency = in-workflow time.time() "
+        f"after step 3 minus time before enqueue" + (f"; arrival rate {args.rate}/s" if args.mode == "latency" else "")
+    )
     out = {
-        "backend": args.backend, "workflows": n, "workers": args.workers, "mode": args.mode,
-        "workflows_per_s": round(n / wall, 2), "steps_per_s": round(3 * n / wall, 2),
-        "p50_ms": round(pct(lat, 50), 2), "p95_ms": round(pct(lat, 95), 2),
-        "wall_s": round(wall, 3), "dbos_version": version("dbos"), "notes": notes,
+        "backend": args.backend,
+        "workflows": n,
+        "workers": args.workers,
+        "mode": args.mode,
+        "workflows_per_s": round(n / wall, 2),
+        "steps_per_s": round(3 * n / wall, 2),
+        "p50_ms": round(pct(lat, 50), 2),
+        "p95_ms": round(pct(lat, 95), 2),
+        "wall_s": round(wall, 3),
+        "dbos_version": version("dbos"),
+        "notes": notes,
     }
-    print(f"[dbos_peer] {args.backend} {args.mode}: {n} workflows, {args.workers} workers: "
-          f"{out['workflows_per_s']} wf/s, p50 {out['p50_ms']} ms, p95 {out['p95_ms']} ms, "
-          f"wall {out['wall_s']} s", file=sys.stderr)
+    print(
+        f"[dbos_peer] {args.backend} {args.mode}: {n} workflows, {args.workers} workers: "
+        f"{out['workflows_per_s']} wf/s, p50 {out['p50_ms']} ms, p95 {out['p95_ms']} ms, "
+        f"wall {out['wall_s']} s",
+        file=sys.stderr,
+    )
     print(json.dumps(out), flush=True)
 
 

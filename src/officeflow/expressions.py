@@ -74,7 +74,7 @@ def _failure(message: str) -> CompileFailure:
     match = _POSITION.search(message)
     if not match:
         return CompileFailure(1, 1, message.strip().splitlines()[0])
-    return CompileFailure(int(match.group(1)), int(match.group(2)) + 1, match.group(3).strip())
+    return CompileFailure(int(match.group(1)), int(match.group(2)), match.group(3).strip())
 
 
 def compile_failure(source: str) -> CompileFailure | None:

@@ -65,14 +65,16 @@ def yaml(text: str) -> str:
 def engine(make_engine: Any) -> Engine:
     attempts.clear()
     e: Engine = make_engine(handlers=[HERE])
-    e.apply(yaml("""
+    e.apply(
+        yaml("""
         name: post
         version: 1
         defaults: {retry: {attempts: 3, initial: 10s, jitter: 0}}
         steps:
           post: {kind: task, handler: flaky, next: done}
           done: {kind: end, output: steps.post.output}
-    """))
+    """)
+    )
     return e
 
 
@@ -123,12 +125,14 @@ def test_operator_retry_gives_the_failed_step_a_fresh_attempt_budget(engine: Eng
 
 def test_non_retryable_errors_fail_at_once(make_engine: Any) -> None:
     engine: Engine = make_engine(handlers=[HERE])
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: strict
         version: 1
         steps:
           a: {kind: task, handler: permanent, retry: {attempts: 5}}
-    """))
+    """)
+    )
     run = engine.start("strict", {})
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
@@ -139,12 +143,14 @@ def test_non_retryable_errors_fail_at_once(make_engine: Any) -> None:
 
 def test_error_types_listed_as_non_retryable_are_not_retried(make_engine: Any) -> None:
     engine: Engine = make_engine(handlers=[HERE])
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: listed
         version: 1
         steps:
           a: {kind: task, handler: invalid, retry: {attempts: 5, non_retryable: [InvalidAccount]}}
-    """))
+    """)
+    )
     run = engine.start("listed", {})
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
@@ -154,12 +160,14 @@ def test_error_types_listed_as_non_retryable_are_not_retried(make_engine: Any) -
 
 def test_a_step_past_its_timeout_is_failed_and_retried(make_engine: Any) -> None:
     engine: Engine = make_engine(handlers=[HERE])
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: timed
         version: 1
         steps:
           a: {kind: task, handler: slow, timeout: 200ms, retry: {attempts: 2, initial: 1s, jitter: 0}}
-    """))
+    """)
+    )
     run = engine.start("timed", {})
     engine.run_until_idle(advance_clock=True)
     done = engine.get_run(run.id)
@@ -171,12 +179,14 @@ def test_a_step_past_its_timeout_is_failed_and_retried(make_engine: Any) -> None
 
 def test_a_step_returning_something_that_is_not_json_fails_with_a_clear_message(make_engine: Any) -> None:
     engine: Engine = make_engine(handlers=[HERE])
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: bad
         version: 1
         steps:
           a: {kind: task, handler: not_json}
-    """))
+    """)
+    )
     run = engine.start("bad", {})
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
@@ -186,12 +196,14 @@ def test_a_step_returning_something_that_is_not_json_fails_with_a_clear_message(
 
 def test_an_input_expression_that_fails_at_run_time_fails_the_step_without_retries(make_engine: Any) -> None:
     engine: Engine = make_engine(handlers=[HERE])
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: expr
         version: 1
         steps:
           a: {kind: task, handler: flaky, input: "{'x': input.missing.deeper}", retry: {attempts: 5}}
-    """))
+    """)
+    )
     run = engine.start("expr", {})
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
@@ -201,12 +213,14 @@ def test_an_input_expression_that_fails_at_run_time_fails_the_step_without_retri
 
 def test_a_handler_missing_in_the_worker_is_a_dead_letter_not_a_crash(make_engine: Any) -> None:
     producer: Engine = make_engine(handlers=[HERE])
-    producer.apply(yaml("""
+    producer.apply(
+        yaml("""
         name: needs
         version: 1
         steps:
           a: {kind: task, handler: flaky}
-    """))
+    """)
+    )
     run = producer.start("needs", {})
     bare: Engine = make_engine(handlers=[])
     bare.run_until_idle(advance_clock=True)

@@ -50,7 +50,8 @@ def run_to_end(engine: Engine, workflow: str, input: Any, **kw: Any) -> Any:
 
 
 def test_linear_steps_pass_outputs_and_the_output_mapping_combines_them(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: linear
         version: 1
         input: {type: object, required: [n]}
@@ -59,7 +60,8 @@ def test_linear_steps_pass_outputs_and_the_output_mapping_combines_them(engine: 
           a: {kind: task, handler: add, next: b}
           b: {kind: task, handler: add, input: {n: steps.a.output.n}, next: c}
           c: {kind: task, handler: async_double, input: "{'n': steps.b.output.n}"}
-    """))
+    """)
+    )
     run = run_to_end(engine, "linear", {"n": 1})
     assert run.status == RunStatus.COMPLETED
     assert run.output == {"first": 2, "second": 3, "third": 6}
@@ -68,28 +70,33 @@ def test_linear_steps_pass_outputs_and_the_output_mapping_combines_them(engine: 
 
 
 def test_without_output_mapping_the_run_returns_the_last_steps_output(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: last
         version: 1
         steps:
           a: {kind: task, handler: add, input: "{'n': 41}"}
-    """))
+    """)
+    )
     assert run_to_end(engine, "last", {}).output == {"n": 42}
 
 
 def test_handlers_get_a_stable_idempotency_key_per_run_step_and_iteration(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: keys
         version: 1
         steps:
           a: {kind: task, handler: echo}
-    """))
+    """)
+    )
     run = run_to_end(engine, "keys", {"x": 1})
     assert calls == [("a", f"{run.id}:a:0")]
 
 
 def test_switch_takes_the_first_true_case_then_the_default(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: route
         version: 1
         steps:
@@ -102,14 +109,16 @@ def test_switch_takes_the_first_true_case_then_the_default(engine: Engine) -> No
           big: {kind: end, output: "'big'"}
           medium: {kind: end, output: "'medium'"}
           small: {kind: end, output: "'small'"}
-    """))
+    """)
+    )
     assert run_to_end(engine, "route", {"amount": 5000.0}).output == "big"
     assert run_to_end(engine, "route", {"amount": 500.0}).output == "medium"
     assert run_to_end(engine, "route", {"amount": 5.0}).output == "small"
 
 
 def test_a_switch_with_no_matching_case_and_no_default_fails_the_run_with_the_reason(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: nomatch
         version: 1
         steps:
@@ -117,7 +126,8 @@ def test_a_switch_with_no_matching_case_and_no_default_fails_the_run_with_the_re
             kind: switch
             cases: [{when: "input.x == 1", to: one}]
           one: {kind: end}
-    """))
+    """)
+    )
     run = run_to_end(engine, "nomatch", {"x": 2})
     assert run.status == RunStatus.FAILED
     assert run.error is not None
@@ -126,7 +136,8 @@ def test_a_switch_with_no_matching_case_and_no_default_fails_the_run_with_the_re
 
 
 def test_a_loop_runs_a_step_again_with_a_new_iteration_and_key(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: loop
         version: 1
         steps:
@@ -136,7 +147,8 @@ def test_a_loop_runs_a_step_again_with_a_new_iteration_and_key(engine: Engine) -
             cases: [{when: "steps.count.output.n < 3", to: count}]
             default: done
           done: {kind: task, handler: echo, input: steps.count.output}
-    """))
+    """)
+    )
     run = run_to_end(engine, "loop", {})
     assert run.status == RunStatus.COMPLETED
     assert run.output["got"] == {"n": 3}
@@ -145,7 +157,8 @@ def test_a_loop_runs_a_step_again_with_a_new_iteration_and_key(engine: Engine) -
 
 
 def test_parallel_branches_all_run_and_the_join_waits_for_every_branch(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: fork
         version: 1
         steps:
@@ -158,7 +171,8 @@ def test_parallel_branches_all_run_and_the_join_waits_for_every_branch(engine: E
           right: {kind: task, handler: async_double, input: "{'n': 5}"}
           slow: {kind: wait, signal: go}
           after: {kind: task, handler: echo, input: steps.split.output}
-    """))
+    """)
+    )
     run = engine.start("fork", {})
     engine.run_until_idle()
     assert engine.get_run(run.id).status == RunStatus.WAITING
@@ -171,7 +185,8 @@ def test_parallel_branches_all_run_and_the_join_waits_for_every_branch(engine: E
 
 
 def test_nested_parallel_branches_join_inside_out(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: nested
         version: 1
         steps:
@@ -182,7 +197,8 @@ def test_nested_parallel_branches_join_inside_out(engine: Engine) -> None:
           c: {kind: task, handler: add, input: "{'n': 20}"}
           after_inner: {kind: task, handler: echo, input: "steps.inner.output"}
           end: {kind: end, output: "steps.outer.output"}
-    """))
+    """)
+    )
     run = run_to_end(engine, "nested", {})
     assert run.status == RunStatus.COMPLETED
     assert run.output["a"] == {"n": 1}
@@ -214,13 +230,15 @@ def test_a_signal_resumes_a_waiting_run_with_its_payload(engine: Engine) -> None
 
 
 def test_a_signal_sent_before_the_wait_is_kept_and_taken_when_the_run_gets_there(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: early
         version: 1
         steps:
           first: {kind: task, handler: add, input: "{'n': 0}", next: ask}
           ask: {kind: wait, signal: decision}
-    """))
+    """)
+    )
     run = engine.start("early", {})
     assert engine.signal(run.id, "decision", {"early": 1}) is False
     assert len(engine.positions(run.id).signals) == 1
@@ -247,12 +265,14 @@ def test_a_wait_times_out_into_its_timeout_branch_once(engine: Engine, clock: Fa
 
 
 def test_a_wait_without_timeout_branch_fails_when_it_times_out(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: strict
         version: 1
         steps:
           ask: {kind: wait, signal: decision, timeout: 10m}
-    """))
+    """)
+    )
     run = engine.start("strict", {})
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
@@ -261,13 +281,15 @@ def test_a_wait_without_timeout_branch_fails_when_it_times_out(engine: Engine) -
 
 
 def test_a_timer_sleeps_durably_and_fires_once(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: nap
         version: 1
         steps:
           sleep: {kind: timer, duration: 1d, next: after}
           after: {kind: task, handler: add, input: "{'n': 1}"}
-    """))
+    """)
+    )
     run = engine.start("nap", {})
     engine.run_until_idle()
     assert engine.get_run(run.id).status == RunStatus.WAITING
@@ -283,12 +305,14 @@ def test_a_timer_sleeps_durably_and_fires_once(engine: Engine) -> None:
 
 
 def test_a_timer_until_an_expression(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: until
         version: 1
         steps:
           sleep: {kind: timer, until: "input.when"}
-    """))
+    """)
+    )
     run = engine.start("until", {"when": "2026-03-01T09:00:00Z"})
     engine.run_until_idle()
     (job,) = engine.positions(run.id).jobs
@@ -296,20 +320,24 @@ def test_a_timer_until_an_expression(engine: Engine) -> None:
 
 
 def test_a_subflow_runs_a_child_and_continues_with_its_output(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: child
         version: 1
         input: {type: object, required: [n]}
         steps:
           inc: {kind: task, handler: add}
-    """))
-    engine.apply(yaml("""
+    """)
+    )
+    engine.apply(
+        yaml("""
         name: parent
         version: 1
         steps:
           call: {kind: subflow, workflow: child, input: "{'n': 41}", next: after}
           after: {kind: task, handler: echo, input: steps.call.output}
-    """))
+    """)
+    )
     run = run_to_end(engine, "parent", {})
     assert run.status == RunStatus.COMPLETED
     assert run.output["got"] == {"n": 42}
@@ -319,19 +347,23 @@ def test_a_subflow_runs_a_child_and_continues_with_its_output(engine: Engine) ->
 
 
 def test_a_subflow_whose_input_breaks_the_childs_schema_fails_the_parent_step(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: child
         version: 1
         input: {type: object, required: [n]}
         steps:
           inc: {kind: task, handler: add}
-    """))
-    engine.apply(yaml("""
+    """)
+    )
+    engine.apply(
+        yaml("""
         name: parent
         version: 1
         steps:
           call: {kind: subflow, workflow: child, input: "{'m': 1}"}
-    """))
+    """)
+    )
     run = run_to_end(engine, "parent", {})
     assert run.status == RunStatus.FAILED
     assert run.error["step_id"] == "call"
@@ -339,17 +371,20 @@ def test_a_subflow_whose_input_breaks_the_childs_schema_fails_the_parent_step(en
 
 
 def test_end_stops_the_run_with_its_output(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: stop
         version: 1
         steps:
           finish: {kind: end, output: "{'total': input.a + input.b}"}
-    """))
+    """)
+    )
     assert run_to_end(engine, "stop", {"a": 1, "b": 2}).output == {"total": 3}
 
 
 def test_a_run_starting_with_control_steps_is_moved_within_the_start_transaction(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: instant
         version: 1
         steps:
@@ -357,7 +392,8 @@ def test_a_run_starting_with_control_steps_is_moved_within_the_start_transaction
             kind: switch
             cases: [{when: "true", to: done}]
           done: {kind: end, output: "'done'"}
-    """))
+    """)
+    )
     run = engine.start("instant", {})
     assert engine.get_run(run.id).status == RunStatus.COMPLETED
     assert engine.get_run(run.id).output == "done"

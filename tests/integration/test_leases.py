@@ -78,13 +78,15 @@ def test_a_stale_failure_report_does_not_touch_the_new_attempt(make_engine: Any)
 def test_timers_survive_a_restart_and_fire_once_with_two_workers(make_engine: Any, db_url: str) -> None:
     clock = FakeClock()
     first: Engine = make_engine(handlers=[HERE], clock=clock)
-    first.apply(textwrap.dedent("""
+    first.apply(
+        textwrap.dedent("""
         name: later
         version: 1
         steps:
           nap: {kind: timer, duration: 1h, next: a}
           a: {kind: task, handler: record}
-    """))
+    """)
+    )
     run = first.start("later", {})
     first.run_until_idle()
     first.close()

@@ -13,8 +13,7 @@ from alembic.migration import MigrationContext
 from officeflow import Engine, SchemaOutOfDate
 from officeflow.store import migrate, open_store
 from officeflow.store.schema import metadata
-
-from ..conftest import create_pg_database, drop_pg_database, pg_url
+from tests.conftest import create_pg_database, drop_pg_database, pg_url
 
 
 @pytest.fixture

@@ -106,18 +106,22 @@ def test_skip_refuses_a_step_that_is_not_failed_waiting_or_sleeping(engine: Engi
 
 
 def test_cancel_stops_the_run_and_its_children_and_records_the_reason(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: slowchild
         version: 1
         steps:
           w: {kind: wait, signal: never}
-    """))
-    engine.apply(yaml("""
+    """)
+    )
+    engine.apply(
+        yaml("""
         name: parent
         version: 1
         steps:
           call: {kind: subflow, workflow: slowchild}
-    """))
+    """)
+    )
     run = engine.start("parent", {})
     (child,) = engine.list_runs(parent_run_id=run.id)
     cancelled = engine.cancel(run.id, reason="duplicate request", actor="ops")
@@ -131,18 +135,22 @@ def test_cancel_stops_the_run_and_its_children_and_records_the_reason(engine: En
 
 
 def test_cancelling_a_child_fails_the_parents_subflow_step(engine: Engine) -> None:
-    engine.apply(yaml("""
+    engine.apply(
+        yaml("""
         name: slowchild
         version: 1
         steps:
           w: {kind: wait, signal: never}
-    """))
-    engine.apply(yaml("""
+    """)
+    )
+    engine.apply(
+        yaml("""
         name: parent
         version: 1
         steps:
           call: {kind: subflow, workflow: slowchild}
-    """))
+    """)
+    )
     run = engine.start("parent", {})
     (child,) = engine.list_runs(parent_run_id=run.id)
     engine.cancel(child.id)
@@ -226,12 +234,18 @@ def test_input_that_breaks_the_schema_is_refused_with_every_problem_and_nothing_
 def test_versions_are_immutable_and_reapplying_the_same_content_is_harmless(engine: Engine) -> None:
     assert engine.apply(THREE).created is False
     with pytest.raises(DefinitionVersionExists, match="give this content version 2"):
-        engine.apply(THREE.replace("c: {kind: task, handler: work, retry: {attempts: 1}}", "c: {kind: task, handler: work}"))
+        engine.apply(
+            THREE.replace("c: {kind: task, handler: work, retry: {attempts: 1}}", "c: {kind: task, handler: work}")
+        )
 
 
 def test_a_run_stays_on_the_version_it_started_on(engine: Engine) -> None:
     run = engine.start("three", {"amount": 1})
-    engine.apply(THREE.replace("version: 1", "version: 2").replace("a: {kind: task, handler: work, next: b", "a: {kind: task, handler: work, next: c").replace("  b: {kind: task, handler: work, next: c, retry: {attempts: 1}}\n", ""))
+    engine.apply(
+        THREE.replace("version: 1", "version: 2")
+        .replace("a: {kind: task, handler: work, next: b", "a: {kind: task, handler: work, next: c")
+        .replace("  b: {kind: task, handler: work, next: c, retry: {attempts: 1}}\n", "")
+    )
     engine.run_until_idle()
     assert engine.get_run(run.id).version == 1
     assert completed_steps(engine, run.id) == [("a", 0), ("b", 0), ("c", 0)]
@@ -241,12 +255,14 @@ def test_a_run_stays_on_the_version_it_started_on(engine: Engine) -> None:
 
 def test_apply_refuses_a_subflow_to_a_workflow_that_does_not_exist(engine: Engine) -> None:
     with pytest.raises(DefinitionInvalid, match="subflow 'ghost' is not defined"):
-        engine.apply(yaml("""
+        engine.apply(
+            yaml("""
             name: caller
             version: 1
             steps:
               call: {kind: subflow, workflow: ghost}
-        """))
+        """)
+        )
 
 
 APPROVAL_V1 = yaml("""

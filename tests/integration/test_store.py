@@ -30,12 +30,33 @@ def add_jobs(store: Store, n: int, *, queue: str = "default", at: float = NOW, p
     ids = []
     with store.transaction() as tx:
         run_id = uuid7()
-        tx.insert_run(NewRun(id=run_id, tenant="t", workflow="w", version=1, status=RunStatus.RUNNING,
-                             input_json="{}", idempotency_key=None, created_at=NOW))
+        tx.insert_run(
+            NewRun(
+                id=run_id,
+                tenant="t",
+                workflow="w",
+                version=1,
+                status=RunStatus.RUNNING,
+                input_json="{}",
+                idempotency_key=None,
+                created_at=NOW,
+            )
+        )
         for i in range(n):
-            job = NewJob(id=uuid7(), run_id=run_id, tenant="t", kind=JobKind.STEP, step_id=f"s{i}", iteration=0,
-                         scope=(), queue=queue, status=JobStatus.QUEUED, available_at=at, created_at=NOW,
-                         priority=priority)
+            job = NewJob(
+                id=uuid7(),
+                run_id=run_id,
+                tenant="t",
+                kind=JobKind.STEP,
+                step_id=f"s{i}",
+                iteration=0,
+                scope=(),
+                queue=queue,
+                status=JobStatus.QUEUED,
+                available_at=at,
+                created_at=NOW,
+                priority=priority,
+            )
             tx.insert_job(job)
             ids.append(job.id)
     return ids
@@ -94,8 +115,16 @@ def test_heartbeats_extend_only_the_workers_own_leases(store: Store) -> None:
 
 def test_a_run_idempotency_key_is_unique_per_tenant(store: Store) -> None:
     def run(tenant: str) -> NewRun:
-        return NewRun(id=uuid7(), tenant=tenant, workflow="w", version=1, status=RunStatus.RUNNING,
-                      input_json="{}", idempotency_key="k", created_at=NOW)
+        return NewRun(
+            id=uuid7(),
+            tenant=tenant,
+            workflow="w",
+            version=1,
+            status=RunStatus.RUNNING,
+            input_json="{}",
+            idempotency_key="k",
+            created_at=NOW,
+        )
 
     with store.transaction() as tx:
         assert tx.insert_run(run("a")) is True
@@ -104,8 +133,17 @@ def test_a_run_idempotency_key_is_unique_per_tenant(store: Store) -> None:
 
 
 def test_definition_versions_are_stored_once(store: Store) -> None:
-    record = DefinitionRecord(tenant="t", name="n", version=1, digest="d", title=None, source="s", data={"a": 1},
-                              created_at=NOW, created_by=None)
+    record = DefinitionRecord(
+        tenant="t",
+        name="n",
+        version=1,
+        digest="d",
+        title=None,
+        source="s",
+        data={"a": 1},
+        created_at=NOW,
+        created_by=None,
+    )
     with store.transaction() as tx:
         assert tx.insert_definition(record) is True
         assert tx.insert_definition(record) is False

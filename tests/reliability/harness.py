@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class WorkerFleet:
-    def __init__(self, url: str, logs: Path, *, app: str, env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, url: str, logs: Path, *, app: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.url = url
         self.logs = logs
         self.app = app
@@ -29,7 +30,10 @@ class WorkerFleet:
         out = open(self.logs / f"worker-{self.count}.log", "wb")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             [sys.executable, "-m", "officeflow", "--database-url", self.url, "--app", self.app, "worker", *self.args],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
         )
         out.close()
         self.procs.append(proc)

@@ -46,7 +46,9 @@ def test_sigkilled_workers_lose_nothing_and_repeat_no_completed_step(db_url: str
     engine.apply(HERE / "crash.yaml")
     run_ids = [engine.start("crashy", {"n": i}).id for i in range(RUNS)]
     fleet = WorkerFleet(
-        db_url, tmp_path, app="tests.reliability.crash_app",
+        db_url,
+        tmp_path,
+        app="tests.reliability.crash_app",
         env={"CRASH_LOG_DIR": str(tmp_path), "CRASH_SELF_KILL_RATE": "0.015", "CRASH_STEP_DELAY": "0.03"},
         args=("--lease", "3s", "--concurrency", "4", "--poll", "0.5s", "--grace", "5s"),
     )
@@ -96,9 +98,13 @@ def test_sigkilled_workers_lose_nothing_and_repeat_no_completed_step(db_url: str
         assert not later, f"{key}: ran again after its completion was committed: {later}"
         for earlier in (e for e in seen if e["attempt"] < attempt):
             duplicates += 1
-            assert earlier["pid"] in died, f"{key}: attempt {earlier['attempt']} ran in pid {earlier['pid']}, which did not die"
-    print(f"\n{len(fleet.killed)} workers killed from outside, {len(self_killed)} killed themselves "
-          f"after a side effect; {duplicates} step executions repeated after a death, none after a commit")
+            assert earlier["pid"] in died, (
+                f"{key}: attempt {earlier['attempt']} ran in pid {earlier['pid']}, which did not die"
+            )
+    print(
+        f"\n{len(fleet.killed)} workers killed from outside, {len(self_killed)} killed themselves "
+        f"after a side effect; {duplicates} step executions repeated after a death, none after a commit"
+    )
     assert len(fleet.killed) >= 3
     assert duplicates >= 1, "no kill fell between a side effect and its commit: the test proved nothing"
     engine.close()

@@ -20,9 +20,13 @@ pytestmark = pytest.mark.slow
 def test_four_worker_processes_share_a_batch(db_url: str, tmp_path: Path) -> None:
     engine = Engine.open(db_url)
     engine.apply(HERE / "crash.yaml")
-    fleet = WorkerFleet(db_url, tmp_path, app="tests.reliability.crash_app",
-                        env={"CRASH_LOG_DIR": str(tmp_path), "CRASH_STEP_DELAY": "0.01"},
-                        args=("--concurrency", "4"))
+    fleet = WorkerFleet(
+        db_url,
+        tmp_path,
+        app="tests.reliability.crash_app",
+        env={"CRASH_LOG_DIR": str(tmp_path), "CRASH_STEP_DELAY": "0.01"},
+        args=("--concurrency", "4"),
+    )
     try:
         for _ in range(4):
             fleet.spawn()

@@ -52,18 +52,28 @@ class Main(click.Group):
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@option("--database-url", "database_url", env="DATABASE_URL", help="sqlite:///file.db or postgresql://… "
-        "[default: sqlite:///officeflow.db]")
+@option(
+    "--database-url",
+    "database_url",
+    env="DATABASE_URL",
+    help="sqlite:///file.db or postgresql://… [default: sqlite:///officeflow.db]",
+)
 @option("--app", "app", env="APP", help="modules with your @handler functions, comma-separated")
 @option("--tenant", "tenant", env="TENANT", help="tenant to act in [default: default]")
 @option("--actor", "actor", env="ACTOR", help="who you act as, recorded in history [default: cli:<user>]")
-@option("--log-level", "log_level", env="LOG_LEVEL", type=click.Choice(["debug", "info", "warning", "error"]),
-        help="[default: info]")
-@option("--log-format", "log_format", env="LOG_FORMAT", type=click.Choice(["console", "json"]),
-        help="[default: console]")
+@option(
+    "--log-level",
+    "log_level",
+    env="LOG_LEVEL",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="[default: info]",
+)
+@option(
+    "--log-format", "log_format", env="LOG_FORMAT", type=click.Choice(["console", "json"]), help="[default: console]"
+)
 @click.version_option(package_name="officeflow")
 @click.pass_context
-def main(ctx: click.Context, **options: Any) -> None:
+def main(ctx: click.Context, /, **options: Any) -> None:
     """officeflow: durable, audited, AI-assisted office workflows."""
     from officeflow.logs import configure
 

@@ -100,8 +100,13 @@ def option(*names: str, env: str, **kwargs: Any) -> Callable[[F], F]:
 
 def format_option() -> Callable[[F], F]:
     return option(
-        "--format", "fmt", env="FORMAT", type=click.Choice(["table", "json"]), default="table",
-        show_default=True, help="table for people, json for scripts",
+        "--format",
+        "fmt",
+        env="FORMAT",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="table for people, json for scripts",
     )
 
 

@@ -32,8 +32,8 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @pass_ctx
 def validate(ctx: Context, paths: tuple[Path, ...]) -> None:
     """Check definition files without storing them (handlers are checked when --app is given)."""
-    from officeflow.steps.registry import Registry
     from officeflow.definitions import load_definition
+    from officeflow.steps.registry import Registry
 
     registry = Registry(ctx.modules())
     problems: list[str] = []
@@ -83,18 +83,39 @@ def list_(ctx: Context, fmt: str) -> None:
     """Stored definitions, one line per version."""
     records = ctx.engine().definitions(tenant=ctx.tenant)
     if fmt == "json":
-        emit_json([{"name": r.name, "version": r.version, "title": r.title, "digest": r.digest,
-                    "created_at": r.created_at, "created_by": r.created_by} for r in records])
+        emit_json(
+            [
+                {
+                    "name": r.name,
+                    "version": r.version,
+                    "title": r.title,
+                    "digest": r.digest,
+                    "created_at": r.created_at,
+                    "created_by": r.created_by,
+                }
+                for r in records
+            ]
+        )
         return
-    table(None, ["name", "version", "title", "stored", "by"],
-          [(r.name, r.version, r.title, when(r.created_at), r.created_by) for r in records])
+    table(
+        None,
+        ["name", "version", "title", "stored", "by"],
+        [(r.name, r.version, r.title, when(r.created_at), r.created_by) for r in records],
+    )
 
 
 @definitions.command("show")
 @click.argument("name")
 @option("--version", "version", env="VERSION", type=int, help="a version (default: the latest)")
-@option("--format", "fmt", env="FORMAT", type=click.Choice(["yaml", "json", "graph"]), default="yaml",
-        show_default=True, help="the source, its JSON form, or its steps and edges")
+@option(
+    "--format",
+    "fmt",
+    env="FORMAT",
+    type=click.Choice(["yaml", "json", "graph"]),
+    default="yaml",
+    show_default=True,
+    help="the source, its JSON form, or its steps and edges",
+)
 @pass_ctx
 def show(ctx: Context, name: str, version: int | None, fmt: str) -> None:
     """Show one definition version."""

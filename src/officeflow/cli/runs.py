@@ -16,34 +16,64 @@ from officeflow.store.records import Run, RunStatus
 
 def run_dict(run: Run) -> dict[str, Any]:
     return {
-        "id": run.id, "workflow": run.workflow, "version": run.version, "status": str(run.status),
-        "input": run.input, "output": run.output, "error": run.error, "idempotency_key": run.idempotency_key,
-        "parent_run_id": run.parent_run_id, "created_at": run.created_at, "updated_at": run.updated_at,
-        "completed_at": run.completed_at, "created_by": run.created_by,
+        "id": run.id,
+        "workflow": run.workflow,
+        "version": run.version,
+        "status": str(run.status),
+        "input": run.input,
+        "output": run.output,
+        "error": run.error,
+        "idempotency_key": run.idempotency_key,
+        "parent_run_id": run.parent_run_id,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "completed_at": run.completed_at,
+        "created_by": run.created_by,
     }
 
 
 @click.command()
 @click.argument("workflow")
 @option("--input", "input_text", env="INPUT", help="run input: JSON, @file.json, or - for standard input")
-@option("--input-file", "input_file", env="INPUT_FILE", type=click.Path(exists=True, path_type=Path),
-        help="start one run per line of a JSON-lines file (with a progress bar)")
+@option(
+    "--input-file",
+    "input_file",
+    env="INPUT_FILE",
+    type=click.Path(exists=True, path_type=Path),
+    help="start one run per line of a JSON-lines file (with a progress bar)",
+)
 @option("--version", "version", env="VERSION", type=int, help="definition version (default: the latest)")
-@option("--idempotency-key", "key", env="IDEMPOTENCY_KEY",
-        help="a second start with the same key returns the first run")
+@option(
+    "--idempotency-key", "key", env="IDEMPOTENCY_KEY", help="a second start with the same key returns the first run"
+)
 @option("--wait/--no-wait", "wait", env="WAIT", default=False, help="wait until the run ends")
 @option("--timeout", "timeout", env="TIMEOUT", type=float, default=None, help="seconds to --wait at most")
 @format_option()
 @pass_ctx
-def start(ctx: Context, workflow: str, input_text: str | None, input_file: Path | None, version: int | None,
-          key: str | None, wait: bool, timeout: float | None, fmt: str) -> None:
+def start(
+    ctx: Context,
+    workflow: str,
+    input_text: str | None,
+    input_file: Path | None,
+    version: int | None,
+    key: str | None,
+    wait: bool,
+    timeout: float | None,
+    fmt: str,
+) -> None:
     """Start a run of WORKFLOW."""
     engine = ctx.engine()
     if input_file is not None:
         _start_many(ctx, workflow, input_file, version)
         return
-    run = engine.start(workflow, parse_json(input_text, "--input"), version=version, tenant=ctx.tenant,
-                       idempotency_key=key, actor=ctx.actor)
+    run = engine.start(
+        workflow,
+        parse_json(input_text, "--input"),
+        version=version,
+        tenant=ctx.tenant,
+        idempotency_key=key,
+        actor=ctx.actor,
+    )
     if wait:
         run = engine.wait_for(run.id, tenant=ctx.tenant, timeout=timeout)
     if fmt == "json":
@@ -86,8 +116,14 @@ def runs() -> None:
 
 
 @runs.command("list")
-@option("--status", "statuses", env="STATUS", multiple=True, type=click.Choice([s.value for s in RunStatus]),
-        help="only runs in this status (repeatable)")
+@option(
+    "--status",
+    "statuses",
+    env="STATUS",
+    multiple=True,
+    type=click.Choice([s.value for s in RunStatus]),
+    help="only runs in this status (repeatable)",
+)
 @option("--workflow", "workflow", env="WORKFLOW", help="only runs of this workflow")
 @option("--limit", "limit", env="LIMIT", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @format_option()
@@ -98,8 +134,11 @@ def list_runs(ctx: Context, statuses: tuple[str, ...], workflow: str | None, lim
     if fmt == "json":
         emit_json([run_dict(r) for r in found])
         return
-    table(None, ["run", "workflow", "v", "status", "started", "ended"],
-          [(r.id, r.workflow, r.version, r.status, when(r.created_at), when(r.completed_at)) for r in found])
+    table(
+        None,
+        ["run", "workflow", "v", "status", "started", "ended"],
+        [(r.id, r.workflow, r.version, r.status, when(r.created_at), when(r.completed_at)) for r in found],
+    )
 
 
 @runs.command("show")
@@ -113,16 +152,47 @@ def show(ctx: Context, run_id: str, fmt: str) -> None:
     history = engine.history(run_id, tenant=ctx.tenant)
     positions = engine.positions(run_id, tenant=ctx.tenant)
     if fmt == "json":
-        emit_json({
-            **run_dict(run),
-            "jobs": [{"step_id": j.step_id, "iteration": j.iteration, "kind": str(j.kind), "status": str(j.status),
-                      "attempt": j.attempt, "available_at": j.available_at, "error": j.error} for j in positions.jobs],
-            "waits": [{"step_id": w.step_id, "kind": w.kind, "signal": w.signal, "child_run_id": w.child_run_id,
-                       "deadline": w.deadline} for w in positions.waits],
-            "history": [{"id": h.id, "at": h.at, "type": h.type, "step_id": h.step_id, "iteration": h.iteration,
-                         "attempt": h.attempt, "actor": h.actor, "output": h.output, "data": h.data}
-                        for h in history],
-        })
+        emit_json(
+            {
+                **run_dict(run),
+                "jobs": [
+                    {
+                        "step_id": j.step_id,
+                        "iteration": j.iteration,
+                        "kind": str(j.kind),
+                        "status": str(j.status),
+                        "attempt": j.attempt,
+                        "available_at": j.available_at,
+                        "error": j.error,
+                    }
+                    for j in positions.jobs
+                ],
+                "waits": [
+                    {
+                        "step_id": w.step_id,
+                        "kind": w.kind,
+                        "signal": w.signal,
+                        "child_run_id": w.child_run_id,
+                        "deadline": w.deadline,
+                    }
+                    for w in positions.waits
+                ],
+                "history": [
+                    {
+                        "id": h.id,
+                        "at": h.at,
+                        "type": h.type,
+                        "step_id": h.step_id,
+                        "iteration": h.iteration,
+                        "attempt": h.attempt,
+                        "actor": h.actor,
+                        "output": h.output,
+                        "data": h.data,
+                    }
+                    for h in history
+                ],
+            }
+        )
         return
     out.print(f"[bold]{run.id}[/] {run.workflow} version {run.version}: [bold]{run.status}[/]")
     out.print(f"input: {orjson.dumps(run.input).decode()}")
@@ -134,13 +204,16 @@ def show(ctx: Context, run_id: str, fmt: str) -> None:
         out.print(f"  at {job.step_id} [{job.kind}, {job.status}, attempt {job.attempt}] due {when(job.available_at)}")
     for wait in positions.waits:
         what = f"signal '{wait.signal}'" if wait.signal else f"child run {wait.child_run_id}"
-        out.print(f"  waiting at {wait.step_id} for {what}" + (f" until {when(wait.deadline)}" if wait.deadline else ""))
+        out.print(
+            f"  waiting at {wait.step_id} for {what}" + (f" until {when(wait.deadline)}" if wait.deadline else "")
+        )
     rows = []
     for h in history:
         detail = h.output if h.output is not None else (h.data or "")
         text = orjson.dumps(detail).decode() if detail != "" else ""
-        rows.append((when(h.at), h.type, h.step_id or "", "" if h.iteration is None else h.iteration,
-                     h.actor or "", text[:160]))
+        rows.append(
+            (when(h.at), h.type, h.step_id or "", "" if h.iteration is None else h.iteration, h.actor or "", text[:160])
+        )
     table("history", ["at", "event", "step", "it", "actor", "detail"], rows)
 
 
@@ -226,8 +299,15 @@ def _step_map(items: tuple[str, ...]) -> dict[str, str]:
 @option("--from-version", "from_version", env="FROM_VERSION", type=int, help="with --workflow: only this version")
 @option("--dry-run/--apply", "dry_run", env="DRY_RUN", default=False, help="check and show, change nothing")
 @pass_ctx
-def migrate(ctx: Context, run_ids: tuple[str, ...], to_version: int, maps: tuple[str, ...], workflow: str | None,
-            from_version: int | None, dry_run: bool) -> None:
+def migrate(
+    ctx: Context,
+    run_ids: tuple[str, ...],
+    to_version: int,
+    maps: tuple[str, ...],
+    workflow: str | None,
+    from_version: int | None,
+    dry_run: bool,
+) -> None:
     """Move running instances to another definition version."""
     engine = ctx.engine()
     mapping = _step_map(maps)
@@ -236,8 +316,9 @@ def migrate(ctx: Context, run_ids: tuple[str, ...], to_version: int, maps: tuple
         active = [s.value for s in (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PAUSED, RunStatus.FAILED)]
         before = None
         while True:
-            page = engine.list_runs(tenant=ctx.tenant, statuses=active, workflow=workflow, version=from_version,
-                                    limit=1000, before=before)
+            page = engine.list_runs(
+                tenant=ctx.tenant, statuses=active, workflow=workflow, version=from_version, limit=1000, before=before
+            )
             ids += [r.id for r in page if r.version != to_version]
             if len(page) < 1000:
                 break
@@ -252,8 +333,10 @@ def migrate(ctx: Context, run_ids: tuple[str, ...], to_version: int, maps: tuple
             try:
                 plan = engine.migrate(run_id, to_version, mapping, tenant=ctx.tenant, actor=ctx.actor, dry_run=dry_run)
                 moves = ", ".join(f"{w} {a}→{b}" for w, a, b in plan.moves) or "no step moves"
-                out.print(f"{run_id}: version {plan.from_version} → {plan.to_version} ({moves})"
-                          + (" [dry run]" if dry_run else ""))
+                out.print(
+                    f"{run_id}: version {plan.from_version} → {plan.to_version} ({moves})"
+                    + (" [dry run]" if dry_run else "")
+                )
                 moved += 1
             except MigrationRefused as exc:
                 refused.append(f"{run_id}: {exc.message}")
@@ -277,14 +360,37 @@ def dead_letters(ctx: Context, workflow: str | None, limit: int, retry_all: bool
     engine = ctx.engine()
     letters = engine.dead_letters(tenant=ctx.tenant, workflow=workflow, limit=limit)
     if fmt == "json" and not retry_all:
-        emit_json([{"run_id": d.job.run_id, "workflow": d.workflow, "version": d.version, "step_id": d.job.step_id,
-                    "iteration": d.job.iteration, "attempts": d.job.attempt, "error": d.job.error,
-                    "failed_at": d.failed_at} for d in letters])
+        emit_json(
+            [
+                {
+                    "run_id": d.job.run_id,
+                    "workflow": d.workflow,
+                    "version": d.version,
+                    "step_id": d.job.step_id,
+                    "iteration": d.job.iteration,
+                    "attempts": d.job.attempt,
+                    "error": d.job.error,
+                    "failed_at": d.failed_at,
+                }
+                for d in letters
+            ]
+        )
         return
     if not retry_all:
-        table(None, ["run", "workflow", "step", "attempts", "error"],
-              [(d.job.run_id, f"{d.workflow} v{d.version}", d.job.step_id, d.job.attempt,
-                ((d.job.error or {}).get("message") or "")[:120]) for d in letters])
+        table(
+            None,
+            ["run", "workflow", "step", "attempts", "error"],
+            [
+                (
+                    d.job.run_id,
+                    f"{d.workflow} v{d.version}",
+                    d.job.step_id,
+                    d.job.attempt,
+                    ((d.job.error or {}).get("message") or "")[:120],
+                )
+                for d in letters
+            ],
+        )
         return
     runs_to_retry = sorted({d.job.run_id for d in letters})
     with Progress(console=out) as progress:

@@ -22,19 +22,46 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
 
 
 @click.command()
-@option("--concurrency", "concurrency", env="WORKER_CONCURRENCY", type=click.IntRange(1, 4096),
-        help="steps run at once [default: 16]")
+@option(
+    "--concurrency",
+    "concurrency",
+    env="WORKER_CONCURRENCY",
+    type=click.IntRange(1, 4096),
+    help="steps run at once [default: 16]",
+)
 @option("--queues", "queues", env="WORKER_QUEUES", help="queues to serve, comma-separated [default: default]")
-@option("--lease", "lease", env="WORKER_LEASE", callback=_seconds,
-        help="lease on claimed steps; another worker takes over after it lapses [default: 30s]")
+@option(
+    "--lease",
+    "lease",
+    env="WORKER_LEASE",
+    callback=_seconds,
+    help="lease on claimed steps; another worker takes over after it lapses [default: 30s]",
+)
 @option("--poll", "poll", env="WORKER_POLL", callback=_seconds, help="fallback check interval [default: 1s]")
-@option("--grace", "grace", env="WORKER_GRACE", callback=_seconds,
-        help="on stop, how long running steps may finish before they are handed back [default: 30s]")
-@option("--until-idle/--forever", "until_idle", env="WORKER_UNTIL_IDLE", default=False,
-        help="exit when nothing is due (for scripts and batch jobs)")
+@option(
+    "--grace",
+    "grace",
+    env="WORKER_GRACE",
+    callback=_seconds,
+    help="on stop, how long running steps may finish before they are handed back [default: 30s]",
+)
+@option(
+    "--until-idle/--forever",
+    "until_idle",
+    env="WORKER_UNTIL_IDLE",
+    default=False,
+    help="exit when nothing is due (for scripts and batch jobs)",
+)
 @pass_ctx
-def worker(ctx: Context, concurrency: int | None, queues: str | None, lease: float | None, poll: float | None,
-           grace: float | None, until_idle: bool) -> None:
+def worker(
+    ctx: Context,
+    concurrency: int | None,
+    queues: str | None,
+    lease: float | None,
+    poll: float | None,
+    grace: float | None,
+    until_idle: bool,
+) -> None:
     """Execute workflow steps. Run as many as you like, on as many machines as share the database."""
     s = ctx.settings
     engine = ctx.engine()

@@ -73,7 +73,7 @@ def analyse(steps: Mapping[str, StepConfig], start: str, *, all_ids: set[str] | 
         return graph
     _assign_scopes(steps, graph)
     for sid in steps:
-        if sid not in graph.scopes:
+        if sid not in graph.scopes and not graph.unparsed:  # a step that failed to parse hides edges
             graph.problems.append(
                 GraphProblem(
                     step=sid,
@@ -136,7 +136,7 @@ def _check_exits(steps: Mapping[str, StepConfig], graph: Graph) -> None:
     for sid in graph.scopes:
         step = steps[sid]
         targets = [e.target for e in step.edges() if e.target in steps]
-        blind = any(e.target in graph.unparsed for e in step.edges())
+        blind = any(e.target not in steps for e in step.edges())
         if step.ends_workflow or not step.edges() or blind:
             exits.append(sid)
         for target in targets:

@@ -150,13 +150,14 @@ class _Checker:
         except ValidationError as exc:
             self._pydantic(exc, (), None)
             header = None
+        if isinstance(data.get("input"), dict):
+            self._input_schema(data["input"])
         raw_steps = data.get("steps")
         if not isinstance(raw_steps, dict):
             return None
         steps = self._steps(raw_steps, registry)
         if header is None:
             return None
-        self._input_schema(header.input)
         start = header.start or next(iter(raw_steps))
         if header.start and header.start not in raw_steps:
             self.add(

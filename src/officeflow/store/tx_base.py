@@ -9,9 +9,7 @@ from officeflow.store.dialect import Dialect
 
 
 class TxBase:
-    def __init__(
-        self, conn: Any, dialect: Dialect, notify: Callable[[str, str], None], pipeline: Any = None
-    ) -> None:
+    def __init__(self, conn: Any, dialect: Dialect, notify: Callable[[str, str], None], pipeline: Any = None) -> None:
         self.conn = conn
         self.pipeline = pipeline
         """A psycopg pipeline: statements are sent without waiting; a count forces a sync."""

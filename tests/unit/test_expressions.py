@@ -1,0 +1,66 @@
+"""CEL values: expressions, templates, nested values, and errors that say where and what."""
+
+from __future__ import annotations
+
+import pytest
+
+from officeflow import ExpressionError
+from officeflow.expressions import compile_expr, compile_failure, compile_value, evaluate_condition, step_references
+
+VARS = {"input": {"amount": 120.5, "name": "Ada", "items": [1, 2]}, "steps": {"a": {"output": {"ok": True}}}}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("input.amount * 2.0", 241.0),
+        ("size(input.items)", 2),
+        ("'Dear ' + input.name", "Dear Ada"),
+        ("Invoice for ${input.name}: ${input.amount}", "Invoice for Ada: 120.5"),
+        ("${input.items}", [1, 2]),
+        (
+            {"ok": "steps.a.output.ok", "n": 3, "nested": ["input.name", None]},
+            {"ok": True, "n": 3, "nested": ["Ada", None]},
+        ),
+        (True, True),
+        (None, None),
+        ("timestamp('2026-01-01T00:00:00Z')", "2026-01-01T00:00:00Z"),
+    ],
+)
+def test_values_evaluate(raw: object, expected: object) -> None:
+    assert compile_value(raw).evaluate(VARS) == expected
+
+
+def test_compile_errors_name_the_column() -> None:
+    with pytest.raises(ExpressionError, match=r"bad CEL `input.amount >` at column 15"):
+        compile_value("input.amount >")
+    failure = compile_failure("a + ")
+    assert failure is not None
+    assert (failure.line, failure.column) == (1, 5)  # just past "a + ", 1-based
+    assert compile_failure("a + 1") is None
+
+
+def test_errors_inside_mappings_name_the_member() -> None:
+    with pytest.raises(ExpressionError, match=r"in 'total': bad CEL"):
+        compile_value({"total": "1 +"})
+
+
+def test_runtime_errors_are_expression_errors_with_the_source() -> None:
+    with pytest.raises(ExpressionError, match=r"`input.missing`: no key 'missing'"):
+        compile_value("input.missing").evaluate(VARS)
+    with pytest.raises(ExpressionError, match="division by zero"):
+        compile_value("1 / 0").evaluate({})
+
+
+def test_conditions_must_be_booleans() -> None:
+    assert evaluate_condition(compile_expr("input.amount > 100.0"), VARS) is True
+    with pytest.raises(ExpressionError, match="a condition must give true or false"):
+        evaluate_condition(compile_expr("input.amount"), VARS)
+
+
+def test_step_references_are_found_in_both_notations() -> None:
+    assert step_references("steps.a.output.x + steps['b-c'].output") == {"a", "b-c"}
+
+
+def test_compiled_expressions_are_cached() -> None:
+    assert compile_expr("1 + 2") is compile_expr("1 + 2")
