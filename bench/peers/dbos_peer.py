@@ -154,19 +154,38 @@ def stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
             p.wait()
 
 
-def submit_and_wait(client: DBOSClient, args: argparse.Namespace) -> dict[str, float]:
-    """Enqueue N workflows (back to back, or at --rate), wait for all, return t_enqueue by id."""
+def submit_and_wait(client: DBOSClient, args: argparse.Namespace, db_url: str) -> dict[str, float]:
+    """Enqueue N workflows (back to back from --submitters threads, or at --rate), wait for all,
+    return t_enqueue by id."""
     enqueued: dict[str, float] = {}
     start = time.time()
-    for i in range(args.workflows):
-        if args.mode == "latency":
-            delay = start + i / args.rate - time.time()
-            if delay > 0:
-                time.sleep(delay)
-        wf_id = f"bench-{i}"
-        options: EnqueueOptions = {"workflow_name": WORKFLOW, "queue_name": QUEUE, "workflow_id": wf_id}
-        enqueued[wf_id] = time.time()
-        client.enqueue(options, i)
+
+    def submit(indexes: range, own: DBOSClient) -> None:
+        for i in indexes:
+            if args.mode == "latency":
+                delay = start + i / args.rate - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+            wf_id = f"bench-{i}"
+            options: EnqueueOptions = {"workflow_name": WORKFLOW, "queue_name": QUEUE, "workflow_id": wf_id}
+            enqueued[wf_id] = time.time()
+            own.enqueue(options, i)
+
+    threads = 1 if args.mode == "latency" else max(1, args.submitters)
+    if threads == 1:
+        submit(range(args.workflows), client)
+    else:
+        clients = [DBOSClient(system_database_url=db_url, application_name=APP_NAME) for _ in range(threads)]
+        workers = [
+            threading.Thread(target=submit, args=(range(k, args.workflows, threads), clients[k]))
+            for k in range(threads)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        for c in clients:
+            c.destroy()
     t_submitted = time.time()
     print(
         f"[dbos_peer] enqueued {args.workflows} in {t_submitted - start:.2f}s "
@@ -195,7 +214,7 @@ def measure(db_url: str, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     try:
         start_workers(args, db_url, tmp, procs)
         client = DBOSClient(system_database_url=db_url, application_name=APP_NAME)
-        enqueued = submit_and_wait(client, args)
+        enqueued = submit_and_wait(client, args, db_url)
         rows = client.list_workflows(queue_name=QUEUE, load_input=False, load_output=True)
     finally:
         if client is not None:
@@ -264,6 +283,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--poll-interval", type=float, default=0.1, help="DBOS queue polling_interval_sec (DBOS default 1.0)"
     )
+    p.add_argument("--submitters", type=int, default=1, help="enqueuing threads in throughput mode")
     p.add_argument("--timeout", type=float, default=900.0)
     p.add_argument("--_worker", type=int, help=argparse.SUPPRESS)
     p.add_argument("--_ready", help=argparse.SUPPRESS)

@@ -57,7 +57,9 @@ class Expr:
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
         try:
-            return _plain(self._program.execute(dict(variables)))
+            # Only the variables the expression reads cross into CEL (each is converted per call).
+            used = {name: variables[name] for name in self.variables if name in variables}
+            return _plain(self._program.execute(used))
         except KeyError as exc:
             raise ExpressionError(f"`{self.source}`: no key {exc.args[0]!r} in the data it reads") from None
         except Exception as exc:

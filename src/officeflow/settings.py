@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         "NORMAL", description="NORMAL survives process crashes; FULL also power loss"
     )
     pool_size: int = Field(10, ge=1, le=500, description="PostgreSQL connections per process")
-    worker_concurrency: int = Field(16, ge=1, le=4096, description="Steps one worker runs at once")
+    worker_concurrency: int = Field(32, ge=1, le=4096, description="Steps one worker runs at once")
     worker_queues: str = Field("default", description="Queues a worker serves, comma-separated")
     worker_lease: float = Field(30.0, gt=0, description="Lease on a claimed step; recovered after it lapses")
     worker_poll: float = Field(1.0, gt=0, description="Fallback check for due work when no wake-up came")

@@ -27,7 +27,7 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> f
     "concurrency",
     env="WORKER_CONCURRENCY",
     type=click.IntRange(1, 4096),
-    help="steps run at once [default: 16]",
+    help="steps run at once [default: 32]",
 )
 @option("--queues", "queues", env="WORKER_QUEUES", help="queues to serve, comma-separated [default: default]")
 @option(

@@ -22,6 +22,7 @@ from officeflow.definitions.load import load_definition
 from officeflow.definitions.model import Definition
 from officeflow.engine import operations
 from officeflow.engine.context import RunContext
+from officeflow.engine.starts import StartBatcher, StartRequest
 from officeflow.engine.transitions import Transition
 from officeflow.engine.watch import RunWatcher
 from officeflow.errors import (
@@ -94,6 +95,7 @@ class Engine:
         self._definitions: dict[tuple[str, str, int], Definition] = {}
         self._lock = threading.Lock()
         self._watcher: RunWatcher | None = None
+        self._starts = StartBatcher(self._start_in, lambda body: self.store.run(body, pipeline=True))
         if check_schema:
             migrations.check(store)
 
@@ -119,6 +121,7 @@ class Engine:
             raise
 
     def close(self) -> None:
+        self._starts.close()
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = None
@@ -265,15 +268,41 @@ class Engine:
         definition = self.definition(workflow, version, tenant=tenant)
         input = {} if input is None else input
         self.check_input(definition, input)
+        request = StartRequest(
+            definition=definition, input=input, tenant=tenant, idempotency_key=idempotency_key, actor=actor
+        )
+        return self._starts.submit(request)
 
-        def body(tx: Tx) -> str:
-            t = Transition(self, tx, self.now(), actor=actor)
-            run_id, _ = t.start(definition, input, tenant=tenant, idempotency_key=idempotency_key)
-            t.finalize()
-            return run_id
-
-        run_id = self.store.run(body)
-        return self.get_run(run_id, tenant=tenant)
+    def _start_in(self, tx: Tx, request: StartRequest) -> Run:
+        """Start one run inside ``tx`` (several may share one transaction: see engine.starts)."""
+        now = self.now()
+        t = Transition(self, tx, now, actor=request.actor)
+        definition = request.definition
+        run_id, created = t.start(
+            definition, request.input, tenant=request.tenant, idempotency_key=request.idempotency_key
+        )
+        t.finalize()
+        if not created or t.status[run_id].terminal or t.status[run_id] == RunStatus.FAILED:
+            found = tx.get_run(run_id, request.tenant)
+            assert found is not None
+            return found
+        return Run(
+            id=run_id,
+            tenant=request.tenant,
+            workflow=definition.name,
+            version=definition.version,
+            status=t.status[run_id],
+            input=request.input,
+            output=None,
+            error=None,
+            idempotency_key=request.idempotency_key,
+            parent_run_id=None,
+            parent_step=None,
+            created_at=now,
+            updated_at=now,
+            completed_at=None,
+            created_by=request.actor,
+        )
 
     def get_run(self, run_id: str, *, tenant: str = DEFAULT_TENANT) -> Run:
         with self.store.read() as tx:
@@ -451,8 +480,8 @@ class Engine:
     def load_contexts(self, tx: Tx, run_ids: Sequence[str]) -> dict[str, RunContext]:
         """Rebuild the contexts of runs from the store, in one pass."""
         ids = list(set(run_ids))
-        heads = tx.run_inputs(ids)
+        heads, results = tx.run_contexts(ids)
         rows: dict[str, list[tuple[str, str | None, int | None, str | None, str | None]]] = {r: [] for r in ids}
-        for run_id, type_, step_id, iteration, output, data in tx.step_results(ids):
+        for run_id, type_, step_id, iteration, output, data in results:
             rows[run_id].append((type_, step_id, iteration, output, data))
         return {run_id: RunContext.from_history(head, input, rows[run_id]) for run_id, (head, input) in heads.items()}

@@ -97,11 +97,20 @@ class Transition:
     def lock(self, run_ids: Iterable[str]) -> dict[str, RunHead]:
         wanted = [r for r in set(run_ids) if r not in self.heads]
         if wanted:
-            for run_id, head in self.tx.lock_runs(wanted).items():
-                self.heads[run_id] = head
-                self.status[run_id] = head.status
-                self._original[run_id] = head.status
+            self._locked(self.tx.lock_runs(wanted))
         return self.heads
+
+    def lock_and_finish(self, run_ids: Iterable[str], fenced: list[tuple[str, int]]) -> set[str]:
+        """Lock the runs and finish the fenced jobs in one round trip; returns the jobs finished."""
+        heads, done = self.tx.lock_and_finish(list(set(run_ids)), fenced)
+        self._locked(heads)
+        return done
+
+    def _locked(self, heads: dict[str, RunHead]) -> None:
+        for run_id, head in heads.items():
+            self.heads[run_id] = head
+            self.status[run_id] = head.status
+            self._original[run_id] = head.status
 
     def head(self, run_id: str) -> RunHead | None:
         self.lock([run_id])
@@ -419,10 +428,7 @@ class Transition:
                     return
             else:
                 output = last_output
-        self.tx.delete_run_jobs(head.id)
-        self.tx.delete_run_waits(head.id)
-        self.tx.delete_run_joins(head.id)
-        self.tx.delete_run_signals(head.id)
+        self.tx.clean_run(head.id)
         self.tx.set_run_status(head.id, RunStatus.COMPLETED, self.now, output=output, set_output=True, completed=True)
         self.status[head.id] = RunStatus.COMPLETED
         self._history(head, "run_completed", output_json=dumps(output))
@@ -434,10 +440,7 @@ class Transition:
     def cancel_run(self, head: RunHead, reason: str | None) -> list[str]:
         """Cancel ``head`` and its active children; returns the ids cancelled."""
         cancelled = [head.id]
-        self.tx.delete_run_jobs(head.id)
-        self.tx.delete_run_waits(head.id)
-        self.tx.delete_run_joins(head.id)
-        self.tx.delete_run_signals(head.id)
+        self.tx.clean_run(head.id)
         self.tx.set_run_status(
             head.id,
             RunStatus.CANCELLED,

@@ -22,7 +22,7 @@ class RunWatcher:
     def _on_notify(self, channel: str, payload: str) -> None:
         with self._lock:
             if payload:
-                events = self._events.get(payload, [])
+                events = [e for run_id in payload.split(",") for e in self._events.get(run_id, [])]
             else:  # a reconnect: wake everyone
                 events = [e for es in self._events.values() for e in es]
         for event in events:

@@ -82,7 +82,7 @@ class Worker:
         self,
         engine: Engine,
         *,
-        concurrency: int = 16,
+        concurrency: int = 32,
         queues: Iterable[str] = ("default",),
         lease: float = 30.0,
         heartbeat: float | None = None,
@@ -159,10 +159,7 @@ class Worker:
                 self._reap()
                 next_reap = now + self.reap_every
             self._expire_timeouts(now)
-            if self._ready:
-                outcomes, self._ready = self._ready, []
-                self._commit(outcomes)
-            if self._stopping.is_set():
+            if self._stopping.is_set() and not self._ready:
                 if not self._running:
                     return
                 drained_since = drained_since or now
@@ -172,9 +169,13 @@ class Worker:
             free = self._free()
             if until_idle and not self._running and not self._ready:
                 next_claim = min(next_claim, now)
-            if not self._stopping.is_set() and free > 0 and now >= next_claim:
-                claimed, due = self._claim(min(free, self.batch))
-                if len(claimed) >= min(free, self.batch):
+            claim = min(free, self.batch) if not self._stopping.is_set() and free > 0 and now >= next_claim else 0
+            if self._ready or claim:
+                outcomes, self._ready = self._ready, []
+                claimed, due, limit = self._cycle(outcomes, claim)
+                if not claim or not limit:
+                    pass  # no claim was tried (no slot left after follow-up steps): try again next time
+                elif claimed >= limit:
                     next_claim = now
                 else:
                     wait = self.poll if due is None else max(0.0, min(self.poll, due - self.engine.now()))
@@ -188,11 +189,32 @@ class Worker:
             if self._ready:
                 continue
             timeout = min(next_heartbeat, next_reap, self._next_deadline()) - mono()
-            if free > 0 and not self._stopping.is_set():
+            if self._free() > 0 and not self._stopping.is_set():
                 timeout = min(timeout, next_claim - mono())
             woken = self._wait(max(0.0, timeout) if not until_idle or self._running else 0.0)
             if woken:
                 next_claim = 0.0
+
+    def _cycle(self, outcomes: list[Outcome], claim: int) -> tuple[int, float | None, int]:
+        """Commit ``outcomes`` and claim up to ``claim`` more jobs, in one transaction when both are
+        due; returns (jobs claimed, next due time, claim limit used)."""
+        if not outcomes:
+            claimed, due = self._claim(claim)
+            return len(claimed), due, claim
+        if len(outcomes) > self.batch:
+            self._commit(outcomes)
+            return 0, None, 0
+        try:
+            transition, claimed, due, limit = self._commit_batch(outcomes, claim)
+        except Exception:
+            self._commit(outcomes)  # isolates the outcome that cannot be committed
+            return 0, None, 0
+        self.steps_done += transition.stats.completed
+        for chained in transition.chained:
+            self._dispatch(chained.job, chained.ctx)
+        for job, ctx in claimed:
+            self._dispatch(job, ctx)
+        return len(claimed), due, limit
 
     def _wait(self, timeout: float) -> bool:
         """Collect results (blocking up to ``timeout`` for the first); True if woken to claim."""
@@ -230,23 +252,16 @@ class Worker:
 
     def _claim(self, limit: int) -> tuple[list[tuple[Job, RunContext]], float | None]:
         now = self.engine.now()
-
-        def body(tx: Tx) -> tuple[list[tuple[Job, RunContext]], float | None]:
-            jobs = tx.claim(
-                worker=self.id,
-                queues=list(self.queues),
-                limit=limit,
-                now=now,
-                lease_until=now + self.lease,
-            )
-            contexts = self.engine.load_contexts(tx, [j.run_id for j in jobs]) if jobs else {}
-            due = tx.next_due(list(self.queues)) if len(jobs) < limit else None
-            return [(j, contexts[j.run_id]) for j in jobs if j.run_id in contexts], due
-
-        claimed, due = self.store.run(body)
+        claimed, due = self.store.run(lambda tx: self._claim_in(tx, limit, now), pipeline=self._pipeline)
         for job, ctx in claimed:
             self._dispatch(job, ctx)
         return claimed, due
+
+    def _claim_in(self, tx: Tx, limit: int, now: float) -> tuple[list[tuple[Job, RunContext]], float | None]:
+        jobs = tx.claim(worker=self.id, queues=list(self.queues), limit=limit, now=now, lease_until=now + self.lease)
+        contexts = self.engine.load_contexts(tx, [j.run_id for j in jobs]) if jobs else {}
+        due = tx.next_due(list(self.queues)) if len(jobs) < limit else None
+        return [(j, contexts[j.run_id]) for j in jobs if j.run_id in contexts], due
 
     # Executing
 
@@ -398,13 +413,11 @@ class Worker:
         for start in range(0, len(outcomes), self.batch):
             chunk = outcomes[start : start + self.batch]
             try:
-                transition = self._commit_batch(chunk)
+                transition, _, _, _ = self._commit_batch(chunk, 0)
             except Exception:
                 if len(chunk) == 1:
                     log.exception(
-                        "could not commit a step result",
-                        run_id=chunk[0].job.run_id,
-                        step_id=chunk[0].job.step_id,
+                        "could not commit a step result", run_id=chunk[0].job.run_id, step_id=chunk[0].job.step_id
                     )
                     self._commit_poison(chunk[0])
                     continue
@@ -415,19 +428,24 @@ class Worker:
             for chained in transition.chained:
                 self._dispatch(chained.job, chained.ctx)
 
-    def _commit_batch(self, outcomes: list[Outcome]) -> Transition:
+    def _commit_batch(
+        self, outcomes: list[Outcome], claim: int
+    ) -> tuple[Transition, list[tuple[Job, RunContext]], float | None, int]:
+        """One transaction: record the outcomes, take on follow-up steps, then claim up to
+        ``claim`` more jobs with the slots left."""
         now = self.engine.now()
         free = max(0, self._free())
         originals = [o.ctx for o in outcomes]
 
-        def body(tx: Tx) -> Transition:
+        def body(tx: Tx) -> tuple[Transition, list[tuple[Job, RunContext]], float | None, int]:
             clones: dict[int, RunContext] = {}
             for o, ctx in zip(outcomes, originals, strict=True):
                 o.ctx = clones.setdefault(id(ctx), _clone(ctx))
             chain = ChainSlots(self.id, self.queues, free, now + self.lease)
             t = Transition(self.engine, tx, now, chain=chain)
-            t.lock([o.job.run_id for o in outcomes])
-            done = tx.finish_jobs([(o.job.id, o.job.attempt) for o in outcomes if o.kind != "error"])
+            done = t.lock_and_finish(
+                [o.job.run_id for o in outcomes], [(o.job.id, o.job.attempt) for o in outcomes if o.kind != "error"]
+            )
             for o in outcomes:
                 if o.job.run_id not in t.heads:
                     continue
@@ -436,10 +454,7 @@ class Worker:
                     if not t.step_failed(o.job, o.error, o.meta):
                         log.info("stale failure dropped (the step was re-claimed)", job_id=o.job.id)
                 elif o.job.id not in done:
-                    log.info(
-                        "stale result dropped (the step was re-claimed or cancelled)",
-                        job_id=o.job.id,
-                    )
+                    log.info("stale result dropped (the step was re-claimed or cancelled)", job_id=o.job.id)
                 elif o.kind == "ok":
                     assert o.output_json is not None
                     t.step_succeeded(o.job, o.ctx, o.output, o.output_json, o.meta or {})
@@ -450,7 +465,9 @@ class Worker:
                 else:
                     t.reenter(o.job, o.ctx)
             t.finalize()
-            return t
+            limit = min(claim, chain.free)
+            claimed, due = self._claim_in(tx, limit, now) if limit > 0 else ([], None)
+            return t, claimed, due, limit
 
         try:
             return self.store.run(body, pipeline=self._pipeline)

@@ -31,6 +31,7 @@ class PostgresStore(SqlStore):
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "prepare_threshold": 2},
+            configure=_configure,
             open=True,
             name="officeflow",
         )
@@ -38,16 +39,21 @@ class PostgresStore(SqlStore):
     @contextmanager
     def transaction(self, *, pipeline: bool = False) -> Iterator[Tx]:
         with self.pool.connection() as conn:
-
-            def notify(channel: str, payload: str) -> None:
-                conn.execute("SELECT pg_notify(%s, %s)", (PREFIX + channel, payload))
-
             if pipeline:
                 with conn.pipeline() as pipe, conn.transaction():
-                    yield Tx(conn, self.dialect, notify, pipe)
+                    tx = self._tx(conn, pipe)
+                    yield tx
+                    tx.flush()
             else:
                 with conn.transaction():
-                    yield Tx(conn, self.dialect, notify)
+                    tx = self._tx(conn, None)
+                    yield tx
+                    tx.flush()
+
+    def _tx(self, conn: psycopg.Connection[Any], pipe: Any) -> Tx:
+        tx = Tx(conn, self.dialect, _no_notify, pipe)
+        tx._notify = lambda channel, payload: tx.buffer.notifications.append((PREFIX + channel, payload))
+        return tx
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -63,6 +69,13 @@ class PostgresStore(SqlStore):
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Every hot statement is an index lookup on small, fast-churning tables. A generic plan
+    cached while a table was nearly empty would keep scanning it sequentially as it grows (until
+    the next ANALYZE), so officeflow's sessions rule sequential scans out where an index applies."""
+    conn.execute("SET enable_seqscan = off")
 
 
 def _no_notify(channel: str, payload: str) -> None:

@@ -72,7 +72,9 @@ class SqliteStore(SqlStore):
         pending: list[tuple[str, str]] = []
         conn.execute(begin)
         try:
-            yield Tx(conn, self.dialect, lambda channel, payload: pending.append((channel, payload)))
+            tx = Tx(conn, self.dialect, lambda channel, payload: pending.append((channel, payload)))
+            yield tx
+            tx.flush()
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from officeflow.store import buffer as buffered
 from officeflow.store.dialect import Dialect
+
+RUNS_PAYLOAD_LIMIT = 7000
 
 
 class TxBase:
@@ -16,15 +19,52 @@ class TxBase:
         self.dialect = dialect
         self._notify = notify
         self._notified: set[tuple[str, str]] = set()
+        self._ended_runs: list[str] = []
+        self.buffer = buffered.WriteBuffer()
 
     def notify(self, channel: str, payload: str = "") -> None:
-        """Wake listeners of ``channel`` once this transaction commits."""
+        """Wake listeners of ``channel`` once this transaction commits. Notifications about runs
+        are gathered into comma-separated payloads (one per transaction, not one per run)."""
+        if channel == "runs":
+            self._ended_runs.append(payload)
+            return
         key = (channel, payload)
         if key not in self._notified:
             self._notified.add(key)
             self._notify(channel, payload)
 
+    def flush(self) -> None:
+        """Write what is buffered (see officeflow.store.buffer)."""
+        if self._ended_runs:
+            chunk: list[str] = []
+            size = 0
+            for run_id in self._ended_runs:
+                if size + len(run_id) + 1 > RUNS_PAYLOAD_LIMIT:
+                    self._notify("runs", ",".join(chunk))
+                    chunk, size = [], 0
+                chunk.append(run_id)
+                size += len(run_id) + 1
+            self._notify("runs", ",".join(chunk))
+            self._ended_runs.clear()
+        if not self.buffer:
+            return
+        for sql, rows in buffered.statements(self.buffer):
+            if self.dialect.name == "postgresql":
+                text = self.dialect.sql(sql)
+                for row in rows:
+                    self.conn.execute(text, row)
+            else:
+                self.conn.executemany(sql, rows)
+        for channel, payload in self.buffer.notifications:
+            self._notify_now(channel, payload)
+        self.buffer.clear()
+
+    def _notify_now(self, channel: str, payload: str) -> None:
+        self.conn.execute(self.dialect.sql("SELECT pg_notify(:c, :p)"), {"c": channel, "p": payload})
+
     def _exec(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        if self.buffer or self._ended_runs:
+            self.flush()
         return self.conn.execute(self.dialect.sql(sql), params or {})
 
     def _all(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -42,6 +82,8 @@ class TxBase:
 
     def _many(self, sql: str, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
+        if self.buffer:
+            self.flush()
         if rows:
             cur = self.conn.cursor()
             try:

@@ -69,6 +69,7 @@ class NewJob:
             "status": str(self.status),
             "attempt": self.attempt,
             "priority": self.priority,
+            "retries_from": 0,
             "available_at": self.available_at,
             "lease_owner": self.lease_owner,
             "lease_expires_at": self.lease_expires_at,
@@ -105,7 +106,8 @@ _INSERT = (
 
 class JobsMixin(TxBase):
     def insert_job(self, job: NewJob) -> None:
-        self._exec(_INSERT, job.row())
+        """Insert a job (buffered); a queued one wakes the workers of its queue at commit."""
+        self.buffer.jobs.append(job.row())
         if job.status == JobStatus.QUEUED:
             self.notify("jobs", job.queue)
 
@@ -136,10 +138,12 @@ class JobsMixin(TxBase):
         attempt moved on (it was re-claimed after its lease expired) is left alone: fencing."""
         if not fenced:
             return set()
+        return {r[0] for r in self._finish_cursor(fenced).fetchall()}
+
+    def _finish_cursor(self, fenced: Sequence[tuple[str, int]]) -> Any:
         params: dict[str, Any] = {}
         match = self.dialect.pairs_in(("id", "attempt"), "f", fenced, params)
-        rows = self._all(f"DELETE FROM of_jobs WHERE status = 'running' AND {match} RETURNING id", params)
-        return {r[0] for r in rows}
+        return self._exec(f"DELETE FROM of_jobs WHERE status = 'running' AND {match} RETURNING id", params)
 
     def requeue_job(self, job_id: str, attempt: int, available_at: float, error: Any, *, paused: bool = False) -> bool:
         """Put a failed attempt back in the queue for a retry (fenced by attempt)."""
@@ -226,9 +230,6 @@ class JobsMixin(TxBase):
 
     def delete_job(self, job_id: str) -> bool:
         return self._count("DELETE FROM of_jobs WHERE id = :id", {"id": job_id}) == 1
-
-    def delete_run_jobs(self, run_id: str) -> int:
-        return self._count("DELETE FROM of_jobs WHERE run_id = :id", {"id": run_id})
 
     def has_runnable(self, run_id: str) -> bool:
         """Whether the run has a step job queued, executing or paused (work to do, not waiting)."""

@@ -100,11 +100,6 @@ class PositionsMixin(TxBase):
             },
         )
 
-    def delete_run_waits(self, run_id: str) -> int:
-        return self._count("DELETE FROM of_waits WHERE run_id = :r", {"r": run_id})
-
-    # Parallel joins
-
     def insert_join(self, run_id: str, step_id: str, iteration: int, scope: Scope, branches: int) -> None:
         self._exec(
             "INSERT INTO of_joins (run_id, step_id, iteration, scope, remaining, outputs) "
@@ -159,11 +154,6 @@ class PositionsMixin(TxBase):
             {"r": run_id, "s": step_id, "i": iteration},
         )
 
-    def delete_run_joins(self, run_id: str) -> int:
-        return self._count("DELETE FROM of_joins WHERE run_id = :r", {"r": run_id})
-
-    # Signals that arrived before their wait
-
     def insert_signal(self, signal: Signal, tenant: str) -> None:
         self._exec(
             "INSERT INTO of_signals (id, run_id, tenant, name, payload, created_at, sender) "
@@ -215,6 +205,3 @@ class PositionsMixin(TxBase):
             )
             for r in rows
         ]
-
-    def delete_run_signals(self, run_id: str) -> int:
-        return self._count("DELETE FROM of_signals WHERE run_id = :r", {"r": run_id})

@@ -101,33 +101,38 @@ class RunFilter:
 
 class RunsMixin(TxBase):
     def insert_run(self, run: NewRun) -> bool:
-        """Insert; False when the tenant already has a run with this idempotency key."""
-        params = {
+        """Insert; False when the tenant already has a run with this idempotency key. Without a
+        key the insert is buffered (see officeflow.store.buffer)."""
+        row = {
             "id": run.id,
             "tenant": run.tenant,
             "workflow": run.workflow,
             "version": run.version,
             "status": str(run.status),
             "input": run.input_json,
-            "key": run.idempotency_key,
+            "output": None,
+            "error": None,
+            "idempotency_key": run.idempotency_key,
             "parent_run_id": run.parent_run_id,
             "parent_step": run.parent_step,
             "parent_iteration": run.parent_iteration,
             "parent_scope": scope_text(run.parent_scope),
-            "now": run.created_at,
+            "created_at": run.created_at,
+            "updated_at": run.created_at,
+            "completed_at": None,
             "created_by": run.created_by,
         }
+        if run.idempotency_key is None:
+            self.buffer.runs.append(row)
+            return True
         sql = (
             "INSERT INTO of_runs (id, tenant, workflow, version, status, input, idempotency_key, "
             "parent_run_id, parent_step, parent_iteration, parent_scope, created_at, updated_at, created_by) "
-            "VALUES (:id, :tenant, :workflow, :version, :status, :input, :key, :parent_run_id, :parent_step, "
-            ":parent_iteration, :parent_scope, :now, :now, :created_by)"
+            "VALUES (:id, :tenant, :workflow, :version, :status, :input, :idempotency_key, :parent_run_id, "
+            ":parent_step, :parent_iteration, :parent_scope, :created_at, :updated_at, :created_by) "
+            "ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         )
-        if run.idempotency_key is None:
-            self._exec(sql, params)
-            return True
-        sql += " ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-        return self._count(sql, params) == 1
+        return self._count(sql, row) == 1
 
     def run_by_key(self, tenant: str, key: str) -> Run | None:
         row = self._one(
@@ -147,19 +152,37 @@ class RunsMixin(TxBase):
 
     def lock_runs(self, run_ids: Sequence[str]) -> dict[str, RunHead]:
         """Read and lock runs (in id order, so that two transactions never deadlock on them)."""
+        return {row[0]: head_of(row) for row in self._lock_runs_cursor(run_ids).fetchall()}
+
+    def _lock_runs_cursor(self, run_ids: Sequence[str]) -> Any:
         params: dict[str, Any] = {}
         where = self._in("id", "ids", sorted(set(run_ids)), params)
-        rows = self._all(
-            f"SELECT {HEAD_COLUMNS} FROM of_runs WHERE {where} ORDER BY id{self.dialect.lock_rows}",
-            params,
+        return self._exec(
+            f"SELECT {HEAD_COLUMNS} FROM of_runs WHERE {where} ORDER BY id{self.dialect.lock_rows}", params
         )
-        return {row[0]: head_of(row) for row in rows}
 
-    def run_inputs(self, run_ids: Sequence[str]) -> dict[str, tuple[RunHead, Any]]:
+    def run_contexts(
+        self, run_ids: Sequence[str]
+    ) -> tuple[dict[str, tuple[RunHead, Any]], list[tuple[str, str, str | None, int | None, str | None, str | None]]]:
+        """Heads and inputs of runs, and their completed steps and migrations in history order.
+        Both queries go out before either is read (one round trip in pipeline mode)."""
+        ids = list(set(run_ids))
         params: dict[str, Any] = {}
-        where = self._in("id", "ids", list(set(run_ids)), params)
-        rows = self._all(f"SELECT {HEAD_COLUMNS}, input FROM of_runs WHERE {where}", params)
-        return {row[0]: (head_of(row), json_or_none(row[9])) for row in rows}
+        where = self._in("id", "ids", ids, params)
+        heads = self._exec(f"SELECT {HEAD_COLUMNS}, input FROM of_runs WHERE {where}", params)
+        params2: dict[str, Any] = {}
+        where2 = self._in("run_id", "ids", ids, params2)
+        steps = self._exec(
+            "SELECT run_id, type, step_id, iteration, output, data FROM of_history "
+            f"WHERE {where2} AND type IN ('step_completed', 'run_migrated') ORDER BY id",
+            params2,
+        )
+        head_rows = heads.fetchall()
+        step_rows = steps.fetchall()
+        return (
+            {row[0]: (head_of(row), json_or_none(row[9])) for row in head_rows},
+            [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in step_rows],
+        )
 
     def set_run_status(
         self,
@@ -172,16 +195,22 @@ class RunsMixin(TxBase):
         set_output: bool = False,
         completed: bool = False,
     ) -> None:
-        sets = ["status = :status", "updated_at = :now"]
-        params: dict[str, Any] = {"id": run_id, "status": str(status), "now": now}
-        if set_output:
-            sets.append("output = :output")
-            params["output"] = dumps_or_none(output)
-        sets.append("error = :error")
-        params["error"] = dumps_or_none(error)
-        if completed:
-            sets.append("completed_at = :now")
-        self._exec(f"UPDATE of_runs SET {', '.join(sets)} WHERE id = :id", params)
+        """Change a run's status (buffered); ``error`` replaces the run's error (None clears it)."""
+        self.buffer.update_run(
+            {
+                "id": run_id,
+                "status": str(status),
+                "now": now,
+                "set_output": set_output,
+                "output": dumps_or_none(output) if set_output else None,
+                "error": dumps_or_none(error),
+                "completed": completed,
+            }
+        )
+
+    def clean_run(self, run_id: str) -> None:
+        """Remove every position of a finished run: jobs, waits, joins, buffered signals (buffered)."""
+        self.buffer.clean(run_id)
 
     def set_run_version(self, run_id: str, version: int, now: float) -> None:
         self._exec(
@@ -251,9 +280,8 @@ class RunsMixin(TxBase):
         output_json: str | None = None,
         data: Any = None,
     ) -> None:
-        self._exec(
-            "INSERT INTO of_history (run_id, tenant, at, type, step_id, iteration, attempt, actor, output, data) "
-            "VALUES (:run_id, :tenant, :at, :type, :step_id, :iteration, :attempt, :actor, :output, :data)",
+        """Append a history event (buffered)."""
+        self.buffer.history.append(
             {
                 "run_id": run_id,
                 "tenant": tenant,
@@ -265,7 +293,7 @@ class RunsMixin(TxBase):
                 "actor": actor,
                 "output": output_json,
                 "data": dumps_or_none(data),
-            },
+            }
         )
 
     def history_of(self, run_id: str, *, after_id: int = 0, limit: int = 10_000) -> list[HistoryEvent]:
@@ -274,16 +302,3 @@ class RunsMixin(TxBase):
             {"id": run_id, "after": after_id, "limit": limit},
         )
         return [event_of(r) for r in rows]
-
-    def step_results(
-        self, run_ids: Sequence[str]
-    ) -> list[tuple[str, str, str | None, int | None, str | None, str | None]]:
-        """(run_id, type, step_id, iteration, output, data) of completed steps and migrations, in order."""
-        params: dict[str, Any] = {}
-        where = self._in("run_id", "ids", list(set(run_ids)), params)
-        rows = self._all(
-            "SELECT run_id, type, step_id, iteration, output, data FROM of_history "
-            f"WHERE {where} AND type IN ('step_completed', 'run_migrated') ORDER BY id",
-            params,
-        )
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -1,0 +1,53 @@
+# officeflow: `make demo` and `make test` work on a fresh machine (they create .venv themselves).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench docs services clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: set up .venv, install, run the expense-approval example on SQLite and print its history
+demo: $(STAMP)
+	$(BIN)/python -m examples.demo --database-url sqlite:///var/demo.db
+
+## test: install what the tests need, make sure the services run, run every test
+test: $(STAMP) services
+	$(BIN)/python -m pytest
+
+## test-fast: the tests without the crash and scale-out tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+## lint: ruff (lint + format check) and mypy --strict on src/
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## bench: the engine benchmark on both backends, side by side with DBOS
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	mkdir -p bench/results
+	$(BIN)/python bench/engine.py --backend sqlite --vs dbos | tee bench/results/engine-sqlite.txt
+	$(BIN)/python bench/engine.py --backend postgresql --vs dbos | tee bench/results/engine-postgresql.txt
+
+## docs: regenerate docs/cli.md from the commands' --help
+docs: $(STAMP)
+	$(BIN)/python scripts/cli_reference.py docs/cli.md
+	$(BIN)/python scripts/settings_reference.py docs/configuration.md
+
+## services: start PostgreSQL, NATS and Mosquitto when they are installed but not running
+services:
+	@scripts/services.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
