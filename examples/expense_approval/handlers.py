@@ -8,6 +8,7 @@ from typing import Any
 from officeflow import NonRetryableError, StepContext, handler
 
 AUTO_APPROVE = {"travel": 100.0, "meals": 50.0, "equipment": 0.0, "other": 25.0}
+ACCOUNTS = {"travel": "6250", "meals": "6256", "equipment": "6063", "other": "6238"}
 CEILING = {"travel": 5000.0, "meals": 300.0, "equipment": 3000.0, "other": 1000.0}
 
 
@@ -37,7 +38,7 @@ def post_expense(entry: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
     return {
         "ledger_entry": f"LE-{number}",
         "amount": entry["amount"],
-        "account": f"6{hash(entry['category']) % 900 + 100}",
+        "account": ACCOUNTS[entry["category"]],
     }
 
 

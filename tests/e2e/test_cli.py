@@ -157,6 +157,44 @@ def test_the_cli_reference_in_docs_is_the_current_help() -> None:
     assert (ROOT / "docs" / "cli.md").read_text() == render(), "docs/cli.md is out of date: run `make docs`"
 
 
+def test_the_configuration_reference_in_docs_is_current() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from settings_reference import render
+    finally:
+        sys.path.pop(0)
+    assert (ROOT / "docs" / "configuration.md").read_text() == render(), "run `make docs`"
+
+
+def test_the_demo_runs_end_to_end_and_keeps_its_data_when_run_again(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/demo.db"
+    first = subprocess.run(
+        [sys.executable, "-m", "examples.demo", "--database-url", url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert first.returncode == 0, first.stderr
+    assert "expense-approval version 1: stored" in first.stdout
+    assert first.stdout.count("completed") >= 5
+    second = subprocess.run(
+        [sys.executable, "-m", "examples.demo", "--database-url", url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert second.returncode == 0, second.stderr
+    assert "already stored" in second.stdout
+    from officeflow import Engine
+
+    with Engine.open(url) as engine:
+        assert len(engine.list_runs()) == 5
+
+
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "officeflow", *args],
