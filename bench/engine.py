@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from officeflow import Engine, RunStatus  # noqa: E402
+from officeflow.security import keys  # noqa: E402
 from officeflow.store import migrate, open_store  # noqa: E402
 
 
@@ -275,6 +276,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--logs", type=Path, help="keep the worker logs in this folder")
     args = parser.parse_args()
+    os.environ.setdefault(keys.ENV, keys.generate())  # shared with the worker processes
 
     db = Database(args.backend, args.pg_admin)
     workers = None

@@ -19,8 +19,12 @@ import pytest
 
 from officeflow import Engine, FakeClock
 from officeflow.clock import Clock
+from officeflow.security import keys
 from officeflow.store import migrate, open_store
 from officeflow.store.schema import metadata
+
+# One key for the whole test session, inherited by the worker processes that tests start.
+os.environ.setdefault(keys.ENV, keys.generate())
 
 PG_ADMIN = os.environ.get("OFFICEFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [b.strip() for b in os.environ.get("OFFICEFLOW_TEST_BACKENDS", "sqlite,postgres").split(",") if b.strip()]

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     worker_lease: float = Field(30.0, gt=0, description="Lease on a claimed step; recovered after it lapses")
     worker_poll: float = Field(1.0, gt=0, description="Fallback check for due work when no wake-up came")
     worker_grace: float = Field(30.0, ge=0, description="On stop, how long running steps may finish")
+    secret_key: str | None = Field(
+        None, description="32+ random bytes, base64: keys the audit log and stored secrets (required on PostgreSQL)"
+    )
+    http_allow: str = Field(
+        "", description="Private hosts, IPs or CIDRs the http step may reach anyway, comma-separated"
+    )
 
     @field_validator("worker_lease", "worker_poll", "worker_grace", mode="before")
     @classmethod
@@ -55,6 +61,10 @@ class Settings(BaseSettings):
     @property
     def apps(self) -> list[str]:
         return [m.strip() for m in (self.app or "").split(",") if m.strip()]
+
+    @property
+    def http_allowlist(self) -> list[str]:
+        return [h.strip() for h in self.http_allow.split(",") if h.strip()]
 
     @property
     def queues(self) -> list[str]:

@@ -51,7 +51,13 @@ class Context:
                 sqlite_synchronous=self.settings.sqlite_synchronous,
             )
             try:
-                self._engine = Engine(store, handlers=self.modules(), check_schema=check_schema)
+                self._engine = Engine(
+                    store,
+                    handlers=self.modules(),
+                    check_schema=check_schema,
+                    secret_key=self.settings.secret_key,
+                    http_allow=self.settings.http_allowlist,
+                )
             except BaseException:
                 store.close()
                 raise

@@ -33,6 +33,11 @@ from officeflow.errors import (
     Problem,
     RunNotFound,
 )
+from officeflow.security import audit, keys
+from officeflow.security.accounts import Accounts
+from officeflow.security.audit import AuditLog
+from officeflow.security.keys import Keyring
+from officeflow.security.secrets import Secrets
 from officeflow.steps.registry import Registry
 from officeflow.store import Store, open_store
 from officeflow.store import migrate as migrations
@@ -88,10 +93,17 @@ class Engine:
         handlers: Iterable[object] = (),
         clock: Clock | None = None,
         check_schema: bool = True,
+        keyring: Keyring | None = None,
+        secret_key: str | None = None,
+        http_allow: Iterable[str] = (),
     ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
-        self.registry = Registry(handlers, now=self.clock.now)
+        self.keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None))
+        self.audit = AuditLog(store, self.keyring)
+        self.accounts = Accounts(store, self.keyring, self.clock.now)
+        self.secrets = Secrets(store, self.keyring)
+        self.registry = Registry(handlers, now=self.clock.now, secrets=self.secrets.get, http_allow=http_allow)
         self._definitions: dict[tuple[str, str, int], Definition] = {}
         self._lock = threading.Lock()
         self._watcher: RunWatcher | None = None
@@ -109,13 +121,17 @@ class Engine:
         migrate: bool = False,
         pool_size: int = 10,
         sqlite_synchronous: str = "NORMAL",
+        secret_key: str | None = None,
+        http_allow: Iterable[str] = (),
     ) -> Engine:
-        """Open the database at ``url``; ``migrate=True`` first brings its schema up to date."""
+        """Open the database at ``url``; ``migrate=True`` first brings its schema up to date.
+        ``secret_key`` (default: OFFICEFLOW_SECRET_KEY; on SQLite a generated key file) keys the
+        audit log and stored secrets."""
         store = open_store(url, pool_size=pool_size, sqlite_synchronous=sqlite_synchronous)
         try:
             if migrate:
                 migrations.upgrade(store)
-            return cls(store, handlers=handlers, clock=clock)
+            return cls(store, handlers=handlers, clock=clock, secret_key=secret_key, http_allow=http_allow)
         except BaseException:
             store.close()
             raise
@@ -135,6 +151,33 @@ class Engine:
 
     def now(self) -> float:
         return self.clock.now()
+
+    def record_audit(
+        self,
+        tx: Tx,
+        tenant: str,
+        actor: str,
+        action: str,
+        object_type: str,
+        object_id: str,
+        *,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Append an audit entry inside ``tx`` (sealed into the tenant's chain later)."""
+        tx.add_audit(
+            audit.entry(
+                self.keyring,
+                tenant=tenant,
+                at=self.now(),
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                before=before,
+                after=after,
+            )
+        )
 
     # Definitions
 
@@ -168,6 +211,15 @@ class Engine:
 
         def body(tx: Tx) -> bool:
             if tx.insert_definition(record):
+                self.record_audit(
+                    tx,
+                    tenant,
+                    actor or "system",
+                    "definition.applied",
+                    "definition",
+                    f"{definition.name}@{definition.version}",
+                    after={"name": definition.name, "version": definition.version, "digest": definition.digest},
+                )
                 return True
             existing = tx.get_definition(tenant, definition.name, definition.version)
             if existing is not None and existing.digest == definition.digest:

@@ -47,6 +47,7 @@ def signal(engine: Engine, run_id: str, name: str, payload: Any, *, tenant: str,
         head = _locked(t, run_id, tenant)
         _require(head, ACTIVE, "a signal")
         delivered = t.signal(head, t.context(run_id), name, payload)
+        t.audit(head, "run.signaled", after={"signal": name, "delivered": delivered})
         t.finalize()
         return delivered
 
@@ -90,6 +91,7 @@ def retry(engine: Engine, run_id: str, *, from_step: str | None, tenant: str, ac
             t.enter(head, t.context(run_id), from_step, job.scope)
             retried = 1
         t._history(head, "run_retried", from_step, data={"positions": retried})
+        t.audit(head, "run.retried", before={"status": "failed"}, after={"from_step": from_step, "positions": retried})
         _settle_failed(t, head)
         t.finalize()
         return retried
@@ -132,6 +134,7 @@ def skip(engine: Engine, run_id: str, step_id: str, output: Any, *, tenant: str,
         ctx = t.context(run_id)
         t._record(head, ctx, step_id, iteration, output, data={"skipped": True})
         t._history(head, "step_skipped", step_id, iteration)
+        t.audit(head, "run.step_skipped", after={"step_id": step_id, "output": output})
         _settle_failed(t, head)
         if step_id == END:
             t.finish(head, ctx, output, has_output=True, last_output=None)
@@ -163,6 +166,7 @@ def pause(engine: Engine, run_id: str, *, tenant: str, actor: str | None) -> Non
         tx.set_run_jobs_status(run_id, JobStatus.QUEUED, JobStatus.PAUSED, t.now)
         tx.set_run_status(run_id, RunStatus.PAUSED, t.now)
         t._history(head, "run_paused")
+        t.audit(head, "run.paused", before={"status": str(head.status)}, after={"status": "paused"})
 
     engine.store.run(body)
 
@@ -177,6 +181,7 @@ def resume(engine: Engine, run_id: str, *, tenant: str, actor: str | None) -> No
         tx.set_run_status(run_id, status, t.now)
         t.set_status(run_id, status)
         t._history(head, "run_resumed")
+        t.audit(head, "run.resumed", before={"status": "paused"}, after={"status": str(status)})
         t.finalize()
 
     engine.store.run(body)
@@ -226,6 +231,7 @@ def migrate(
         tx.set_run_version(run_id, to_version, t.now)
         renames = {k: v for k, v in step_map.items() if k != v}
         t._history(head, "run_migrated", data={"from": head.version, "to": to_version, "map": renames})
+        t.audit(head, "run.migrated", before={"version": head.version}, after={"version": to_version, "map": renames})
         return MigrationPlan(
             run_id=run_id,
             from_version=head.version,

@@ -181,6 +181,16 @@ class Transition:
             "run_started",
             data={"idempotency_key": idempotency_key} if idempotency_key else None,
         )
+        self.audit(
+            head,
+            "run.started",
+            after={
+                "workflow": definition.name,
+                "version": definition.version,
+                "idempotency_key": idempotency_key,
+                "parent_run_id": head.parent_run_id,
+            },
+        )
         self.stats.started += 1
         self.enter(head, RunContext(head, input), definition.start, ())
         return run_id, True
@@ -432,6 +442,12 @@ class Transition:
         self.tx.set_run_status(head.id, RunStatus.COMPLETED, self.now, output=output, set_output=True, completed=True)
         self.status[head.id] = RunStatus.COMPLETED
         self._history(head, "run_completed", output_json=dumps(output))
+        self.audit(
+            head,
+            "run.completed",
+            before={"status": str(self.status.get(head.id, head.status))},
+            after={"status": "completed"},
+        )
         self.tx.notify("runs", head.id)
         self.stats.ended_runs.append((head.id, "completed"))
         if head.parent_run_id:
@@ -450,6 +466,9 @@ class Transition:
         )
         self.status[head.id] = RunStatus.CANCELLED
         self._history(head, "run_cancelled", data={"reason": reason} if reason else None)
+        self.audit(
+            head, "run.cancelled", before={"status": str(head.status)}, after={"status": "cancelled", "reason": reason}
+        )
         self.tx.notify("runs", head.id)
         for child_id in self.tx.active_children(head.id):
             child = self.head(child_id)
@@ -493,6 +512,12 @@ class Transition:
                 self.status[run_id] = new
 
     # Internals
+
+    def audit(self, head: RunHead, action: str, *, before: Any = None, after: Any = None) -> None:
+        """An audit entry about the run, written in this transaction."""
+        self.engine.record_audit(
+            self.tx, head.tenant, self.actor or "system", action, "run", head.id, before=before, after=after
+        )
 
     def set_status(self, run_id: str, status: RunStatus) -> None:
         self.status[run_id] = status
@@ -546,6 +571,7 @@ class Transition:
         self.tx.set_run_status(head.id, RunStatus.FAILED, self.now, error=error)
         self.status[head.id] = RunStatus.FAILED
         self._history(head, "run_failed", step_id, iteration, data={"message": record.get("message")})
+        self.audit(head, "run.failed", after={"status": "failed", "step_id": step_id, "error": record.get("message")})
         self.tx.notify("runs", head.id)
         self.stats.failed += 1
         self.stats.ended_runs.append((head.id, "failed"))

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("officeflow.worker")
 _WAKE = object()
+SEAL_EVERY = 2.0
+"""Seconds between rounds of sealing new audit entries into their chains."""
 
 
 class StepTimeout(Exception):
@@ -152,6 +154,7 @@ class Worker:
         next_claim = 0.0
         next_heartbeat = mono() + self.heartbeat_every
         next_reap = 0.0
+        next_seal = mono() + SEAL_EVERY
         drained_since = None
         while True:
             now = mono()
@@ -186,9 +189,12 @@ class Worker:
             if now >= next_heartbeat:
                 self._heartbeat()
                 next_heartbeat = now + self.heartbeat_every
+            if now >= next_seal and not until_idle:
+                self._seal_audit()
+                next_seal = now + SEAL_EVERY
             if self._ready:
                 continue
-            timeout = min(next_heartbeat, next_reap, self._next_deadline()) - mono()
+            timeout = min(next_heartbeat, next_reap, next_seal, self._next_deadline()) - mono()
             if self._free() > 0 and not self._stopping.is_set():
                 timeout = min(timeout, next_claim - mono())
             woken = self._wait(max(0.0, timeout) if not until_idle or self._running else 0.0)
@@ -534,6 +540,12 @@ class Worker:
             return
         if count:
             log.warning("re-queued jobs whose lease expired", count=count)
+
+    def _seal_audit(self) -> None:
+        try:
+            self.engine.audit.seal()
+        except Exception:
+            log.exception("sealing the audit log failed; the next round tries again")
 
     def _register(self) -> None:
         now = self.engine.now()

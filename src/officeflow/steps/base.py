@@ -215,6 +215,11 @@ class KindEnvironment:
 
     handlers: Mapping[str, HandlerSpec]
     now: Callable[[], float]
+    secrets: Callable[[str, str], str]
+    """``secrets(tenant, name)``: a stored secret's value (for credentials a step injects)."""
+    http_allow: tuple[str, ...] = ()
+    """Hosts, IP addresses or CIDR ranges that outbound HTTP may reach although they are private,
+    loopback or link-local (OFFICEFLOW_HTTP_ALLOW)."""
 
 
 class StepKind:

@@ -31,6 +31,8 @@ class Registry:
         *,
         now: Callable[[], float] | None = None,
         builtins: bool = True,
+        secrets: Callable[[str, str], str] | None = None,
+        http_allow: Iterable[str] = (),
     ) -> None:
         import time
 
@@ -45,7 +47,9 @@ class Registry:
         self.handlers_known = bool(extensions)
         for ext in extensions:
             self._add(ext)
-        self.env = KindEnvironment(handlers=self.handlers, now=now or time.time)
+        self.env = KindEnvironment(
+            handlers=self.handlers, now=now or time.time, secrets=secrets or _no_secrets, http_allow=tuple(http_allow)
+        )
         self.kinds: dict[str, StepKind] = {n: c(self.env) for n, c in self.kind_classes.items()}
 
     def _add(self, obj: object) -> None:
@@ -79,6 +83,10 @@ class Registry:
 
     def kind(self, name: str) -> StepKind | None:
         return self.kinds.get(name)
+
+
+def _no_secrets(tenant: str, name: str) -> str:
+    raise ConfigurationError(f"no secret store: cannot read secret '{name}'")
 
 
 def _where(fn: Callable[..., Any]) -> str:

@@ -54,6 +54,7 @@ JOB_COLUMNS = (
     "created_at",
     "error",
 )
+AUDIT_COLUMNS = ("tenant", "at", "actor", "action", "object_type", "object_id", "before", "after", "mac")
 POSITION_TABLES = ("of_jobs", "of_waits", "of_joins", "of_signals")
 
 
@@ -64,10 +65,13 @@ class WriteBuffer:
     jobs: list[dict[str, Any]] = field(default_factory=list)
     updates: dict[str, dict[str, Any]] = field(default_factory=dict)
     cleanups: list[str] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[tuple[str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.runs or self.history or self.jobs or self.updates or self.cleanups or self.notifications)
+        return bool(
+            self.runs or self.history or self.jobs or self.updates or self.cleanups or self.audit or self.notifications
+        )
 
     def clear(self) -> None:
         self.runs.clear()
@@ -75,6 +79,7 @@ class WriteBuffer:
         self.jobs.clear()
         self.updates.clear()
         self.cleanups.clear()
+        self.audit.clear()
         self.notifications.clear()
 
     def update_run(self, update: dict[str, Any]) -> None:
@@ -126,6 +131,7 @@ def statements(buffer: WriteBuffer) -> list[tuple[str, list[dict[str, Any]]]]:
     insert("of_runs", RUN_INSERT_COLUMNS, buffer.runs)
     insert("of_history", HISTORY_COLUMNS, buffer.history)
     insert("of_jobs", JOB_COLUMNS, buffer.jobs)
+    insert("of_audit", AUDIT_COLUMNS, buffer.audit)
     if buffer.cleanups:
         for table in POSITION_TABLES:
             out.append((f"DELETE FROM {table} WHERE run_id = :id", [{"id": r} for r in buffer.cleanups]))

@@ -199,3 +199,251 @@ workers = sa.Table(
     sa.Column("stopped_at", Time),
     sa.Column("steps_done", sa.BigInteger, nullable=False),
 )
+
+# Security: principals, grants, sessions, secrets, the audit chain.
+
+users = sa.Table(
+    "of_users",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("username", Text, nullable=False),
+    sa.Column("display_name", Text),
+    sa.Column("email", Text),
+    sa.Column("password_hash", Text),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("failed_logins", sa.Integer, nullable=False),
+    sa.Column("locked_until", Time),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Index("of_users_name", "tenant", "username", unique=True),
+)
+
+api_keys = sa.Table(
+    "of_api_keys",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("prefix", Text, nullable=False),
+    sa.Column("secret_hash", Text, nullable=False),
+    sa.Column("user_id", Text),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", Text),
+    sa.Column("expires_at", Time),
+    sa.Column("revoked_at", Time),
+    sa.Column("last_used_at", Time),
+    sa.Index("of_api_keys_prefix", "prefix", unique=True),
+    sa.Index("of_api_keys_tenant", "tenant", "created_at"),
+)
+
+grants = sa.Table(
+    "of_grants",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("principal", Text, nullable=False),
+    sa.Column("role", Text, nullable=False),
+    sa.Column("workflow", Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", Text),
+    sa.PrimaryKeyConstraint("tenant", "principal", "role", "workflow", name="of_grants_pkey"),
+)
+
+sessions = sa.Table(
+    "of_sessions",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("token_hash", Text, nullable=False),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("user_id", Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("revoked_at", Time),
+    sa.Column("csrf_token", Text, nullable=False),
+    sa.Index("of_sessions_token", "token_hash", unique=True),
+)
+
+secrets = sa.Table(
+    "of_secrets",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("ciphertext", Text, nullable=False),
+    sa.Column("description", Text),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("updated_by", Text),
+    sa.PrimaryKeyConstraint("tenant", "name", name="of_secrets_pkey"),
+)
+
+audit = sa.Table(
+    "of_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("actor", Text, nullable=False),
+    sa.Column("action", Text, nullable=False),
+    sa.Column("object_type", Text, nullable=False),
+    sa.Column("object_id", Text, nullable=False),
+    sa.Column("before", Text),
+    sa.Column("after", Text),
+    sa.Column("mac", Text, nullable=False),
+    sa.Column("seq", sa.BigInteger),
+    sa.Column("prev_hash", Text),
+    sa.Column("hash", Text),
+    sa.Index("of_audit_chain", "tenant", "seq", unique=True),
+    sa.Index(
+        "of_audit_unsealed",
+        "tenant",
+        "id",
+        sqlite_where=sa.text("seq IS NULL"),
+        postgresql_where=sa.text("seq IS NULL"),
+    ),
+    sa.Index("of_audit_object", "tenant", "object_type", "object_id"),
+)
+
+audit_heads = sa.Table(
+    "of_audit_heads",
+    metadata,
+    sa.Column("tenant", Text, primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", Text, nullable=False),
+    sa.Column("mac", Text, nullable=False),
+    sa.Column("sealed_at", Time, nullable=False),
+)
+
+# The HTTP API: idempotent POSTs, shared rate limits, webhook replay protection.
+
+idempotency = sa.Table(
+    "of_idempotency",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("principal", Text, nullable=False),
+    sa.Column("key", Text, nullable=False),
+    sa.Column("method", Text, nullable=False),
+    sa.Column("path", Text, nullable=False),
+    sa.Column("request_hash", Text, nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("response", Text),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "principal", "key", name="of_idempotency_pkey"),
+    sa.Index("of_idempotency_expiry", "expires_at"),
+)
+
+rate_buckets = sa.Table(
+    "of_rate_buckets",
+    metadata,
+    sa.Column("key", Text, primary_key=True),
+    sa.Column("tokens", sa.Double, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+)
+
+webhook_seen = sa.Table(
+    "of_webhook_seen",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("message_id", Text, nullable=False),
+    sa.Column("seen_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "message_id", name="of_webhook_seen_pkey"),
+    sa.Index("of_webhook_seen_at", "seen_at"),
+)
+
+# Events: types with versioned schemas, the append-only event store, rejects, triggers, schedules.
+
+event_types = sa.Table(
+    "of_event_types",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("schema", Text, nullable=False),
+    sa.Column("description", Text),
+    sa.Column("signature_secret", Text),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", Text),
+    sa.PrimaryKeyConstraint("tenant", "name", "version", name="of_event_types_pkey"),
+)
+
+events = sa.Table(
+    "of_events",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("id", Text, nullable=False),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("type", Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("source", Text, nullable=False),
+    sa.Column("subject", Text),
+    sa.Column("payload", Text, nullable=False),
+    sa.Column("meta", Text),
+    sa.Column("received_at", Time, nullable=False),
+    sa.Index("of_events_id", "tenant", "id", unique=True),
+    sa.Index("of_events_type", "tenant", "type", "received_at"),
+)
+
+event_rejects = sa.Table(
+    "of_event_rejects",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("type", Text, nullable=False),
+    sa.Column("source", Text, nullable=False),
+    sa.Column("payload", Text, nullable=False),
+    sa.Column("reason", Text, nullable=False),
+    sa.Column("received_at", Time, nullable=False),
+    sa.Index("of_event_rejects_tenant", "tenant", "received_at"),
+)
+
+triggers = sa.Table(
+    "of_triggers",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("event_type", Text, nullable=False),
+    sa.Column("workflow", Text, nullable=False),
+    sa.Column("version", sa.Integer),
+    sa.Column("filter", Text),
+    sa.Column("input", Text),
+    sa.Column("idempotency_key", Text),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Index("of_triggers_name", "tenant", "name", unique=True),
+    sa.Index("of_triggers_type", "tenant", "event_type"),
+)
+
+schedules = sa.Table(
+    "of_schedules",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("cron", Text, nullable=False),
+    sa.Column("timezone", Text, nullable=False),
+    sa.Column("event_type", Text, nullable=False),
+    sa.Column("payload", Text),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("next_fire_at", Time, nullable=False),
+    sa.Column("last_fire_at", Time),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("of_schedules_name", "tenant", "name", unique=True),
+    sa.Index("of_schedules_due", "next_fire_at"),
+)
+
+files = sa.Table(
+    "of_files",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("content_type", Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("source", Text),
+    sa.Index("of_files_tenant", "tenant", "created_at"),
+)

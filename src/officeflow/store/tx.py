@@ -13,9 +13,10 @@ from officeflow.store.tx_catalog import CatalogMixin
 from officeflow.store.tx_jobs import JobsMixin
 from officeflow.store.tx_positions import PositionsMixin
 from officeflow.store.tx_runs import RunsMixin, head_of
+from officeflow.store.tx_security import SecurityMixin
 
 
-class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin):
+class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin):
     """Operations inside one transaction on one connection."""
 
     def lock_and_finish(

@@ -1,0 +1,83 @@
+"""The secret key and the keys derived from it.
+
+One secret (``OFFICEFLOW_SECRET_KEY``, 32 random bytes, base64) is shared by every process of a
+deployment. Purpose-bound keys are derived from it with HKDF: one MACs the audit log, one
+encrypts stored secrets. With SQLite and no key configured, a key is generated once and kept in
+``<database>.officeflow/secret.key`` (mode 0600); PostgreSQL deployments must configure it,
+because every process on every machine needs the same one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from officeflow.errors import ConfigurationError
+
+ENV = "OFFICEFLOW_SECRET_KEY"
+
+
+def generate() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def parse(text: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except Exception:
+        raw = b""
+    if len(raw) < 32:
+        raise ConfigurationError(
+            f"{ENV} must be at least 32 random bytes, base64-encoded; generate one with `officeflow keys generate`"
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class Keyring:
+    audit: bytes
+    secrets: bytes
+    fingerprint: str
+    """Identifies the key without revealing it (shown by `officeflow keys show`)."""
+
+    @classmethod
+    def from_secret(cls, secret: bytes) -> Keyring:
+        return cls(
+            audit=_derive(secret, b"officeflow audit v1"),
+            secrets=_derive(secret, b"officeflow secrets v1"),
+            fingerprint=hashlib.sha256(b"fingerprint:" + secret).hexdigest()[:16],
+        )
+
+    def mac(self, key: bytes, data: bytes) -> str:
+        return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def _derive(secret: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
+
+
+def load(configured: str | None, *, sqlite_path: Path | None) -> Keyring:
+    """The keyring from the configured key, else (SQLite) the key file, else an error."""
+    text = configured or os.environ.get(ENV)
+    if text:
+        return Keyring.from_secret(parse(text))
+    if sqlite_path is None:
+        raise ConfigurationError(
+            f"{ENV} is required with PostgreSQL (every process must share it); "
+            "generate one with `officeflow keys generate`"
+        )
+    key_file = Path(f"{sqlite_path}.officeflow") / "secret.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(generate())
+    return Keyring.from_secret(parse(key_file.read_text()))

@@ -1,0 +1,488 @@
+"""Users, API keys, grants, sessions, secrets, the audit log, idempotency records, rate buckets
+and webhook replay protection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from officeflow.store.tx_base import TxBase
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserRow:
+    id: str
+    tenant: str
+    username: str
+    display_name: str | None
+    email: str | None
+    password_hash: str | None
+    disabled: bool
+    failed_logins: int
+    locked_until: float | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ApiKeyRow:
+    id: str
+    tenant: str
+    name: str
+    prefix: str
+    secret_hash: str
+    user_id: str | None
+    created_at: float
+    created_by: str | None
+    expires_at: float | None
+    revoked_at: float | None
+    last_used_at: float | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SessionRow:
+    id: str
+    tenant: str
+    user_id: str
+    created_at: float
+    expires_at: float
+    revoked_at: float | None
+    csrf_token: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditRow:
+    id: int
+    tenant: str
+    at: float
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: str | None
+    after: str | None
+    mac: str
+    seq: int | None
+    prev_hash: str | None
+    hash: str | None
+
+
+USER_COLUMNS = (
+    "id, tenant, username, display_name, email, password_hash, disabled, failed_logins, locked_until, "
+    "created_at, updated_at"
+)
+KEY_COLUMNS = (
+    "id, tenant, name, prefix, secret_hash, user_id, created_at, created_by, expires_at, revoked_at, last_used_at"
+)
+AUDIT_COLUMNS = "id, tenant, at, actor, action, object_type, object_id, before, after, mac, seq, prev_hash, hash"
+
+
+def _user(row: tuple[Any, ...]) -> UserRow:
+    return UserRow(
+        id=row[0],
+        tenant=row[1],
+        username=row[2],
+        display_name=row[3],
+        email=row[4],
+        password_hash=row[5],
+        disabled=bool(row[6]),
+        failed_logins=row[7],
+        locked_until=row[8],
+        created_at=row[9],
+        updated_at=row[10],
+    )
+
+
+def _key(row: tuple[Any, ...]) -> ApiKeyRow:
+    return ApiKeyRow(
+        id=row[0],
+        tenant=row[1],
+        name=row[2],
+        prefix=row[3],
+        secret_hash=row[4],
+        user_id=row[5],
+        created_at=row[6],
+        created_by=row[7],
+        expires_at=row[8],
+        revoked_at=row[9],
+        last_used_at=row[10],
+    )
+
+
+def _audit(row: tuple[Any, ...]) -> AuditRow:
+    return AuditRow(
+        id=row[0],
+        tenant=row[1],
+        at=row[2],
+        actor=row[3],
+        action=row[4],
+        object_type=row[5],
+        object_id=row[6],
+        before=row[7],
+        after=row[8],
+        mac=row[9],
+        seq=row[10],
+        prev_hash=row[11],
+        hash=row[12],
+    )
+
+
+class SecurityMixin(TxBase):
+    # Users
+
+    def insert_user(self, row: UserRow) -> bool:
+        return (
+            self._count(
+                f"INSERT INTO of_users ({USER_COLUMNS}) VALUES (:id, :tenant, :username, :display_name, :email, "
+                ":password_hash, :disabled, :failed_logins, :locked_until, :created_at, :updated_at) "
+                "ON CONFLICT DO NOTHING",
+                {
+                    "id": row.id,
+                    "tenant": row.tenant,
+                    "username": row.username,
+                    "display_name": row.display_name,
+                    "email": row.email,
+                    "password_hash": row.password_hash,
+                    "disabled": row.disabled,
+                    "failed_logins": row.failed_logins,
+                    "locked_until": row.locked_until,
+                    "created_at": row.created_at,
+                    "updated_at": row.updated_at,
+                },
+            )
+            == 1
+        )
+
+    def get_user(self, tenant: str, user_id: str) -> UserRow | None:
+        row = self._one(
+            f"SELECT {USER_COLUMNS} FROM of_users WHERE tenant = :t AND id = :id", {"t": tenant, "id": user_id}
+        )
+        return _user(row) if row else None
+
+    def user_by_name(self, tenant: str, username: str) -> UserRow | None:
+        row = self._one(
+            f"SELECT {USER_COLUMNS} FROM of_users WHERE tenant = :t AND username = :u", {"t": tenant, "u": username}
+        )
+        return _user(row) if row else None
+
+    def list_users(self, tenant: str) -> list[UserRow]:
+        rows = self._all(f"SELECT {USER_COLUMNS} FROM of_users WHERE tenant = :t ORDER BY username", {"t": tenant})
+        return [_user(r) for r in rows]
+
+    def update_user(self, tenant: str, user_id: str, now: float, **fields: Any) -> None:
+        allowed = {"display_name", "email", "password_hash", "disabled", "failed_logins", "locked_until"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        sets = ", ".join(f"{name} = :{name}" for name in fields)
+        self._exec(
+            f"UPDATE of_users SET {sets}, updated_at = :now WHERE tenant = :t AND id = :id",
+            {**fields, "now": now, "t": tenant, "id": user_id},
+        )
+
+    def delete_user(self, tenant: str, user_id: str) -> bool:
+        self._exec("DELETE FROM of_grants WHERE tenant = :t AND principal = :id", {"t": tenant, "id": user_id})
+        return self._count("DELETE FROM of_users WHERE tenant = :t AND id = :id", {"t": tenant, "id": user_id}) == 1
+
+    # API keys
+
+    def insert_api_key(self, row: ApiKeyRow) -> None:
+        self._exec(
+            f"INSERT INTO of_api_keys ({KEY_COLUMNS}) VALUES (:id, :tenant, :name, :prefix, :secret_hash, :user_id, "
+            ":created_at, :created_by, :expires_at, NULL, NULL)",
+            {
+                "id": row.id,
+                "tenant": row.tenant,
+                "name": row.name,
+                "prefix": row.prefix,
+                "secret_hash": row.secret_hash,
+                "user_id": row.user_id,
+                "created_at": row.created_at,
+                "created_by": row.created_by,
+                "expires_at": row.expires_at,
+            },
+        )
+
+    def api_key_by_prefix(self, prefix: str) -> ApiKeyRow | None:
+        row = self._one(f"SELECT {KEY_COLUMNS} FROM of_api_keys WHERE prefix = :p", {"p": prefix})
+        return _key(row) if row else None
+
+    def get_api_key(self, tenant: str, key_id: str) -> ApiKeyRow | None:
+        row = self._one(
+            f"SELECT {KEY_COLUMNS} FROM of_api_keys WHERE tenant = :t AND id = :id", {"t": tenant, "id": key_id}
+        )
+        return _key(row) if row else None
+
+    def list_api_keys(self, tenant: str) -> list[ApiKeyRow]:
+        rows = self._all(f"SELECT {KEY_COLUMNS} FROM of_api_keys WHERE tenant = :t ORDER BY created_at", {"t": tenant})
+        return [_key(r) for r in rows]
+
+    def revoke_api_key(self, tenant: str, key_id: str, now: float) -> bool:
+        return (
+            self._count(
+                "UPDATE of_api_keys SET revoked_at = :now WHERE tenant = :t AND id = :id AND revoked_at IS NULL",
+                {"t": tenant, "id": key_id, "now": now},
+            )
+            == 1
+        )
+
+    def touch_api_key(self, key_id: str, now: float) -> None:
+        self._exec("UPDATE of_api_keys SET last_used_at = :now WHERE id = :id", {"id": key_id, "now": now})
+
+    # Grants
+
+    def grants_of(self, tenant: str, principal: str) -> list[tuple[str, str]]:
+        rows = self._all(
+            "SELECT role, workflow FROM of_grants WHERE tenant = :t AND principal = :p ORDER BY role, workflow",
+            {"t": tenant, "p": principal},
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def set_grants(
+        self, tenant: str, principal: str, grants: Sequence[tuple[str, str]], now: float, by: str | None
+    ) -> None:
+        self._exec("DELETE FROM of_grants WHERE tenant = :t AND principal = :p", {"t": tenant, "p": principal})
+        self._many(
+            "INSERT INTO of_grants (tenant, principal, role, workflow, created_at, created_by) "
+            "VALUES (:t, :p, :role, :workflow, :now, :by)",
+            [
+                {"t": tenant, "p": principal, "role": r, "workflow": w, "now": now, "by": by}
+                for r, w in sorted(set(grants))
+            ],
+        )
+
+    # Sessions
+
+    def insert_session(self, row: SessionRow, token_hash: str) -> None:
+        self._exec(
+            "INSERT INTO of_sessions (id, token_hash, tenant, user_id, created_at, expires_at, revoked_at, csrf_token) "
+            "VALUES (:id, :h, :t, :u, :c, :e, NULL, :csrf)",
+            {
+                "id": row.id,
+                "h": token_hash,
+                "t": row.tenant,
+                "u": row.user_id,
+                "c": row.created_at,
+                "e": row.expires_at,
+                "csrf": row.csrf_token,
+            },
+        )
+
+    def session_by_hash(self, token_hash: str) -> SessionRow | None:
+        row = self._one(
+            "SELECT id, tenant, user_id, created_at, expires_at, revoked_at, csrf_token FROM of_sessions "
+            "WHERE token_hash = :h",
+            {"h": token_hash},
+        )
+        if row is None:
+            return None
+        return SessionRow(
+            id=row[0],
+            tenant=row[1],
+            user_id=row[2],
+            created_at=row[3],
+            expires_at=row[4],
+            revoked_at=row[5],
+            csrf_token=row[6],
+        )
+
+    def revoke_session(self, session_id: str, now: float) -> None:
+        self._exec("UPDATE of_sessions SET revoked_at = :now WHERE id = :id", {"id": session_id, "now": now})
+
+    def revoke_user_sessions(self, tenant: str, user_id: str, now: float) -> None:
+        self._exec(
+            "UPDATE of_sessions SET revoked_at = :now WHERE tenant = :t AND user_id = :u AND revoked_at IS NULL",
+            {"t": tenant, "u": user_id, "now": now},
+        )
+
+    # Secrets (ciphertext only; see officeflow.security.secrets)
+
+    def put_secret(
+        self, tenant: str, name: str, ciphertext: str, description: str | None, now: float, by: str | None
+    ) -> bool:
+        """Insert or replace; True when it was new."""
+        existed = self._one("SELECT 1 FROM of_secrets WHERE tenant = :t AND name = :n", {"t": tenant, "n": name})
+        self._exec(
+            "INSERT INTO of_secrets (tenant, name, ciphertext, description, created_at, updated_at, updated_by) "
+            "VALUES (:t, :n, :c, :d, :now, :now, :by) ON CONFLICT (tenant, name) DO UPDATE SET "
+            "ciphertext = excluded.ciphertext, description = excluded.description, updated_at = excluded.updated_at, "
+            "updated_by = excluded.updated_by",
+            {"t": tenant, "n": name, "c": ciphertext, "d": description, "now": now, "by": by},
+        )
+        return existed is None
+
+    def get_secret(self, tenant: str, name: str) -> str | None:
+        row = self._one("SELECT ciphertext FROM of_secrets WHERE tenant = :t AND name = :n", {"t": tenant, "n": name})
+        return row[0] if row else None
+
+    def list_secrets(self, tenant: str) -> list[tuple[str, str | None, float, str | None]]:
+        rows = self._all(
+            "SELECT name, description, updated_at, updated_by FROM of_secrets WHERE tenant = :t ORDER BY name",
+            {"t": tenant},
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def delete_secret(self, tenant: str, name: str) -> bool:
+        return self._count("DELETE FROM of_secrets WHERE tenant = :t AND name = :n", {"t": tenant, "n": name}) == 1
+
+    # Audit
+
+    def add_audit(self, row: dict[str, Any]) -> None:
+        """Append an (unsealed) audit entry; buffered with the transaction's other writes."""
+        self.buffer.audit.append(row)
+
+    def unsealed_audit(self, tenant: str, limit: int, after_id: int = 0) -> list[AuditRow]:
+        rows = self._all(
+            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE tenant = :t AND seq IS NULL AND id > :a ORDER BY id LIMIT :n",
+            {"t": tenant, "n": limit, "a": after_id},
+        )
+        return [_audit(r) for r in rows]
+
+    def tenants_with_unsealed_audit(self) -> list[str]:
+        return [r[0] for r in self._all("SELECT DISTINCT tenant FROM of_audit WHERE seq IS NULL")]
+
+    def lock_audit_chain(self, tenant: str) -> None:
+        """Serialise sealing of one tenant's chain (a no-op on SQLite, whose writers are serial)."""
+        if self.dialect.name == "postgresql":
+            self._exec("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))", {"k": f"of_audit:{tenant}"})
+
+    def audit_head(self, tenant: str) -> tuple[int, str, str, float] | None:
+        row = self._one("SELECT seq, hash, mac, sealed_at FROM of_audit_heads WHERE tenant = :t", {"t": tenant})
+        return (int(row[0]), row[1], row[2], row[3]) if row else None
+
+    def seal_audit(self, entry_id: int, seq: int, prev_hash: str, hash_: str) -> None:
+        self._exec(
+            "UPDATE of_audit SET seq = :s, prev_hash = :p, hash = :h WHERE id = :id AND seq IS NULL",
+            {"id": entry_id, "s": seq, "p": prev_hash, "h": hash_},
+        )
+
+    def put_audit_head(self, tenant: str, seq: int, hash_: str, mac: str, now: float) -> None:
+        self._exec(
+            "INSERT INTO of_audit_heads (tenant, seq, hash, mac, sealed_at) VALUES (:t, :s, :h, :m, :now) "
+            "ON CONFLICT (tenant) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac, "
+            "sealed_at = excluded.sealed_at",
+            {"t": tenant, "s": seq, "h": hash_, "m": mac, "now": now},
+        )
+
+    def sealed_audit(self, tenant: str, after_seq: int, limit: int) -> list[AuditRow]:
+        rows = self._all(
+            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE tenant = :t AND seq > :s ORDER BY seq LIMIT :n",
+            {"t": tenant, "s": after_seq, "n": limit},
+        )
+        return [_audit(r) for r in rows]
+
+    def list_audit(
+        self,
+        tenant: str,
+        *,
+        action: str | None = None,
+        actor: str | None = None,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditRow]:
+        where = ["tenant = :t"]
+        params: dict[str, Any] = {"t": tenant, "n": limit}
+        for name, value, clause in (
+            ("action", action, "action = :action"),
+            ("actor", actor, "actor = :actor"),
+            ("object_type", object_type, "object_type = :object_type"),
+            ("object_id", object_id, "object_id = :object_id"),
+            ("since", since, "at >= :since"),
+            ("until", until, "at < :until"),
+            ("before_id", before_id, "id < :before_id"),
+        ):
+            if value is not None:
+                where.append(clause)
+                params[name] = value
+        rows = self._all(
+            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :n", params
+        )
+        return [_audit(r) for r in rows]
+
+    # Idempotency of POST requests
+
+    def idempotency_claim(
+        self, tenant: str, principal: str, key: str, method: str, path: str, request_hash: str, now: float, ttl: float
+    ) -> tuple[str, int | None, str | None] | None:
+        """Claim the key for this request; None when claimed now, otherwise the earlier
+        (request hash, status, response) — status None while that request is still in progress."""
+        self._exec(
+            "DELETE FROM of_idempotency WHERE tenant = :t AND principal = :p AND key = :k AND expires_at < :now",
+            {"t": tenant, "p": principal, "k": key, "now": now},
+        )
+        inserted = self._count(
+            "INSERT INTO of_idempotency (tenant, principal, key, method, path, request_hash, status, response, "
+            "created_at, expires_at) VALUES (:t, :p, :k, :m, :path, :h, NULL, NULL, :now, :exp) ON CONFLICT DO NOTHING",
+            {
+                "t": tenant,
+                "p": principal,
+                "k": key,
+                "m": method,
+                "path": path,
+                "h": request_hash,
+                "now": now,
+                "exp": now + ttl,
+            },
+        )
+        if inserted == 1:
+            return None
+        row = self._one(
+            "SELECT request_hash, status, response FROM of_idempotency "
+            "WHERE tenant = :t AND principal = :p AND key = :k",
+            {"t": tenant, "p": principal, "k": key},
+        )
+        return (row[0], row[1], row[2]) if row else None
+
+    def idempotency_complete(self, tenant: str, principal: str, key: str, status: int, response: str) -> None:
+        self._exec(
+            "UPDATE of_idempotency SET status = :s, response = :r WHERE tenant = :t AND principal = :p AND key = :k",
+            {"t": tenant, "p": principal, "k": key, "s": status, "r": response},
+        )
+
+    def idempotency_release(self, tenant: str, principal: str, key: str) -> None:
+        self._exec(
+            "DELETE FROM of_idempotency WHERE tenant = :t AND principal = :p AND key = :k AND status IS NULL",
+            {"t": tenant, "p": principal, "k": key},
+        )
+
+    def purge_idempotency(self, now: float) -> int:
+        return self._count("DELETE FROM of_idempotency WHERE expires_at < :now", {"now": now})
+
+    # Rate limits: token buckets shared by every process
+
+    def take_tokens(self, key: str, want: float, capacity: float, rate: float, now: float) -> tuple[float, float]:
+        """Withdraw up to ``want`` tokens from the bucket ``key`` (refilled at ``rate`` per second up
+        to ``capacity``); returns (granted, tokens left)."""
+        self._exec(
+            "INSERT INTO of_rate_buckets (key, tokens, updated_at) VALUES (:k, :cap, :now) ON CONFLICT DO NOTHING",
+            {"k": key, "cap": capacity, "now": now},
+        )
+        row = self._one(
+            f"SELECT tokens, updated_at FROM of_rate_buckets WHERE key = :k{self.dialect.lock_rows}", {"k": key}
+        )
+        assert row is not None
+        tokens = min(capacity, float(row[0]) + max(0.0, now - float(row[1])) * rate)
+        granted = min(want, float(int(tokens)))
+        self._exec(
+            "UPDATE of_rate_buckets SET tokens = :tokens, updated_at = :now WHERE key = :k",
+            {"k": key, "tokens": tokens - granted, "now": now},
+        )
+        return granted, tokens - granted
+
+    # Webhook message ids already seen (replay protection)
+
+    def webhook_seen(self, tenant: str, message_id: str, now: float) -> bool:
+        """Record ``message_id``; True when it had been seen before."""
+        inserted = self._count(
+            "INSERT INTO of_webhook_seen (tenant, message_id, seen_at) VALUES (:t, :m, :now) ON CONFLICT DO NOTHING",
+            {"t": tenant, "m": message_id, "now": now},
+        )
+        return inserted == 0
+
+    def purge_webhook_seen(self, before: float) -> int:
+        return self._count("DELETE FROM of_webhook_seen WHERE seen_at < :b", {"b": before})
