@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from officeflow.durations import parse_duration
@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     worker_lease: float = Field(30.0, gt=0, description="Lease on a claimed step; recovered after it lapses")
     worker_poll: float = Field(1.0, gt=0, description="Fallback check for due work when no wake-up came")
     worker_grace: float = Field(30.0, ge=0, description="On stop, how long running steps may finish")
-    secret_key: str | None = Field(
+    secret_key: SecretStr | None = Field(
         None, description="32+ random bytes, base64: keys the audit log and stored secrets (required on PostgreSQL)"
     )
     http_allow: str = Field(

@@ -55,7 +55,7 @@ class Context:
                     store,
                     handlers=self.modules(),
                     check_schema=check_schema,
-                    secret_key=self.settings.secret_key,
+                    secret_key=self.settings.secret_key.get_secret_value() if self.settings.secret_key else None,
                     http_allow=self.settings.http_allowlist,
                 )
             except BaseException:
