@@ -17,8 +17,9 @@ def engine(make_engine: Any) -> Engine:
 
 
 def test_a_user_logs_in_with_the_right_password_and_gets_a_session(engine: Engine) -> None:
-    user = engine.accounts.create_user("default", "ada", password="correct horse battery", grants=["approver"],
-                                       actor="system")
+    user = engine.accounts.create_user(
+        "default", "ada", password="correct horse battery", grants=["approver"], actor="system"
+    )
     session = engine.accounts.login("default", "ada", "correct horse battery")
     found = engine.accounts.session(session.token)
     assert found is not None
@@ -67,8 +68,9 @@ def test_api_keys_are_shown_once_stored_hashed_and_can_be_revoked(engine: Engine
 
 
 def test_expired_api_keys_are_refused(engine: Engine) -> None:
-    created = engine.accounts.create_api_key("default", "temp", grants=["auditor"], actor="system",
-                                             expires_at=engine.now() + 60)
+    created = engine.accounts.create_api_key(
+        "default", "temp", grants=["auditor"], actor="system", expires_at=engine.now() + 60
+    )
     assert engine.accounts.api_key_principal(created.token) is not None
     engine.clock.advance(61)  # type: ignore[attr-defined]
     engine.accounts._cache.clear()  # the cache holds a key at most KEY_CACHE seconds, wall time
@@ -80,7 +82,8 @@ def test_grants_change_what_a_principal_may_do_and_are_audited(engine: Engine) -
     user = engine.accounts.create_user("default", "cy", password="a long passphrase", actor="system")
     engine.accounts.set_grants("default", user.id, ["operator:expense-approval", "auditor"], actor="user:admin")
     assert set(engine.accounts.grants("default", user.id)) == {
-        Grant(Role.OPERATOR, "expense-approval"), Grant(Role.AUDITOR, "*")
+        Grant(Role.OPERATOR, "expense-approval"),
+        Grant(Role.AUDITOR, "*"),
     }
     with pytest.raises(Conflict, match="unknown role 'boss'"):
         engine.accounts.set_grants("default", user.id, ["boss"], actor="user:admin")

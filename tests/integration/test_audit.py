@@ -83,8 +83,11 @@ def test_deleting_the_newest_entries_is_found_through_the_head(engine: Engine) -
 
 def test_an_entry_inserted_directly_is_found(engine: Engine) -> None:
     engine.audit.seal()
-    sql(engine, "INSERT INTO of_audit (tenant, at, actor, action, object_type, object_id, mac) "
-                "VALUES ('default', 1, 'user:mallory', 'user.created', 'user', 'x', 'forged')")
+    sql(
+        engine,
+        "INSERT INTO of_audit (tenant, at, actor, action, object_type, object_id, mac) "
+        "VALUES ('default', 1, 'user:mallory', 'user.created', 'user', 'x', 'forged')",
+    )
     report = engine.audit.verify("default")
     assert report.finding is not None
     assert report.finding.kind == "inserted"
@@ -95,8 +98,11 @@ def test_a_forged_sealed_entry_in_the_middle_is_found(engine: Engine) -> None:
     engine.audit.seal()
     sql(engine, "UPDATE of_audit SET seq = seq + 1000 WHERE tenant = 'default' AND seq >= 6")
     sql(engine, "UPDATE of_audit SET seq = seq - 999 WHERE tenant = 'default' AND seq >= 1000")
-    sql(engine, "INSERT INTO of_audit (tenant, at, actor, action, object_type, object_id, mac, seq, prev_hash, hash) "
-                "VALUES ('default', 1, 'user:mallory', 'grants.changed', 'principal', 'x', 'm', 6, 'p', 'h')")
+    sql(
+        engine,
+        "INSERT INTO of_audit (tenant, at, actor, action, object_type, object_id, mac, seq, prev_hash, hash) "
+        "VALUES ('default', 1, 'user:mallory', 'grants.changed', 'principal', 'x', 'm', 6, 'p', 'h')",
+    )
     report = engine.audit.verify("default")
     assert report.finding is not None
     assert report.finding.seq == 6

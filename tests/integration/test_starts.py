@@ -68,6 +68,6 @@ def test_starting_on_a_closed_engine_is_refused(make_engine: Any) -> None:
     engine: Engine = make_engine()
     engine.apply(WF)
     engine.start("quick", {})
-    engine._starts.close()
+    engine.batcher.close()
     with pytest.raises(RuntimeError, match="closed"):
         engine.start("quick", {})

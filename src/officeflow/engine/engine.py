@@ -11,6 +11,7 @@ There is no global state: open an engine, use it, close it (it is a context mana
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from officeflow.clock import Clock, SystemClock
 from officeflow.definitions.load import load_definition
 from officeflow.definitions.model import Definition
 from officeflow.engine import operations
+from officeflow.engine.batch import Batcher
 from officeflow.engine.context import RunContext
-from officeflow.engine.starts import StartBatcher, StartRequest
 from officeflow.engine.transitions import Transition
 from officeflow.engine.watch import RunWatcher
 from officeflow.errors import (
@@ -107,7 +108,13 @@ class Engine:
         self._definitions: dict[tuple[str, str, int], Definition] = {}
         self._lock = threading.Lock()
         self._watcher: RunWatcher | None = None
-        self._starts = StartBatcher(self._start_in, lambda body: self.store.run(body, pipeline=True))
+        self.batcher = Batcher(lambda body: self.store.run(body, pipeline=True), "commits")
+        """Group commit for short transactions from concurrent callers (starts, ingested events)."""
+        from officeflow.ingest.schedules import Schedules
+        from officeflow.ingest.service import Ingestor
+
+        self.events = Ingestor(self)
+        self.schedules = Schedules(self, self.events)
         if check_schema:
             migrations.check(store)
 
@@ -137,7 +144,7 @@ class Engine:
             raise
 
     def close(self) -> None:
-        self._starts.close()
+        self.batcher.close()
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = None
@@ -320,41 +327,56 @@ class Engine:
         definition = self.definition(workflow, version, tenant=tenant)
         input = {} if input is None else input
         self.check_input(definition, input)
-        request = StartRequest(
-            definition=definition, input=input, tenant=tenant, idempotency_key=idempotency_key, actor=actor
+        run, _ = self.batcher.submit(
+            functools.partial(
+                self.start_in,
+                definition=definition,
+                input=input,
+                tenant=tenant,
+                idempotency_key=idempotency_key,
+                actor=actor,
+            )
         )
-        return self._starts.submit(request)
+        return run
 
-    def _start_in(self, tx: Tx, request: StartRequest) -> Run:
-        """Start one run inside ``tx`` (several may share one transaction: see engine.starts)."""
+    def start_in(
+        self,
+        tx: Tx,
+        *,
+        definition: Definition,
+        input: Any,
+        tenant: str,
+        idempotency_key: str | None,
+        actor: str | None,
+    ) -> tuple[Run, bool]:
+        """Start one run inside ``tx`` (input already checked); several may share a transaction.
+        Returns the run and whether it was created (False: its idempotency key named an earlier run)."""
         now = self.now()
-        t = Transition(self, tx, now, actor=request.actor)
-        definition = request.definition
-        run_id, created = t.start(
-            definition, request.input, tenant=request.tenant, idempotency_key=request.idempotency_key
-        )
+        t = Transition(self, tx, now, actor=actor)
+        run_id, created = t.start(definition, input, tenant=tenant, idempotency_key=idempotency_key)
         t.finalize()
         if not created or t.status[run_id].terminal or t.status[run_id] == RunStatus.FAILED:
-            found = tx.get_run(run_id, request.tenant)
+            found = tx.get_run(run_id, tenant)
             assert found is not None
-            return found
-        return Run(
+            return found, created
+        run = Run(
             id=run_id,
-            tenant=request.tenant,
+            tenant=tenant,
             workflow=definition.name,
             version=definition.version,
             status=t.status[run_id],
-            input=request.input,
+            input=input,
             output=None,
             error=None,
-            idempotency_key=request.idempotency_key,
+            idempotency_key=idempotency_key,
             parent_run_id=None,
             parent_step=None,
             created_at=now,
             updated_at=now,
             completed_at=None,
-            created_by=request.actor,
+            created_by=actor,
         )
+        return run, True
 
     def get_run(self, run_id: str, *, tenant: str = DEFAULT_TENANT) -> Run:
         with self.store.read() as tx:

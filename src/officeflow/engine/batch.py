@@ -1,0 +1,115 @@
+"""Group commit: concurrent requests that each need a small transaction share one.
+
+Callers (API request threads, several submitters) each wait for their own commit; on PostgreSQL
+a commit costs far more than the writes in it. The batcher hands everything waiting at a moment
+to one committer thread, which runs all of it in one transaction and wakes each caller with its
+own result. A lone caller gets a batch of one: nobody waits for company.
+
+A batch that fails is redone one item per transaction, so each caller gets its own result or its
+own error (an idempotency key used for another workflow fails that start alone).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import structlog
+
+from officeflow.store.tx import Tx
+
+T = TypeVar("T")
+MAX_BATCH = 256
+log = structlog.get_logger("officeflow.engine")
+
+
+@dataclass
+class Item(Generic[T]):
+    work: Callable[[Tx], T]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+RunInTransaction = Callable[[Callable[[Tx], list[Any]]], list[Any]]
+
+
+class Batcher:
+    def __init__(self, run: RunInTransaction, name: str) -> None:
+        self._run = run
+        self._name = name
+        self._queue: queue.SimpleQueue[Item[Any] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, work: Callable[[Tx], T]) -> T:
+        """Run ``work(tx)`` in a transaction shared with whatever else is waiting; its result."""
+        item: Item[T] = Item(work)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the engine is closed")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=f"officeflow-{self._name}", daemon=True)
+                self._thread.start()
+        self._queue.put(item)
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        result: T = item.result
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[Item[Any]]) -> None:
+        if len(batch) > 1:
+            try:
+                results = self._run(lambda tx: [item.work(tx) for item in batch])
+            except Exception as exc:
+                log.debug(
+                    "batch failed; running its items one by one", batcher=self._name, size=len(batch), error=str(exc)
+                )
+            else:
+                for item, result in zip(batch, results, strict=True):
+                    item.result = result
+                    item.done.set()
+                return
+        for item in batch:
+            try:
+                item.result = self._run(self._single(item))[0]
+            except BaseException as exc:
+                item.error = exc
+            item.done.set()
+
+    @staticmethod
+    def _single(item: Item[Any]) -> Callable[[Tx], list[Any]]:
+        return lambda tx: [item.work(tx)]

@@ -1,0 +1,607 @@
+"""Event ingestion: event types with versioned schemas, the append-only event store, triggers that
+start workflows, the dead-letter list of rejected events, and replay.
+
+An event is accepted when it matches the schema of its type (the latest version, or the one it
+names). Storing it and starting what its triggers start happen in one transaction, shared with
+other events arriving at the same moment (group commit). An event id seen before (a duplicate
+delivery) starts nothing new: the event store is unique by (tenant, event id), and each run a
+trigger starts has the idempotency key ``trigger:<name>:<key>``, where the key is the trigger's
+``idempotency_key`` expression (default: the event id). Replaying stored events is therefore
+harmless too.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import jsonschema
+import jsonschema.validators
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from officeflow.errors import (
+    Conflict,
+    DefinitionNotFound,
+    ExpressionError,
+    InputInvalid,
+    NotFound,
+    OfficeflowError,
+    Problem,
+)
+from officeflow.expressions import Expr, Value, compile_expr, compile_value, evaluate_condition
+from officeflow.ids import uuid7
+from officeflow.ingest.compat import breaking_changes
+from officeflow.jsonutil import dumps
+from officeflow.store.tx import Tx
+from officeflow.store.tx_events import EventRow, EventTypeRow, RejectRow, TriggerRow
+
+if TYPE_CHECKING:
+    from officeflow.engine.engine import Engine
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+EVENT_VARIABLES = {"event"}
+
+
+class EventTypeNotFound(NotFound):
+    """No such event type."""
+
+
+class TriggerNotFound(NotFound):
+    """No such trigger."""
+
+
+class EventInvalid(InputInvalid):
+    """The event does not match the schema of its type."""
+
+
+class SchemaIncompatible(Conflict):
+    """The new schema would refuse events that existing producers send."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__("the new version would break existing producers: " + "; ".join(reasons))
+
+
+class TriggerSpec(BaseModel):
+    """What starts a workflow when an event arrives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=NAME)
+    event_type: str = Field(pattern=NAME)
+    workflow: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
+    version: int | None = Field(None, ge=1)
+    filter: str | None = Field(None, description="CEL over `event`; the trigger fires when it is true")
+    input: Any = Field(None, description="the run input: a value over `event` (default: event.data)")
+    idempotency_key: str | None = Field(None, description="CEL over `event` (default: event.id)")
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class CompiledTrigger:
+    row: TriggerRow
+    filter: Expr | None
+    input: Value | None
+    key: Expr
+
+
+@dataclass(frozen=True)
+class Started:
+    trigger: str
+    run_id: str
+    new: bool
+
+
+@dataclass(frozen=True)
+class TriggerFailure:
+    trigger: str
+    message: str
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    event_id: str
+    type: str
+    version: int
+    duplicate: bool
+    runs: list[Started]
+    failures: list[TriggerFailure]
+
+
+def event_variables(event: EventRow) -> dict[str, Any]:
+    return {
+        "event": {
+            "id": event.id,
+            "type": event.type,
+            "version": event.version,
+            "source": event.source,
+            "subject": event.subject or "",
+            "data": event.payload,
+            "time": event.received_at,
+            "meta": event.meta or {},
+        }
+    }
+
+
+def _expr(source: str, what: str) -> Expr:
+    try:
+        expr = compile_expr(source)
+    except ExpressionError as exc:
+        raise Conflict(f"{what}: {exc.message}") from None
+    unknown = expr.variables - EVENT_VARIABLES
+    if unknown:
+        raise Conflict(f"{what}: `{source}` reads {', '.join(sorted(unknown))}; triggers see only `event`")
+    return expr
+
+
+def compile_trigger(row: TriggerRow) -> CompiledTrigger:
+    filter_ = _expr(row.filter, "filter") if row.filter else None
+    value = None
+    if row.input is not None:
+        try:
+            value = compile_value(row.input)
+        except ExpressionError as exc:
+            raise Conflict(f"input: {exc.message}") from None
+        for _, expr in value.expressions():
+            if expr.variables - EVENT_VARIABLES:
+                raise Conflict(
+                    f"input: `{expr.source}` reads {', '.join(sorted(expr.variables - EVENT_VARIABLES))}; "
+                    "triggers see only `event`"
+                )
+    key = _expr(row.idempotency_key or "event.id", "idempotency_key")
+    return CompiledTrigger(row, filter_, value, key)
+
+
+class Ingestor:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._validators: dict[tuple[str, str, int], Any] = {}
+        self._triggers: dict[tuple[str, str, float], CompiledTrigger] = {}
+
+    @property
+    def store(self) -> Any:
+        return self.engine.store
+
+    # Event types
+
+    def register_type(
+        self,
+        tenant: str,
+        name: str,
+        schema: dict[str, Any],
+        *,
+        description: str | None = None,
+        signature_secret: str | None = None,
+        actor: str,
+    ) -> EventTypeRow:
+        """Store the next version of an event type; refused when it would break existing producers."""
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as exc:
+            pointer = "/" + "/".join(str(p) for p in exc.absolute_path)
+            raise InputInvalid(
+                [Problem(pointer=f"/schema{pointer}", message=exc.message, expected="a JSON Schema (2020-12)")]
+            ) from None
+
+        def body(tx: Tx) -> EventTypeRow:
+            latest = tx.get_event_type(tenant, name)
+            if latest is not None:
+                if latest.schema == schema and latest.signature_secret == signature_secret:
+                    return latest
+                reasons = breaking_changes(latest.schema, schema)
+                if reasons:
+                    raise SchemaIncompatible(reasons)
+            row = EventTypeRow(
+                tenant=tenant,
+                name=name,
+                version=(latest.version + 1) if latest else 1,
+                schema=schema,
+                description=description,
+                signature_secret=signature_secret,
+                created_at=self.engine.now(),
+                created_by=actor,
+            )
+            if not tx.insert_event_type(row):
+                raise Conflict(f"event type '{name}' changed meanwhile; try again")
+            self.engine.record_audit(
+                tx,
+                tenant,
+                actor,
+                "event_type.registered",
+                "event_type",
+                f"{name}@{row.version}",
+                before={"version": latest.version} if latest else None,
+                after={"version": row.version, "schema": schema, "signed": signature_secret is not None},
+            )
+            return row
+
+        return self.store.run(body)  # type: ignore[no-any-return]
+
+    def event_type(self, tenant: str, name: str, version: int | None = None) -> EventTypeRow:
+        with self.store.read() as tx:
+            row = tx.get_event_type(tenant, name, version)
+        if row is None:
+            what = f"'{name}'" + (f" version {version}" if version else "")
+            raise EventTypeNotFound(f"no event type {what} in tenant '{tenant}'")
+        return row  # type: ignore[no-any-return]
+
+    def event_types(self, tenant: str) -> list[EventTypeRow]:
+        with self.store.read() as tx:
+            return tx.list_event_types(tenant)  # type: ignore[no-any-return]
+
+    def _validator(self, row: EventTypeRow) -> Any:
+        key = (row.tenant, row.name, row.version)
+        validator = self._validators.get(key)
+        if validator is None:
+            validator = jsonschema.validators.validator_for(row.schema)(row.schema)
+            self._validators[key] = validator
+        return validator
+
+    # Triggers
+
+    def save_trigger(self, tenant: str, spec: TriggerSpec | dict[str, Any], *, actor: str) -> TriggerRow:
+        """Create a trigger, or replace the one with the same name."""
+        if isinstance(spec, dict):
+            try:
+                spec = TriggerSpec.model_validate(spec)
+            except ValidationError as exc:
+                raise InputInvalid(
+                    [
+                        Problem(pointer="/" + "/".join(str(p) for p in e["loc"]), message=e["msg"])
+                        for e in exc.errors(include_url=False)
+                    ]
+                ) from None
+        now = self.engine.now()
+        try:
+            self.engine.definition(spec.workflow, spec.version, tenant=tenant)
+        except DefinitionNotFound as exc:
+            raise Conflict(f"trigger '{spec.name}': {exc.message}") from None
+        draft = TriggerRow(
+            id=uuid7(),
+            tenant=tenant,
+            name=spec.name,
+            event_type=spec.event_type,
+            workflow=spec.workflow,
+            version=spec.version,
+            filter=spec.filter,
+            input=spec.input,
+            idempotency_key=spec.idempotency_key,
+            enabled=spec.enabled,
+            created_at=now,
+            updated_at=now,
+        )
+        compile_trigger(draft)
+
+        def body(tx: Tx) -> TriggerRow:
+            if tx.get_event_type(tenant, spec.event_type) is None:
+                raise EventTypeNotFound(f"no event type '{spec.event_type}' in tenant '{tenant}'")
+            existing = tx.get_trigger(tenant, spec.name)
+            if existing is None:
+                tx.insert_trigger(draft)
+                row = draft
+            else:
+                row = _replace_trigger(draft, existing)
+                tx.update_trigger(row)
+            self.engine.record_audit(
+                tx,
+                tenant,
+                actor,
+                "trigger.saved",
+                "trigger",
+                row.name,
+                before=_trigger_doc(existing) if existing else None,
+                after=_trigger_doc(row),
+            )
+            return row
+
+        return self.store.run(body)  # type: ignore[no-any-return]
+
+    def triggers(self, tenant: str) -> list[TriggerRow]:
+        with self.store.read() as tx:
+            return tx.list_triggers(tenant)  # type: ignore[no-any-return]
+
+    def trigger(self, tenant: str, name: str) -> TriggerRow:
+        with self.store.read() as tx:
+            row = tx.get_trigger(tenant, name)
+        if row is None:
+            raise TriggerNotFound(f"no trigger '{name}' in tenant '{tenant}'")
+        return row  # type: ignore[no-any-return]
+
+    def delete_trigger(self, tenant: str, name: str, *, actor: str) -> None:
+        def body(tx: Tx) -> None:
+            row = tx.get_trigger(tenant, name)
+            if row is None:
+                raise TriggerNotFound(f"no trigger '{name}' in tenant '{tenant}'")
+            tx.delete_trigger(tenant, row.id)
+            self.engine.record_audit(
+                tx, tenant, actor, "trigger.deleted", "trigger", row.name, before=_trigger_doc(row)
+            )
+
+        self.store.run(body)
+
+    def _compiled(self, row: TriggerRow) -> CompiledTrigger:
+        key = (row.tenant, row.id, row.updated_at)
+        compiled = self._triggers.get(key)
+        if compiled is None:
+            compiled = compile_trigger(row)
+            self._triggers[key] = compiled
+        return compiled
+
+    # Ingesting
+
+    def ingest(
+        self,
+        tenant: str,
+        type: str,
+        data: Any,
+        *,
+        event_id: str | None = None,
+        source: str = "api",
+        subject: str | None = None,
+        meta: dict[str, Any] | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+    ) -> IngestResult:
+        """Validate, store and act on one event. Raises EventInvalid (after keeping the event in
+        the dead-letter list) when it does not match its type's schema."""
+        event_type = self._type_or_reject(tenant, type, version, data, source, event_id)
+        errors = sorted(self._validator(event_type).iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            problems = [
+                Problem(
+                    pointer="/" + "/".join(str(p) for p in e.absolute_path),
+                    message=e.message,
+                    expected=None if e.validator == "required" else f"{e.validator}: {e.validator_value!r}",
+                )
+                for e in errors
+            ]
+            self.reject(
+                tenant,
+                type,
+                source,
+                data,
+                {
+                    "error": "schema",
+                    "event_id": event_id,
+                    "version": event_type.version,
+                    "problems": [p.as_dict() for p in problems],
+                },
+            )
+            raise EventInvalid(problems, f"event does not match '{type}' version {event_type.version}")
+        event = EventRow(
+            seq=0,
+            id=event_id or uuid7(),
+            tenant=tenant,
+            type=type,
+            version=event_type.version,
+            source=source,
+            subject=subject,
+            payload=data,
+            meta=meta,
+            received_at=self.engine.now(),
+        )
+        return self.engine.batcher.submit(functools.partial(self._store_and_trigger, event=event, actor=actor))
+
+    def _type_or_reject(
+        self, tenant: str, type: str, version: int | None, data: Any, source: str, event_id: str | None
+    ) -> EventTypeRow:
+        try:
+            return self.event_type(tenant, type, version)
+        except EventTypeNotFound as exc:
+            self.reject(
+                tenant, type, source, data, {"error": "unknown type", "event_id": event_id, "message": exc.message}
+            )
+            raise
+
+    def reject(self, tenant: str, type: str, source: str, data: Any, reason: dict[str, Any]) -> None:
+        """Keep a refused event, with why, in the events' dead-letter list."""
+        try:
+            payload = dumps(data)
+        except Exception:
+            payload = repr(data)
+        row = RejectRow(
+            id=uuid7(),
+            tenant=tenant,
+            type=type,
+            source=source,
+            payload=payload[:1_000_000],
+            reason=reason,
+            received_at=self.engine.now(),
+        )
+        self.store.run(lambda tx: tx.insert_reject(row))
+
+    def _store_and_trigger(self, tx: Tx, *, event: EventRow, actor: str | None) -> IngestResult:
+        stored = tx.insert_event(
+            id=event.id,
+            tenant=event.tenant,
+            type=event.type,
+            version=event.version,
+            source=event.source,
+            subject=event.subject,
+            payload=event.payload,
+            meta=event.meta,
+            received_at=event.received_at,
+        )
+        if not stored:
+            original = tx.get_event(event.tenant, event.id)
+            if original is not None and original.type != event.type:
+                raise Conflict(f"event id '{event.id}' is already used by a '{original.type}' event")
+            earlier, _ = self._fire(tx, original or event, actor=actor, lookup_only=True)
+            return IngestResult(event.id, event.type, event.version, True, earlier, [])
+        started, failures = self._fire(tx, event, actor=actor)
+        return IngestResult(event.id, event.type, event.version, False, started, failures)
+
+    def _fire(
+        self,
+        tx: Tx,
+        event: EventRow,
+        *,
+        actor: str | None,
+        lookup_only: bool = False,
+        only: Iterable[str] | None = None,
+    ) -> tuple[list[Started], list[TriggerFailure]]:
+        variables = event_variables(event)
+        started: list[Started] = []
+        failures: list[TriggerFailure] = []
+        wanted = set(only) if only is not None else None
+        for row in tx.triggers_for(event.tenant, event.type):
+            if wanted is not None and row.name not in wanted:
+                continue
+            trigger = self._compiled(row)
+            try:
+                if trigger.filter is not None and not evaluate_condition(trigger.filter, variables):
+                    continue
+                key = f"trigger:{row.name}:{trigger.key.evaluate(variables)}"
+                if lookup_only:
+                    run = tx.run_by_key(event.tenant, key)
+                    if run is not None:
+                        started.append(Started(row.name, run.id, False))
+                    continue
+                run_input = trigger.input.evaluate(variables) if trigger.input is not None else event.payload
+                definition = self.engine.definition(row.workflow, row.version, tenant=event.tenant, tx=tx)
+                self.engine.check_input(definition, run_input)
+                run, created = self.engine.start_in(
+                    tx,
+                    definition=definition,
+                    input=run_input,
+                    tenant=event.tenant,
+                    idempotency_key=key,
+                    actor=actor or f"event:{event.source}",
+                )
+                started.append(Started(row.name, run.id, created))
+            except InputInvalid as exc:
+                failures.append(TriggerFailure(row.name, exc.message, [str(p) for p in exc.problems]))
+            except (ExpressionError, NotFound, Conflict) as exc:
+                failures.append(TriggerFailure(row.name, exc.message))
+        if failures and not lookup_only:
+            for failure in failures:
+                tx.insert_reject(
+                    RejectRow(
+                        id=uuid7(),
+                        tenant=event.tenant,
+                        type=event.type,
+                        source=f"trigger:{failure.trigger}",
+                        payload=dumps(event.payload),
+                        reason={
+                            "error": "trigger",
+                            "event_id": event.id,
+                            "trigger": failure.trigger,
+                            "message": failure.message,
+                            "problems": failure.problems,
+                        },
+                        received_at=self.engine.now(),
+                    )
+                )
+        return started, failures
+
+    # Reading and replaying
+
+    def event(self, tenant: str, event_id: str) -> EventRow:
+        with self.store.read() as tx:
+            row = tx.get_event(tenant, event_id)
+        if row is None:
+            raise NotFound(f"no event {event_id} in tenant '{tenant}'")
+        return row  # type: ignore[no-any-return]
+
+    def events(self, tenant: str, **filters: Any) -> list[EventRow]:
+        with self.store.read() as tx:
+            return tx.list_events(tenant, **filters)  # type: ignore[no-any-return]
+
+    def rejects(self, tenant: str, **filters: Any) -> list[RejectRow]:
+        with self.store.read() as tx:
+            return tx.list_rejects(tenant, **filters)  # type: ignore[no-any-return]
+
+    def replay(
+        self,
+        tenant: str,
+        type: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        triggers: Iterable[str] | None = None,
+        actor: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[int, int]:
+        """Deliver stored events of ``type`` received in [since, until) to their triggers again;
+        returns (events replayed, runs started). Runs that exist already are not started twice."""
+        with self.store.read() as tx:
+            total = tx.count_events(tenant, type, since, until)
+        done, new_runs, after = 0, 0, 0
+        only = list(triggers) if triggers is not None else None
+        while True:
+            with self.store.read() as tx:
+                page = tx.list_events(
+                    tenant, type=type, since=since, until=until, after_seq=after, limit=200, ascending=True
+                )
+            if not page:
+                break
+
+            def body(tx: Tx, page: list[EventRow] = page) -> int:
+                count = 0
+                for event in page:
+                    started, _ = self._fire(tx, event, actor=actor, only=only)
+                    count += sum(1 for s in started if s.new)
+                return count
+
+            new_runs += self.store.run(body)
+            done += len(page)
+            after = page[-1].seq
+            if progress is not None:
+                progress(done, total)
+        self.store.run(
+            lambda tx: self.engine.record_audit(
+                tx,
+                tenant,
+                actor,
+                "events.replayed",
+                "event_type",
+                type,
+                after={"since": since, "until": until, "events": done, "runs_started": new_runs, "triggers": only},
+            )
+        )
+        return done, new_runs
+
+
+def _replace_trigger(draft: TriggerRow, existing: TriggerRow) -> TriggerRow:
+    return TriggerRow(
+        id=existing.id,
+        tenant=draft.tenant,
+        name=draft.name,
+        event_type=draft.event_type,
+        workflow=draft.workflow,
+        version=draft.version,
+        filter=draft.filter,
+        input=draft.input,
+        idempotency_key=draft.idempotency_key,
+        enabled=draft.enabled,
+        created_at=existing.created_at,
+        updated_at=draft.updated_at,
+    )
+
+
+def _trigger_doc(row: TriggerRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "event_type": row.event_type,
+        "workflow": row.workflow,
+        "version": row.version,
+        "filter": row.filter,
+        "input": row.input,
+        "idempotency_key": row.idempotency_key,
+        "enabled": row.enabled,
+    }
+
+
+__all__ = [
+    "EventInvalid",
+    "EventTypeNotFound",
+    "IngestResult",
+    "Ingestor",
+    "OfficeflowError",
+    "SchemaIncompatible",
+    "TriggerNotFound",
+    "TriggerSpec",
+]

@@ -1,0 +1,258 @@
+"""Event ingestion on both backends: types, triggers, duplicates, rejects, replay, schedules, files."""
+
+from __future__ import annotations
+
+import random
+import textwrap
+import threading
+import zlib
+from typing import Any
+
+import pytest
+
+from officeflow import Conflict, Engine, RunStatus
+from officeflow.ingest import EventInvalid, SchemaIncompatible
+from officeflow.ingest import files as attachments
+
+INVOICE = {
+    "type": "object",
+    "required": ["number", "amount"],
+    "properties": {
+        "number": {"type": "string"},
+        "amount": {"type": "number", "minimum": 0},
+        "vendor": {"type": "string"},
+    },
+}
+WF = textwrap.dedent("""
+    name: pay-invoice
+    version: 1
+    input: {type: object, required: [invoice, total]}
+    steps:
+      done: {kind: end, output: input}
+""")
+
+
+@pytest.fixture
+def engine(make_engine: Any) -> Engine:
+    e: Engine = make_engine()
+    e.apply(WF)
+    e.events.register_type("default", "invoice.received", INVOICE, actor="user:designer")
+    e.events.save_trigger(
+        "default",
+        {
+            "name": "pay",
+            "event_type": "invoice.received",
+            "workflow": "pay-invoice",
+            "filter": "event.data.amount > 0.0",
+            "input": {"invoice": "event.data.number", "total": "event.data.amount", "from": "event.source"},
+        },
+        actor="user:designer",
+    )
+    return e
+
+
+def test_an_event_starts_its_triggers_workflow_with_the_mapped_input(engine: Engine) -> None:
+    result = engine.events.ingest(
+        "default", "invoice.received", {"number": "INV-1", "amount": 120.5}, event_id="evt-1", source="http"
+    )
+    assert not result.duplicate
+    (started,) = result.runs
+    run = engine.get_run(started.run_id)
+    assert run.status == RunStatus.COMPLETED
+    assert run.output == {"invoice": "INV-1", "total": 120.5, "from": "http"}
+    assert run.idempotency_key == "trigger:pay:evt-1"
+    assert engine.events.event("default", "evt-1").payload == {"number": "INV-1", "amount": 120.5}
+
+
+def test_a_filtered_out_event_is_stored_and_starts_nothing(engine: Engine) -> None:
+    result = engine.events.ingest("default", "invoice.received", {"number": "INV-0", "amount": 0}, event_id="e0")
+    assert result.runs == []
+    assert engine.list_runs() == []
+    assert engine.events.event("default", "e0").type == "invoice.received"
+
+
+def test_a_duplicate_delivery_starts_nothing_new_and_reports_the_first_run(engine: Engine) -> None:
+    first = engine.events.ingest("default", "invoice.received", {"number": "INV-2", "amount": 1}, event_id="dup")
+    again = engine.events.ingest("default", "invoice.received", {"number": "INV-2", "amount": 1}, event_id="dup")
+    assert again.duplicate
+    assert [s.run_id for s in again.runs] == [first.runs[0].run_id]
+    assert len(engine.list_runs()) == 1
+
+
+def test_an_invalid_event_is_refused_with_its_problems_and_kept_as_a_dead_letter(engine: Engine) -> None:
+    with pytest.raises(EventInvalid) as info:
+        engine.events.ingest("default", "invoice.received", {"number": 7, "amount": -1}, event_id="bad", source="nats")
+    assert sorted(p.pointer or "" for p in info.value.problems) == ["/amount", "/number"]
+    (reject,) = engine.events.rejects("default")
+    assert reject.source == "nats"
+    assert reject.reason["error"] == "schema"
+    assert reject.reason["event_id"] == "bad"
+    assert '"amount":-1' in reject.payload
+    assert engine.list_runs() == []
+
+
+def test_an_event_of_an_unknown_type_is_refused_and_kept(engine: Engine) -> None:
+    from officeflow.ingest import EventTypeNotFound
+
+    with pytest.raises(EventTypeNotFound):
+        engine.events.ingest("default", "nope", {"x": 1})
+    assert engine.events.rejects("default")[0].reason["error"] == "unknown type"
+
+
+def test_a_trigger_whose_input_breaks_the_workflow_schema_records_why(engine: Engine) -> None:
+    engine.events.save_trigger(
+        "default",
+        {
+            "name": "broken",
+            "event_type": "invoice.received",
+            "workflow": "pay-invoice",
+            "input": {"nothing": "1"},
+        },
+        actor="user:designer",
+    )
+    result = engine.events.ingest("default", "invoice.received", {"number": "INV-3", "amount": 5}, event_id="e3")
+    assert [s.trigger for s in result.runs] == ["pay"]
+    (failure,) = result.failures
+    assert failure.trigger == "broken"
+    assert any("'invoice' is a required property" in p for p in failure.problems)
+    assert any(r.source == "trigger:broken" for r in engine.events.rejects("default"))
+
+
+def test_a_schema_version_that_breaks_producers_is_refused_and_a_compatible_one_is_stored(engine: Engine) -> None:
+    stricter = {**INVOICE, "required": ["number", "amount", "vendor"]}
+    with pytest.raises(SchemaIncompatible, match="'vendor' is now required"):
+        engine.events.register_type("default", "invoice.received", stricter, actor="user:designer")
+    wider = {**INVOICE, "properties": {**INVOICE["properties"], "po": {"type": "string"}}}
+    row = engine.events.register_type("default", "invoice.received", wider, actor="user:designer")
+    assert row.version == 2
+    assert engine.events.register_type("default", "invoice.received", wider, actor="user:designer").version == 2
+
+
+def test_replay_redelivers_stored_events_and_starts_only_what_is_missing(engine: Engine) -> None:
+    for i in range(5):
+        engine.events.ingest("default", "invoice.received", {"number": f"INV-{i}", "amount": 10}, event_id=f"r{i}")
+    engine.events.save_trigger(
+        "default",
+        {
+            "name": "archive",
+            "event_type": "invoice.received",
+            "workflow": "pay-invoice",
+            "input": {"invoice": "event.data.number", "total": "0.0"},
+        },
+        actor="user:designer",
+    )
+    seen: list[tuple[int, int]] = []
+    replayed, started = engine.events.replay(
+        "default", "invoice.received", actor="user:ops", progress=lambda done, total: seen.append((done, total))
+    )
+    assert (replayed, started) == (5, 5)  # the new trigger's runs; 'pay' had them already
+    assert seen[-1] == (5, 5)
+    assert engine.events.replay("default", "invoice.received", actor="user:ops") == (5, 0)
+    assert len(engine.list_runs()) == 10
+
+
+def test_trigger_expressions_are_checked_when_saved(engine: Engine) -> None:
+    with pytest.raises(Conflict, match="triggers see only `event`"):
+        engine.events.save_trigger(
+            "default",
+            {"name": "x", "event_type": "invoice.received", "workflow": "pay-invoice", "filter": "input.amount > 1"},
+            actor="user:designer",
+        )
+    with pytest.raises(Conflict, match="bad CEL"):
+        engine.events.save_trigger(
+            "default",
+            {"name": "x", "event_type": "invoice.received", "workflow": "pay-invoice", "filter": "event.data.amount >"},
+            actor="user:designer",
+        )
+
+
+def test_a_thousand_events_delivered_ten_thousand_times_start_a_thousand_runs(engine: Engine) -> None:
+    deliveries = [i for i in range(1000) for _ in range(10)]
+    random.Random(7).shuffle(deliveries)
+    chunks = [deliveries[k::8] for k in range(8)]
+    errors: list[BaseException] = []
+
+    def deliver(items: list[int]) -> None:
+        try:
+            for i in items:
+                engine.events.ingest(
+                    "default", "invoice.received", {"number": f"INV-{i}", "amount": 1}, event_id=f"evt-{i}"
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(chunk,)) for chunk in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with engine.store.read() as tx:
+        assert tx.count_runs_by_status("default") == {"completed": 1000}
+        assert tx.count_events("default", "invoice.received", None, None) == 1000
+
+
+def test_schedules_fire_once_per_slot_however_many_processes_try(engine: Engine) -> None:
+    engine.events.register_type("default", "tick", {"type": "object"}, actor="user:designer")
+    engine.events.save_trigger(
+        "default",
+        {
+            "name": "on-tick",
+            "event_type": "tick",
+            "workflow": "pay-invoice",
+            "input": {"invoice": "event.subject", "total": "1.0"},
+        },
+        actor="user:designer",
+    )
+    schedule = engine.schedules.create("default", "nightly", "0 2 * * *", "tick", actor="user:designer")
+    engine.clock.set(schedule.next_fire_at + 5)  # type: ignore[attr-defined]
+    fired = [engine.schedules.fire_due() for _ in range(3)]
+    assert sum(fired) == 1
+    assert len(engine.list_runs()) == 1
+    again = engine.schedules.get("default", "nightly")
+    assert again.next_fire_at == schedule.next_fire_at + 86400
+    engine.clock.set(schedule.next_fire_at + 3 * 86400 + 5)  # type: ignore[attr-defined]
+    assert engine.schedules.fire_due() == 1  # missed slots fire once
+    (event,) = [e for e in engine.events.events("default", type="tick")][:1]
+    assert event.meta is not None and event.meta["missed_slots"] == 2
+
+
+def test_bad_cron_or_time_zone_is_refused(engine: Engine) -> None:
+    engine.events.register_type("default", "tick", {"type": "object"}, actor="user:designer")
+    with pytest.raises(Conflict, match="is not a cron expression"):
+        engine.schedules.create("default", "x", "every day", "tick", actor="u")
+    with pytest.raises(Conflict, match="is not a time zone"):
+        engine.schedules.create("default", "x", "0 2 * * *", "tick", timezone="Mars/Olympus", actor="u")
+
+
+PLAIN_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_attachments_are_sniffed_and_pdfs_with_active_content_refused(engine: Engine) -> None:
+    assert attachments.check("a.pdf", "application/pdf", PLAIN_PDF).content_type == "application/pdf"
+    for body in (
+        PLAIN_PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>"),
+        PLAIN_PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /#4Caunch /F (cmd.exe) >>"),
+        PLAIN_PDF.replace(
+            b"trailer",
+            b"2 0 obj << /Filter /FlateDecode >> stream\n"
+            + zlib.compress(b"<< /S /JavaScript >>")
+            + b"\nendstream endobj\ntrailer",
+        ),
+    ):
+        with pytest.raises(attachments.AttachmentRefused, match="active content"):
+            attachments.check("evil.pdf", "application/pdf", body)
+    with pytest.raises(attachments.AttachmentRefused, match="declared image/png but the content is application/pdf"):
+        attachments.check("x.png", "image/png", PLAIN_PDF)
+    with pytest.raises(attachments.AttachmentRefused, match="more than the limit"):
+        attachments.check("big.pdf", "application/pdf", PLAIN_PDF, max_size=10)
+    with pytest.raises(attachments.AttachmentRefused, match="unrecognised content"):
+        attachments.check("run.exe", "application/octet-stream", b"MZ\x90\x00binary")
+    with engine.store.transaction() as tx:
+        row = attachments.store(
+            tx, "default", "receipt.pdf", "application/pdf", PLAIN_PDF, source="test", now=engine.now()
+        )
+    with engine.store.read() as tx:
+        stored = tx.get_file("default", row.id)
+        assert tx.get_file("other-tenant", row.id) is None
+    assert stored is not None and stored[1] == PLAIN_PDF
