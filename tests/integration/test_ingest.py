@@ -213,8 +213,9 @@ def test_schedules_fire_once_per_slot_however_many_processes_try(engine: Engine)
     assert again.next_fire_at == schedule.next_fire_at + 86400
     engine.clock.set(schedule.next_fire_at + 3 * 86400 + 5)  # type: ignore[attr-defined]
     assert engine.schedules.fire_due() == 1  # missed slots fire once
-    (event,) = [e for e in engine.events.events("default", type="tick")][:1]
-    assert event.meta is not None and event.meta["missed_slots"] == 2
+    (event,) = list(engine.events.events("default", type="tick"))[:1]
+    assert event.meta is not None
+    assert event.meta["missed_slots"] == 2
 
 
 def test_bad_cron_or_time_zone_is_refused(engine: Engine) -> None:
@@ -255,4 +256,5 @@ def test_attachments_are_sniffed_and_pdfs_with_active_content_refused(engine: En
     with engine.store.read() as tx:
         stored = tx.get_file("default", row.id)
         assert tx.get_file("other-tenant", row.id) is None
-    assert stored is not None and stored[1] == PLAIN_PDF
+    assert stored is not None
+    assert stored[1] == PLAIN_PDF

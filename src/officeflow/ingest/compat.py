@@ -1,11 +1,13 @@
 """Is a new version of an event schema backward compatible with the one before?
 
-Compatible means: every payload the old schema accepts, the new one accepts too, so no existing
-producer breaks, on one assumption: a property the old schema did not declare was not sent (a
-new optional property is compatible, as in Avro or Protobuf). The check is structural and conservative: it proves compatibility for the common
-JSON Schema keywords (types, properties, required, additionalProperties, enum/const, bounds,
-lengths, patterns, formats, items) and refuses, with the reason and its JSON pointer, what it
-cannot prove (a changed ``anyOf``, ``$ref`` or unknown keyword).
+Compatible means that every payload the old schema accepts, the new one accepts too, so no
+existing producer breaks. This rests on one assumption: a property the old schema did not
+declare was not sent (so a new optional property is compatible, as in Avro or Protobuf).
+
+The check is structural and conservative. It proves compatibility for the common JSON Schema
+keywords (types, properties, required, additionalProperties, enum/const, bounds, lengths,
+patterns, formats, items). What it cannot prove (a changed ``anyOf``, ``$ref`` or unknown keyword)
+it refuses, with the reason and its JSON pointer.
 """
 
 from __future__ import annotations
