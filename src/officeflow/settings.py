@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="32+ random bytes, base64: keys the audit log and stored secrets (required on PostgreSQL)"
     )
+    api_host: str = Field("127.0.0.1", description="Address `officeflow serve` listens on")
+    api_port: int = Field(8080, ge=1, le=65535, description="Port `officeflow serve` listens on")
+    api_workers: int = Field(1, ge=1, le=64, description="API processes `officeflow serve` runs")
+    api_max_body: int = Field(1_048_576, ge=1024, description="Largest request body (bytes) except file uploads")
+    api_max_upload: int = Field(20 * 1_048_576, ge=1024, description="Largest file upload (bytes)")
+    rate_limit_key: str = Field("200/s:400", description="Per API key or user: RATE/s[:BURST], or off")
+    rate_limit_tenant: str = Field("2000/s:4000", description="Per tenant: RATE/s[:BURST], or off")
+    redis_url: str | None = Field(None, description="redis://... to keep rate limits in Redis")
     http_allow: str = Field(
         "", description="Private hosts, IPs or CIDRs the http step may reach anyway, comma-separated"
     )
@@ -47,6 +55,12 @@ class Settings(BaseSettings):
     @classmethod
     def _duration(cls, value: Any) -> float:
         return parse_duration(value)
+
+    @field_validator("rate_limit_key", "rate_limit_tenant")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
     @field_validator("sqlite_synchronous", mode="before")
     @classmethod
@@ -69,6 +83,23 @@ class Settings(BaseSettings):
     @property
     def queues(self) -> list[str]:
         return [q.strip() for q in self.worker_queues.split(",") if q.strip()] or ["default"]
+
+
+def parse_rate(text: str) -> tuple[float, float] | None:
+    """``"100/s:200"`` -> (100 per second, burst 200); ``"6000/m"`` -> (100, 100); ``"off"`` -> None."""
+    value = text.strip().lower()
+    if value in ("off", "none", "0"):
+        return None
+    rate_part, _, burst_part = value.partition(":")
+    amount, _, unit = rate_part.partition("/")
+    try:
+        rate = float(amount) / {"s": 1.0, "m": 60.0, "h": 3600.0}[unit or "s"]
+        burst = float(burst_part) if burst_part else max(1.0, rate)
+    except (ValueError, KeyError):
+        raise ValueError(f"{text!r} is not a rate; expected e.g. 100/s, 6000/m, 100/s:200 or off") from None
+    if rate <= 0 or burst < 1:
+        raise ValueError(f"{text!r}: the rate and the burst must be positive")
+    return rate, burst
 
 
 def load_settings(**overrides: Any) -> Settings:

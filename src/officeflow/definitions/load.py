@@ -46,13 +46,37 @@ def load_definition(
             raise DefinitionInvalid([Problem(file=file, message=f"cannot read: {exc.strerror}")]) from None
         return load_definition(text, registry, file=file, strict=strict)
     if isinstance(source, Mapping):
-        data: Any = _plain(source)
+        try:
+            data: Any = _plain(source)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise DefinitionInvalid(
+                [
+                    Problem(
+                        file=file,
+                        pointer="/",
+                        message=f"the definition is not JSON data: {exc}",
+                        expected="JSON values (integers within 64 bits)",
+                    )
+                ]
+            ) from None
         positions = Positions()
         problems: list[Problem] = []
         text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
     else:
         text = source
         data, positions, problems = parse_yaml(text, file)
+        if data is not None and not problems:
+            try:
+                orjson.dumps(data)
+            except (TypeError, orjson.JSONEncodeError) as exc:
+                problems.append(
+                    Problem(
+                        file=file,
+                        pointer="/",
+                        message=f"the definition is not JSON data: {exc}",
+                        expected="JSON values (integers within 64 bits, no dates or binary)",
+                    )
+                )
     checker = _Checker(file, positions, problems, strict)
     definition = checker.run(data, registry, text)
     if checker.problems or definition is None:

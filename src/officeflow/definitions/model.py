@@ -39,7 +39,7 @@ class Header(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=NAME_PATTERN)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)
     title: str | None = None
     description: str | None = None
     input: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})

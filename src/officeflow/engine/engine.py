@@ -324,10 +324,26 @@ class Engine:
     ) -> Run:
         """Start a run of ``workflow`` (its latest version unless ``version``). With an
         ``idempotency_key`` already used in the tenant, returns that earlier run instead."""
+        run, _ = self.start_or_get(
+            workflow, input, version=version, tenant=tenant, idempotency_key=idempotency_key, actor=actor
+        )
+        return run
+
+    def start_or_get(
+        self,
+        workflow: str,
+        input: Any = None,
+        *,
+        version: int | None = None,
+        tenant: str = DEFAULT_TENANT,
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> tuple[Run, bool]:
+        """Like start(); also says whether the run was created (False: the key named an earlier run)."""
         definition = self.definition(workflow, version, tenant=tenant)
         input = {} if input is None else input
         self.check_input(definition, input)
-        run, _ = self.batcher.submit(
+        return self.batcher.submit(
             functools.partial(
                 self.start_in,
                 definition=definition,
@@ -337,7 +353,6 @@ class Engine:
                 actor=actor,
             )
         )
-        return run
 
     def start_in(
         self,

@@ -27,6 +27,4 @@ def check_strength(password: str) -> str | None:
     """None when acceptable; otherwise why not."""
     if len(password) < MIN_LENGTH:
         return f"a password needs at least {MIN_LENGTH} characters"
-    if password.strip() != password:
-        return "a password may not begin or end with spaces"
     return None

@@ -60,6 +60,8 @@ ALL_ACTIONS = frozenset(
         "users.write",
         "secrets.read",
         "secrets.write",
+        "files.read",
+        "files.write",
     }
 )
 
@@ -72,6 +74,7 @@ READ_ALL = frozenset(
         "triggers.read",
         "schedules.read",
         "tasks.read",
+        "files.read",
     }
 )
 
@@ -79,8 +82,12 @@ ROLE_ACTIONS: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: ALL_ACTIONS,
     Role.DESIGNER: READ_ALL | {"definitions.write", "event_types.write", "triggers.write", "schedules.write"},
     Role.OPERATOR: READ_ALL | {"runs.start", "runs.operate", "runs.signal", "events.replay"},
-    Role.APPROVER: frozenset({"definitions.read", "runs.read", "runs.signal", "tasks.read", "tasks.decide"}),
-    Role.SUBMITTER: frozenset({"definitions.read", "runs.read", "runs.start", "events.publish"}),
+    Role.APPROVER: frozenset(
+        {"definitions.read", "runs.read", "runs.signal", "tasks.read", "tasks.decide", "files.read"}
+    ),
+    Role.SUBMITTER: frozenset(
+        {"definitions.read", "runs.read", "runs.start", "events.publish", "files.read", "files.write"}
+    ),
     Role.AUDITOR: READ_ALL | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read"},
 }
 

@@ -1,0 +1,224 @@
+"""The HTTP API: a FastAPI application built around one Engine.
+
+``create_app(engine, settings)`` for embedding and tests; ``app_from_env`` is what
+``officeflow serve`` runs in each API process (configured by ``OFFICEFLOW_*``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from officeflow import __version__
+from officeflow.api import problems
+from officeflow.api.gate import Gate
+from officeflow.api.ratelimit import Limit, LocalBuckets, RateLimiter, RedisBuckets, SharedBuckets
+from officeflow.api.routers import audit, definitions, events, files, health, runs, security
+from officeflow.engine import Engine
+from officeflow.errors import OfficeflowError
+from officeflow.settings import Settings, load_settings, parse_rate
+
+log = structlog.get_logger("officeflow.api")
+SEAL_EVERY = 2.0
+DESCRIPTION = """\
+Durable, audited office workflows. Authenticate with `Authorization: Bearer <API key or session
+token>`. Every error is an RFC 9457 problem document. Every POST accepts an `Idempotency-Key`.
+Each operation states the permission it needs in `x-officeflow-permission`."""
+
+
+def build_limiter(settings: Settings, engine: Engine) -> RateLimiter | None:
+    per_key, per_tenant = parse_rate(settings.rate_limit_key), parse_rate(settings.rate_limit_tenant)
+    if per_key is None and per_tenant is None:
+        return None
+    buckets: LocalBuckets | SharedBuckets | RedisBuckets
+    if settings.redis_url:
+        buckets = RedisBuckets(settings.redis_url)
+    elif engine.store.dialect.name == "postgresql":
+        buckets = SharedBuckets(engine.store)
+    else:
+        buckets = LocalBuckets()
+    return RateLimiter(buckets, Limit(*per_key) if per_key else None, Limit(*per_tenant) if per_tenant else None)
+
+
+class Background:
+    """Work every API process does besides answering: seal the audit log, fire schedules."""
+
+    def __init__(self, engine: Engine) -> None:
+        from officeflow.ingest.schedules import ScheduleRunner
+
+        self.engine = engine
+        self.stop_event = threading.Event()
+        self.runner = ScheduleRunner(engine.schedules)
+        self.threads = [
+            threading.Thread(target=self._seal, name="officeflow-sealer", daemon=True),
+            threading.Thread(target=self.runner.run, name="officeflow-scheduler", daemon=True),
+        ]
+
+    def _seal(self) -> None:
+        while not self.stop_event.wait(SEAL_EVERY):
+            try:
+                self.engine.audit.seal()
+            except Exception:
+                log.exception("sealing the audit log failed; the next round tries again")
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.runner.stop()
+        for thread in self.threads:
+            thread.join(timeout=5)
+
+
+def create_app(
+    engine: Engine, settings: Settings | None = None, *, background: bool = True, close_engine: bool = False
+) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        jobs = Background(engine) if background else None
+        if jobs is not None:
+            jobs.start()
+        try:
+            yield
+        finally:
+            if jobs is not None:
+                jobs.stop()
+            if close_engine:
+                engine.close()
+
+    app = FastAPI(
+        title="officeflow",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.add_exception_handler(OfficeflowError, problems.officeflow_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, problems.validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, problems.http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(problems.ApiProblem, problems.api_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, problems.unexpected)
+    for module in (health, security, definitions, runs, events, audit, files):
+        app.include_router(module.router)
+    app.add_middleware(
+        Gate,
+        engine=engine,
+        max_body=settings.api_max_body,
+        max_upload=settings.api_max_upload,
+        limiter=build_limiter(settings, engine),
+    )
+    _document_security(app)
+    return app
+
+
+PROBLEM_STATUSES = {
+    400: "bad request (e.g. a body that is not JSON)",
+    401: "no, or an invalid, API key or session token",
+    403: "the caller's roles do not allow this",
+    404: "not found (objects of other tenants are never found)",
+    409: "conflict with the current state",
+    413: "the request body is too large",
+    422: "the request is not valid: see errors[] with JSON pointers",
+    429: "rate limited: see Retry-After",
+    500: "an unexpected server error (logged; no details are returned)",
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "pointer": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "in": {"type": "string"},
+                    "line": {"type": "integer"},
+                    "column": {"type": "integer"},
+                    "step": {"type": "string"},
+                    "expected": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _document_security(app: FastAPI) -> None:
+    """Declare bearer authentication and the problem responses in the OpenAPI document."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "an API key (ofk_...) or a session token (ofs_...)",
+        }
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                permission = operation.get("x-officeflow-permission")
+                if permission not in ("public", "signature", None):
+                    operation["security"] = [{"bearer": []}]
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)  # FastAPI documents its own shape; ours is a problem document
+                for status, why in PROBLEM_STATUSES.items():
+                    responses.setdefault(
+                        str(status),
+                        {
+                            "description": why,
+                            "content": {
+                                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                            },
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_env() -> FastAPI:
+    """The application ``officeflow serve`` runs: settings and handlers from the environment."""
+    from officeflow.cli.common import import_app
+    from officeflow.logs import configure
+    from officeflow.store import open_store
+
+    settings = load_settings()
+    configure(settings.log_level, settings.log_format)
+    store = open_store(
+        settings.database_url, pool_size=settings.pool_size, sqlite_synchronous=settings.sqlite_synchronous
+    )
+    engine = Engine(
+        store,
+        handlers=[import_app(m) for m in settings.apps],
+        secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
+        http_allow=settings.http_allowlist,
+    )
+    return create_app(engine, settings, close_engine=True)

@@ -1,0 +1,249 @@
+"""The gate every request passes (pure ASGI, before routing):
+
+1. body size limit: ``Content-Length`` or the streamed body beyond ``max_body`` gets 413;
+2. who is calling: the bearer token or session cookie, resolved to a principal (or none);
+3. rate limits per key and per tenant: 429 with ``Retry-After``;
+4. ``Idempotency-Key`` on POST: the same key and body replays the stored response
+   (``Idempotent-Replayed: true``); the same key with another body is 422; while the first
+   request with the key is still running, 409. Responses of 5xx are not stored (retry is allowed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import anyio
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from officeflow.api import auth
+from officeflow.api.problems import BASE, MEDIA_TYPE
+from officeflow.api.ratelimit import LocalBuckets, RateLimiter, retry_after_header
+
+IDEMPOTENCY_TTL = 24 * 3600.0
+MAX_KEY = 255
+
+
+class Gate:
+    def __init__(
+        self, app: ASGIApp, *, engine: Any, max_body: int, max_upload: int, limiter: RateLimiter | None
+    ) -> None:
+        self.app = app
+        self.engine = engine
+        self.max_body = max_body
+        self.max_upload = max_upload
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        path = scope["path"]
+        limit = self.max_upload + 64 * 1024 if path == "/v1/files" else self.max_body
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            await _problem(send, 400, "bad-request", "Bad request", "NUL characters are not allowed in the URL", path)
+            return
+        length = headers.get("content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                await _problem(send, 400, "bad-request", "Bad request", "Content-Length is not a number", path)
+                return
+            if declared > limit:
+                await _too_large(send, limit, path)
+                return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                await _too_large(send, limit, path)
+                return
+
+        state: dict[str, Any] = scope.setdefault("state", {})
+        token = _token(headers)
+        principal = None
+        if token:
+            principal = self._cached(token)
+            if principal is None:
+                principal = await anyio.to_thread.run_sync(auth.resolve, self.engine, token)
+            state["token_refused"] = principal is None
+        state["principal"] = principal
+
+        if principal is not None and self.limiter is not None:
+            if isinstance(self.limiter.buckets, LocalBuckets):
+                verdict = self.limiter.check(principal.tenant, principal.id)
+            else:
+                verdict = await anyio.to_thread.run_sync(self.limiter.check, principal.tenant, principal.id)
+            if not verdict.allowed:
+                await _problem(
+                    send,
+                    429,
+                    "rate-limited",
+                    "Too many requests",
+                    f"rate limit reached; retry in {retry_after_header(verdict.retry_after)} s",
+                    path,
+                    {"retry-after": retry_after_header(verdict.retry_after)},
+                )
+                return
+
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        key = headers.get("idempotency-key")
+        if scope["method"] == "POST" and key is not None and principal is not None:
+            await self._idempotent(scope, replay_receive, send, key, body, principal, path)
+            return
+        await self.app(scope, replay_receive, send)
+
+    def _cached(self, token: str) -> Any:
+        """A principal for an API key already verified recently, without a thread hop."""
+        if not token.startswith("ofk_"):
+            return None
+        parts = token.split("_")
+        if len(parts) < 3:
+            return None
+        cached = self.engine.accounts._cache.get(parts[1])
+        if cached is None:
+            return None
+        import hmac
+        import time
+
+        digest = hashlib.sha256("_".join(parts[2:]).encode()).hexdigest()
+        if cached[1] > time.monotonic() and hmac.compare_digest(cached[2], digest):
+            return cached[0]
+        return None
+
+    async def _idempotent(
+        self, scope: Scope, receive: Receive, send: Send, key: str, body: bytes, principal: Any, path: str
+    ) -> None:
+        if not key or len(key) > MAX_KEY or not key.isprintable():
+            await _problem(
+                send,
+                400,
+                "bad-idempotency-key",
+                "Bad Idempotency-Key",
+                f"an Idempotency-Key is 1 to {MAX_KEY} printable characters",
+                path,
+            )
+            return
+        query = scope.get("query_string", b"")
+        digest = hashlib.sha256(b"\n".join([scope["method"].encode(), path.encode(), query, body])).hexdigest()
+        store = self.engine.store
+        now = self.engine.now()
+        existing = await anyio.to_thread.run_sync(
+            lambda: store.run(
+                lambda tx: tx.idempotency_claim(
+                    principal.tenant, principal.id, key, scope["method"], path, digest, now, IDEMPOTENCY_TTL
+                )
+            )
+        )
+        if existing is not None:
+            stored_hash, status, response = existing
+            if stored_hash != digest:
+                await _problem(
+                    send,
+                    422,
+                    "idempotency-key-reused",
+                    "Idempotency-Key reused",
+                    "this Idempotency-Key was used for a different request (method, path or body)",
+                    path,
+                )
+                return
+            if status is None:
+                await _problem(
+                    send,
+                    409,
+                    "idempotency-in-progress",
+                    "Request in progress",
+                    "a request with this Idempotency-Key is still being processed; retry later",
+                    path,
+                    {"retry-after": "1"},
+                )
+                return
+            saved = orjson.loads(response or "{}")
+            headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in saved.get("headers", [])]
+            headers.append((b"idempotent-replayed", b"true"))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": saved.get("body", "").encode("latin-1")})
+            return
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k.decode("latin-1"), v.decode("latin-1"))
+                    for k, v in message.get("headers", [])
+                    if k.lower() in (b"content-type", b"location")
+                ]
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            status = int(captured["status"])
+            if status >= 500:
+                await anyio.to_thread.run_sync(
+                    lambda: store.run(lambda tx: tx.idempotency_release(principal.tenant, principal.id, key))
+                )
+            else:
+                saved = orjson.dumps(
+                    {"headers": captured["headers"], "body": bytes(captured["body"]).decode("latin-1")}
+                ).decode()
+                await anyio.to_thread.run_sync(
+                    lambda: store.run(
+                        lambda tx: tx.idempotency_complete(principal.tenant, principal.id, key, status, saved)
+                    )
+                )
+
+
+def _token(headers: dict[str, str]) -> str | None:
+    value = headers.get("authorization")
+    if value:
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    cookie = headers.get("cookie", "")
+    for part in cookie.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == auth.SESSION_COOKIE and value:
+            return value
+    return None
+
+
+async def _too_large(send: Send, limit: int, path: str) -> None:
+    await _problem(
+        send,
+        413,
+        "payload-too-large",
+        "Payload too large",
+        f"the request body is larger than the limit of {limit} bytes",
+        path,
+    )
+
+
+async def _problem(
+    send: Send, status: int, slug: str, title: str, detail: str, path: str, extra_headers: dict[str, str] | None = None
+) -> None:
+    body = orjson.dumps({"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": path})
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    for name, value in (extra_headers or {}).items():
+        headers.append((name.encode(), value.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,128 @@
+"""Rate limits per API key (or user) and per tenant: token buckets.
+
+With SQLite (one machine) the buckets live in the process. With PostgreSQL they live in the
+database (``of_rate_buckets``) so that every API process enforces one limit: each process
+withdraws tokens in small batches and spends them locally, so the database sees a few updates
+per second, not one per request. With ``OFFICEFLOW_REDIS_URL`` set, Redis holds the buckets (one
+atomic script call per request).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Limit:
+    rate: float
+    """tokens per second"""
+    burst: float
+    """bucket capacity"""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: float = 0.0
+
+
+class LocalBuckets:
+    """In-process token buckets (one process, or SQLite deployments)."""
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+        self._now = now
+
+    def take(self, key: str, limit: Limit) -> Verdict:
+        now = self._now()
+        with self._lock:
+            tokens, at = self._buckets.get(key, (limit.burst, now))
+            tokens = min(limit.burst, tokens + (now - at) * limit.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, now)
+                return Verdict(True)
+            self._buckets[key] = (tokens, now)
+            return Verdict(False, (1 - tokens) / limit.rate)
+
+
+class SharedBuckets:
+    """Buckets in the database, spent locally in batches (see the module docstring)."""
+
+    def __init__(self, store: Any, now: Callable[[], float] = time.time, batch: int = 20, hold: float = 1.0) -> None:
+        self.store = store
+        self._now = now
+        self._batch = batch
+        self._hold = hold
+        self._local: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, limit: Limit) -> Verdict:
+        now = self._now()
+        with self._lock:
+            tokens, expires = self._local.get(key, (0.0, 0.0))
+            if tokens >= 1 and expires > now:
+                self._local[key] = (tokens - 1, expires)
+                return Verdict(True)
+        want = float(max(1, min(self._batch, int(limit.burst // 10) or 1)))
+        granted, left = self.store.run(lambda tx: tx.take_tokens(f"rate:{key}", want, limit.burst, limit.rate, now))
+        if granted < 1:
+            return Verdict(False, max(0.001, (1 - left) / limit.rate))
+        with self._lock:
+            self._local[key] = (granted - 1, now + self._hold)
+        return Verdict(True)
+
+
+class RedisBuckets:
+    SCRIPT = """
+local key, rate, burst, now = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HMGET', key, 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local allowed = 0
+if tokens >= 1 then tokens = tokens - 1; allowed = 1 end
+redis.call('HSET', key, 'tokens', tokens, 'at', now)
+redis.call('EXPIRE', key, math.ceil(burst / rate) + 60)
+return {allowed, tostring(tokens)}
+"""
+
+    def __init__(self, url: str, now: Callable[[], float] = time.time) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url)
+        self._script = self._client.register_script(self.SCRIPT)
+        self._now = now
+
+    def take(self, key: str, limit: Limit) -> Verdict:
+        allowed, tokens = self._script(keys=[f"officeflow:rate:{key}"], args=[limit.rate, limit.burst, self._now()])
+        if int(allowed):
+            return Verdict(True)
+        return Verdict(False, max(0.001, (1 - float(tokens)) / limit.rate))
+
+
+class RateLimiter:
+    def __init__(
+        self, buckets: LocalBuckets | SharedBuckets | RedisBuckets, per_key: Limit | None, per_tenant: Limit | None
+    ) -> None:
+        self.buckets = buckets
+        self.per_key = per_key
+        self.per_tenant = per_tenant
+
+    def check(self, tenant: str, principal_id: str) -> Verdict:
+        for key, limit in ((f"key:{principal_id}", self.per_key), (f"tenant:{tenant}", self.per_tenant)):
+            if limit is None:
+                continue
+            verdict = self.buckets.take(key, limit)
+            if not verdict.allowed:
+                return verdict
+        return Verdict(True)
+
+
+def retry_after_header(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))

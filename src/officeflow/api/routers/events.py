@@ -1,0 +1,345 @@
+"""/v1/events: publish events (API key, or Standard Webhooks signature), list them, the rejected
+ones, replay; /v1/event-types, /v1/triggers, /v1/schedules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from officeflow.api.auth import current, guarded
+from officeflow.api.problems import ApiProblem
+from officeflow.api.schemas import (
+    Done,
+    EventOut,
+    EventTypeIn,
+    EventTypeOut,
+    IngestOut,
+    RejectOut,
+    ReplayIn,
+    ReplayOut,
+    ScheduleIn,
+    ScheduleOut,
+    StartedOut,
+    TriggerFailureOut,
+    TriggerIn,
+    TriggerOut,
+)
+from officeflow.ingest.service import IngestResult
+from officeflow.security import webhooks
+from officeflow.security.permissions import Principal
+from officeflow.store.tx_events import EventTypeRow
+
+router = APIRouter(tags=["events"])
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+def _name() -> Any:
+    """A fresh path parameter each time: FastAPI mutates (aliases) the object it is given."""
+    return Path(pattern=NAME_PATTERN, max_length=100)
+
+
+EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,199}$"
+
+
+def _engine(request: Request) -> Any:
+    return request.app.state.engine
+
+
+def _principal(request: Request) -> Principal:
+    principal = current(request)
+    assert principal is not None
+    return principal
+
+
+def _ingest_out(result: IngestResult) -> dict[str, Any]:
+    return IngestOut(
+        event_id=result.event_id,
+        type=result.type,
+        version=result.version,
+        duplicate=result.duplicate,
+        runs=[StartedOut(trigger=s.trigger, run_id=s.run_id, new=s.new) for s in result.runs],
+        trigger_failures=[
+            TriggerFailureOut(trigger=f.trigger, detail=f.message, problems=f.problems) for f in result.failures
+        ],
+    ).model_dump(mode="json")
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiProblem(400, "bad-json", "The body is not JSON", f"the request body is not JSON: {exc}") from None
+
+
+def _check_signature(
+    engine: Any, tenant: str, event_type: EventTypeRow, body: bytes, headers: dict[str, str]
+) -> str | None:
+    """Verify a Standard Webhooks signature when the type requires one; returns the message id."""
+    if event_type.signature_secret is None:
+        return None
+    try:
+        secret = engine.secrets.get(tenant, event_type.signature_secret)
+        message_id = webhooks.verify(secret, body, headers)
+        webhooks.check_not_replayed(engine.store, tenant, message_id, engine.now())
+    except webhooks.SignatureInvalid as exc:
+        raise ApiProblem(401, "signature-invalid", "Signature invalid", exc.message) from None
+    except webhooks.WebhookReplayed as exc:
+        raise ApiProblem(409, "webhook-replayed", "Webhook replayed", exc.message) from None
+    return message_id
+
+
+def _publish(
+    request: Request,
+    engine: Any,
+    tenant: str,
+    type_name: str,
+    body: bytes,
+    *,
+    event_id: str | None,
+    subject: str | None,
+    source: str,
+    actor: str,
+    signed_only: bool,
+) -> JSONResponse:
+    event_type = engine.events.event_type(tenant, type_name)
+    headers = dict(request.headers)
+    if signed_only and event_type.signature_secret is None:
+        raise ApiProblem(404, "not-found", "Not found", f"event type '{type_name}' takes no signed webhooks")
+    message_id = _check_signature(engine, tenant, event_type, body, headers)
+    data = _parse(body)
+    result = engine.events.ingest(
+        tenant,
+        type_name,
+        data,
+        event_id=event_id or message_id,
+        source=source,
+        subject=subject,
+        meta={"content_type": headers.get("content-type")},
+        actor=actor,
+    )
+    return JSONResponse(_ingest_out(result), status_code=200 if result.duplicate else 202)
+
+
+@router.post(
+    "/v1/events/{type}",
+    response_model=IngestOut,
+    status_code=202,
+    responses={200: {"model": IngestOut, "description": "a duplicate delivery: nothing new was started"}},
+    **guarded("events.publish"),
+)
+async def publish_event(
+    request: Request,
+    type: str = _name(),
+    event_id: str | None = Header(None, alias="Event-Id", pattern=EVENT_ID),
+    subject: str | None = Header(None, alias="Event-Subject", max_length=500),
+) -> JSONResponse:
+    """Publish an event: the body is its data (JSON). ``Event-Id`` names it (a repeat delivery with
+    the same id starts nothing new); without it an id is assigned. Types that require signatures
+    also need the Standard Webhooks headers."""
+    import anyio
+
+    engine, principal = _engine(request), _principal(request)
+    body = await request.body()
+    return await anyio.to_thread.run_sync(
+        lambda: _publish(
+            request,
+            engine,
+            principal.tenant,
+            type,
+            body,
+            event_id=event_id,
+            subject=subject,
+            source="http",
+            actor=principal.actor,
+            signed_only=False,
+        )
+    )
+
+
+@router.post(
+    "/v1/webhooks/{tenant}/{type}",
+    response_model=IngestOut,
+    status_code=202,
+    responses={200: {"model": IngestOut}},
+    openapi_extra={"x-officeflow-permission": "signature"},
+)
+async def receive_webhook(
+    request: Request,
+    tenant: str = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"),
+    type: str = _name(),
+) -> JSONResponse:
+    """Receive a signed webhook (Standard Webhooks: ``webhook-id``, ``webhook-timestamp``,
+    ``webhook-signature``) for an event type that has a signature secret. No API key: the
+    signature is the authentication. The ``webhook-id`` is the event id."""
+    import anyio
+
+    engine = _engine(request)
+    body = await request.body()
+    return await anyio.to_thread.run_sync(
+        lambda: _publish(
+            request,
+            engine,
+            tenant,
+            type,
+            body,
+            event_id=None,
+            subject=None,
+            source="webhook",
+            actor=f"webhook:{type}",
+            signed_only=True,
+        )
+    )
+
+
+@router.get("/v1/events", response_model=list[EventOut], **guarded("events.read"))
+def list_events(
+    request: Request,
+    type: str | None = Query(None, max_length=100),
+    since: float | None = Query(None, ge=0, le=253_402_300_799.0),
+    until: float | None = Query(None, ge=0, le=253_402_300_799.0),
+    before: int | None = Query(None, ge=0, le=2**63 - 1, description="only events with seq below this"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[EventOut]:
+    """Stored events, newest first."""
+    principal = _principal(request)
+    rows = _engine(request).events.events(
+        principal.tenant, type=type, since=since, until=until, before_seq=before, limit=limit
+    )
+    return [EventOut.of(r) for r in rows]
+
+
+@router.get("/v1/events/{event_id}", response_model=EventOut, **guarded("events.read"))
+def get_event(request: Request, event_id: str = Path(max_length=200)) -> EventOut:
+    principal = _principal(request)
+    return EventOut.of(_engine(request).events.event(principal.tenant, event_id))
+
+
+@router.get("/v1/event-rejects", response_model=list[RejectOut], **guarded("events.read"))
+def list_rejects(
+    request: Request, type: str | None = Query(None, max_length=100), limit: int = Query(100, ge=1, le=1000)
+) -> list[RejectOut]:
+    """Refused events (schema errors, unknown types, failing triggers), newest first, with why."""
+    principal = _principal(request)
+    return [RejectOut.of(r) for r in _engine(request).events.rejects(principal.tenant, type=type, limit=limit)]
+
+
+@router.post("/v1/event-replays", response_model=ReplayOut, **guarded("events.replay"))
+def replay_events(request: Request, body: ReplayIn) -> ReplayOut:
+    """Deliver stored events again to their triggers; runs that exist already are not started twice."""
+    principal = _principal(request)
+    events, started = _engine(request).events.replay(
+        principal.tenant, body.type, since=body.since, until=body.until, triggers=body.triggers, actor=principal.actor
+    )
+    return ReplayOut(events=events, runs_started=started)
+
+
+@router.get("/v1/event-types", response_model=list[EventTypeOut], **guarded("event_types.read"))
+def list_event_types(request: Request) -> list[EventTypeOut]:
+    principal = _principal(request)
+    return [EventTypeOut.of(r) for r in _engine(request).events.event_types(principal.tenant)]
+
+
+@router.post("/v1/event-types", response_model=EventTypeOut, status_code=201, **guarded("event_types.write"))
+def register_event_type(request: Request, body: EventTypeIn) -> EventTypeOut:
+    """Register an event type, or its next version; refused (409) when the new schema would break
+    existing producers, with the reasons."""
+    principal = _principal(request)
+    engine = _engine(request)
+    if body.signature_secret is not None:
+        engine.secrets.get(principal.tenant, body.signature_secret)  # must exist: 404 otherwise
+    row = engine.events.register_type(
+        principal.tenant,
+        body.name,
+        body.schema_,
+        description=body.description,
+        signature_secret=body.signature_secret,
+        actor=principal.actor,
+    )
+    return EventTypeOut.of(row)
+
+
+@router.get("/v1/event-types/{name}", response_model=EventTypeOut, **guarded("event_types.read"))
+def get_event_type(
+    request: Request, name: str = _name(), version: int | None = Query(None, ge=1, le=2**31 - 1)
+) -> EventTypeOut:
+    principal = _principal(request)
+    return EventTypeOut.of(_engine(request).events.event_type(principal.tenant, name, version))
+
+
+@router.get("/v1/triggers", response_model=list[TriggerOut], **guarded("triggers.read"))
+def list_triggers(request: Request) -> list[TriggerOut]:
+    principal = _principal(request)
+    return [TriggerOut.of(t) for t in _engine(request).events.triggers(principal.tenant)]
+
+
+@router.put("/v1/triggers/{name}", response_model=TriggerOut, **guarded("triggers.write"))
+def save_trigger(request: Request, body: TriggerIn, name: str = _name()) -> TriggerOut:
+    """Create or replace the trigger ``name``."""
+    principal = _principal(request)
+    row = _engine(request).events.save_trigger(
+        principal.tenant, {"name": name, **body.model_dump()}, actor=principal.actor
+    )
+    return TriggerOut.of(row)
+
+
+@router.get("/v1/triggers/{name}", response_model=TriggerOut, **guarded("triggers.read"))
+def get_trigger(request: Request, name: str = _name()) -> TriggerOut:
+    principal = _principal(request)
+    return TriggerOut.of(_engine(request).events.trigger(principal.tenant, name))
+
+
+@router.delete("/v1/triggers/{name}", response_model=Done, **guarded("triggers.write"))
+def delete_trigger(request: Request, name: str = _name()) -> Done:
+    principal = _principal(request)
+    _engine(request).events.delete_trigger(principal.tenant, name, actor=principal.actor)
+    return Done()
+
+
+@router.get("/v1/schedules", response_model=list[ScheduleOut], **guarded("schedules.read"))
+def list_schedules(request: Request) -> list[ScheduleOut]:
+    principal = _principal(request)
+    return [ScheduleOut.of(s) for s in _engine(request).schedules.list(principal.tenant)]
+
+
+@router.post("/v1/schedules", response_model=ScheduleOut, status_code=201, **guarded("schedules.write"))
+def create_schedule(request: Request, body: ScheduleIn) -> ScheduleOut:
+    """Publish an event of ``event_type`` at every slot of ``cron`` (five fields, in ``timezone``)."""
+    principal = _principal(request)
+    row = _engine(request).schedules.create(
+        principal.tenant,
+        body.name,
+        body.cron,
+        body.event_type,
+        payload=body.payload,
+        timezone=body.timezone,
+        actor=principal.actor,
+    )
+    return ScheduleOut.of(row)
+
+
+@router.get("/v1/schedules/{name}", response_model=ScheduleOut, **guarded("schedules.read"))
+def get_schedule(request: Request, name: str = _name()) -> ScheduleOut:
+    principal = _principal(request)
+    return ScheduleOut.of(_engine(request).schedules.get(principal.tenant, name))
+
+
+@router.delete("/v1/schedules/{name}", response_model=Done, **guarded("schedules.write"))
+def delete_schedule(request: Request, name: str = _name()) -> Done:
+    principal = _principal(request)
+    _engine(request).schedules.delete(principal.tenant, name, actor=principal.actor)
+    return Done()
+
+
+@router.post("/v1/schedules/{name}/enable", response_model=ScheduleOut, **guarded("schedules.write"))
+def enable_schedule(request: Request, name: str = _name()) -> ScheduleOut:
+    principal = _principal(request)
+    return ScheduleOut.of(_engine(request).schedules.set_enabled(principal.tenant, name, True, actor=principal.actor))
+
+
+@router.post("/v1/schedules/{name}/disable", response_model=ScheduleOut, **guarded("schedules.write"))
+def disable_schedule(request: Request, name: str = _name()) -> ScheduleOut:
+    principal = _principal(request)
+    return ScheduleOut.of(_engine(request).schedules.set_enabled(principal.tenant, name, False, actor=principal.actor))

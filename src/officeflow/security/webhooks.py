@@ -1,0 +1,61 @@
+"""Webhook signatures per the Standard Webhooks scheme (``webhook-id``, ``webhook-timestamp``,
+``webhook-signature``: HMAC-SHA256, five minutes of tolerance), through the ``standardwebhooks``
+package; replayed message ids are refused.
+
+Secrets are stored (encrypted) under a name; their values are ``whsec_`` + base64 key, as the
+scheme defines.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets as random
+from datetime import UTC, datetime
+from typing import Any
+
+from standardwebhooks import Webhook, WebhookVerificationError
+
+from officeflow.errors import OfficeflowError
+
+TOLERANCE = 5 * 60
+"""Seconds; the scheme's own tolerance (enforced by the library), also how long ids are remembered."""
+
+
+class SignatureInvalid(OfficeflowError):
+    """The webhook signature does not verify."""
+
+
+class WebhookReplayed(OfficeflowError):
+    """This webhook message was delivered before."""
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(random.token_bytes(32)).decode()
+
+
+def verify(secret: str, body: bytes, headers: dict[str, str]) -> str:
+    """Check the signature and timestamp; returns the message id. Raises SignatureInvalid."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    try:
+        Webhook(secret).verify(body, lowered, json_parse=False)
+    except WebhookVerificationError as exc:
+        raise SignatureInvalid(f"webhook signature refused: {exc}") from None
+    except Exception as exc:  # a malformed header the library does not anticipate
+        raise SignatureInvalid(f"webhook signature refused: malformed headers ({type(exc).__name__})") from None
+    return lowered["webhook-id"]
+
+
+def sign(secret: str, body: bytes | str, *, message_id: str | None = None, at: float | None = None) -> dict[str, str]:
+    """Headers for an outbound webhook carrying ``body``."""
+    text = body.decode() if isinstance(body, bytes) else body
+    msg_id = message_id or "msg_" + random.token_urlsafe(16)
+    moment = datetime.fromtimestamp(at, UTC) if at is not None else datetime.now(UTC)
+    signature = Webhook(secret).sign(msg_id=msg_id, timestamp=moment, data=text)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(moment.timestamp())), "webhook-signature": signature}
+
+
+def check_not_replayed(store: Any, tenant: str, message_id: str, now: float) -> None:
+    """Remember ``message_id``; raise WebhookReplayed when it was seen before."""
+    seen = store.run(lambda tx: tx.webhook_seen(tenant, message_id, now))
+    if seen:
+        raise WebhookReplayed(f"webhook message {message_id} was already delivered")

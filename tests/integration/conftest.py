@@ -1,0 +1,57 @@
+"""Fixtures for the HTTP API tests: an app per backend, and an API key per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from officeflow import Engine
+from officeflow.api import create_app
+from officeflow.security.permissions import Role
+from officeflow.settings import load_settings
+
+HELLO = "name: hello\nversion: 1\ninput: {type: object}\nsteps:\n  wait: {kind: wait, signal: go, next: done}\n  done: {kind: end, output: input}\n"
+
+
+@dataclass
+class Api:
+    engine: Engine
+    client: TestClient
+    app: Any
+    keys: dict[str, str] = field(default_factory=dict)
+    """role (or 'other-admin' for tenant acme) -> API key"""
+
+    def headers(self, who: str = "admin", **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}", **extra}
+
+    def get(self, path: str, who: str = "admin", **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers(who, **kw.pop("headers", {})), **kw)
+
+    def post(self, path: str, who: str = "admin", **kw: Any) -> Any:
+        return self.client.post(path, headers=self.headers(who, **kw.pop("headers", {})), **kw)
+
+
+def make_api(engine: Engine, **settings: Any) -> Api:
+    app = create_app(engine, load_settings(**settings), background=False)
+    api = Api(engine, TestClient(app), app)
+    for role in Role:
+        api.keys[role.value] = engine.accounts.create_api_key("default", f"{role.value}-key", grants=[role.value],
+                                                              actor="system").token
+    api.keys["other-admin"] = engine.accounts.create_api_key("acme", "acme-admin", grants=["admin"],
+                                                             actor="system").token
+    return api
+
+
+@pytest.fixture
+def api(make_engine: Any) -> Iterator[Api]:
+    from officeflow import SystemClock
+
+    engine: Engine = make_engine(clock=SystemClock())
+    engine.apply(HELLO)
+    made = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
+    with made.client:
+        yield made

@@ -1,0 +1,229 @@
+"""The HTTP API on both backends: problems, idempotency, limits, sessions, signatures, files."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from officeflow import Engine, SystemClock
+from officeflow.security import webhooks
+
+from .conftest import Api, make_api
+
+PROBLEM = "application/problem+json"
+
+
+def is_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["type"] == f"https://officeflow.dev/problems/{slug}"
+    assert body["status"] == status
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_a_run_through_the_api(api: Api) -> None:
+    started = api.post("/v1/runs", json={"workflow": "hello", "input": {"n": 1}})
+    assert started.status_code == 201
+    run_id = started.json()["id"]
+    assert started.headers["location"] == f"/v1/runs/{run_id}"
+    detail = api.get(f"/v1/runs/{run_id}").json()
+    assert detail["status"] == "waiting"
+    assert detail["positions"] == [{"step_id": "wait", "iteration": 0, "kind": "wait:signal", "status": "waiting",
+                                    "attempt": None, "due_at": None, "signal": "go", "child_run_id": None,
+                                    "error": None}]
+    assert api.post(f"/v1/runs/{run_id}/signals/go", json={"payload": {"ok": True}}).json() == {"delivered": True}
+    assert api.get(f"/v1/runs/{run_id}").json()["status"] == "completed"
+    history = api.get(f"/v1/runs/{run_id}/history").json()
+    assert [h["type"] for h in history][-1] == "run_completed"
+    page = api.get("/v1/runs", params={"status": "completed", "limit": 1}).json()
+    assert [r["id"] for r in page["items"]] == [run_id]
+
+
+def test_paging_through_runs_with_the_cursor(api: Api) -> None:
+    ids = [api.post("/v1/runs", json={"workflow": "hello", "input": {"i": i}}).json()["id"] for i in range(7)]
+    seen, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 3}
+        if cursor:
+            params["cursor"] = cursor
+        page = api.get("/v1/runs", params=params).json()
+        seen += [r["id"] for r in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(ids))
+    is_problem(api.get("/v1/runs", params={"cursor": "garbage!"}), 400, "bad-cursor")
+
+
+def test_errors_are_problem_documents_with_pointers(api: Api) -> None:
+    body = is_problem(api.post("/v1/runs", json={"workflow": "hello", "input": {}, "extra": 1}), 422, "validation")
+    assert body["errors"] == [{"detail": "Extra inputs are not permitted", "pointer": "/extra", "in": "body"}]
+    is_problem(api.post("/v1/runs", json={"workflow": "nope"}), 404, "not-found")
+    is_problem(api.get("/v1/runs/01a00000-0000-7000-8000-000000000000"), 404, "not-found")
+    is_problem(api.client.get("/v1/runs"), 401, "unauthorized")
+    is_problem(api.get("/v1/runs", who="submitter", headers={"Authorization": "Bearer ofk_nope_nope"}), 401,
+               "unauthorized")
+    is_problem(api.client.get("/v1/nowhere"), 404, "not-found")
+    is_problem(api.client.delete("/v1/health"), 405, "method-not-allowed")
+    bad = api.post("/v1/definitions", json={"source": "name: x\nversion: 1\nsteps:\n  a: {kind: task, next: b}\n"})
+    body = is_problem(bad, 422, "invalid-definition")
+    assert {"pointer": "/steps/a", "line": 4, "step": "a"}.items() <= next(
+        e for e in body["errors"] if "handler" in e["detail"]).items()
+    invalid = api.post("/v1/runs", json={"workflow": "hello", "input": [1]})
+    body = is_problem(invalid, 422, "invalid-input")
+    assert body["errors"][0]["pointer"] == "/input"
+
+
+def test_request_bodies_beyond_the_limit_are_refused(make_engine: Any) -> None:
+    engine: Engine = make_engine(clock=SystemClock())
+    api = make_api(engine, api_max_body=4096, rate_limit_key="off", rate_limit_tenant="off")
+    is_problem(api.post("/v1/runs", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}),
+               413, "payload-too-large")
+
+
+def test_idempotency_keys_replay_refuse_other_bodies_and_mark_replays(api: Api) -> None:
+    key = {"Idempotency-Key": "order-77"}
+    first = api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 1}}, headers=key)
+    again = api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 1}}, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    is_problem(api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 2}}, headers=key), 422,
+               "idempotency-key-reused")
+    assert len(api.get("/v1/runs").json()["items"]) == 1
+    # keys are per caller: the same key from another caller is another request
+    other = api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 1}}, who="operator", headers=key)
+    assert other.status_code == 201
+    assert other.json()["id"] != first.json()["id"]
+
+
+def test_a_request_still_in_progress_under_a_key_is_a_409(api: Api) -> None:
+    principal = api.engine.accounts.api_key_principal(api.keys["admin"])
+    assert principal is not None
+    api.engine.store.run(lambda tx: tx.idempotency_claim("default", principal.id, "slow", "POST", "/v1/runs",
+                                                         "x", api.engine.now(), 60))
+    is_problem(api.post("/v1/runs", json={"workflow": "hello"}, headers={"Idempotency-Key": "slow"}), 422,
+               "idempotency-key-reused")
+
+
+def test_rate_limits_answer_429_with_retry_after(make_engine: Any) -> None:
+    engine: Engine = make_engine(clock=SystemClock())
+    api = make_api(engine, rate_limit_key="1/s:3", rate_limit_tenant="off")
+    statuses = [api.get("/v1/definitions", who="auditor").status_code for _ in range(6)]
+    assert statuses[:3] == [200, 200, 200]
+    assert 429 in statuses[3:]
+    limited = api.get("/v1/definitions", who="auditor")
+    body = is_problem(limited, 429, "rate-limited")
+    assert int(limited.headers["retry-after"]) >= 1
+    assert "retry in" in body["detail"]
+    assert api.get("/v1/definitions", who="designer").status_code == 200  # another key has its own bucket
+
+
+def test_tenant_rate_limits_are_shared_by_every_api_process(make_engine: Any, backend: str) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite runs one API process; its buckets are in the process")
+    engine: Engine = make_engine(clock=SystemClock())
+    first = make_api(engine, rate_limit_key="off", rate_limit_tenant="1/m:20")
+    second = make_api(engine, rate_limit_key="off", rate_limit_tenant="1/m:20")
+    ok = 0
+    for i in range(30):
+        response = (first if i % 2 else second).get("/v1/definitions", who="auditor")
+        ok += response.status_code == 200
+    assert ok <= 22  # one bucket of 20 (each process may hold a small unspent batch)
+    assert ok >= 18
+
+
+def test_login_sessions_and_lockout(api: Api) -> None:
+    api.engine.accounts.create_user("default", "mia", password="a long passphrase", grants=["approver"],
+                                    actor="system")
+    token = api.client.post("/v1/auth/login", json={"username": "mia", "password": "a long passphrase"}).json()["token"]
+    me = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert (me["name"], me["kind"], me["grants"]) == ("mia", "user", ["approver:*"])
+    api.client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
+    is_problem(api.client.get("/v1/runs", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
+    for _ in range(5):
+        is_problem(api.client.post("/v1/auth/login", json={"username": "mia", "password": "wrong!"}), 401,
+                   "login-failed")
+    locked = api.client.post("/v1/auth/login", json={"username": "mia", "password": "a long passphrase"})
+    assert "locked" in is_problem(locked, 401, "login-failed")["detail"]
+    assert int(locked.headers["retry-after"]) > 800
+
+
+def signed_setup(api: Api) -> str:
+    secret = webhooks.new_secret()
+    assert api.client.put("/v1/secrets/erp-hook", json={"value": secret}, headers=api.headers()).status_code == 200
+    api.engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
+    api.post("/v1/event-types", json={"name": "erp.invoice", "schema": {"type": "object", "required": ["no"]},
+                                      "signature_secret": "erp-hook"})
+    api.client.put("/v1/triggers/book", json={"event_type": "erp.invoice", "workflow": "book"},
+                   headers=api.headers())
+    return secret
+
+
+def test_signed_webhooks_are_accepted_and_tampered_expired_replayed_or_wrongly_keyed_ones_refused(api: Api) -> None:
+    secret = signed_setup(api)
+    body = json.dumps({"no": "A-1"}).encode()
+    url = "/v1/webhooks/default/erp.invoice"
+    good = webhooks.sign(secret, body, message_id="msg_1")
+    accepted = api.client.post(url, content=body, headers={**good, "content-type": "application/json"})
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["event_id"] == "msg_1"
+    assert len(accepted.json()["runs"]) == 1
+    is_problem(api.client.post(url, content=body, headers=good), 409, "webhook-replayed")
+    tampered = webhooks.sign(secret, body, message_id="msg_2")
+    is_problem(api.client.post(url, content=json.dumps({"no": "A-9"}).encode(), headers=tampered), 401,
+               "signature-invalid")
+    expired = webhooks.sign(secret, body, message_id="msg_3", at=time.time() - 600)
+    is_problem(api.client.post(url, content=body, headers=expired), 401, "signature-invalid")
+    wrong = webhooks.sign(webhooks.new_secret(), body, message_id="msg_4")
+    is_problem(api.client.post(url, content=body, headers=wrong), 401, "signature-invalid")
+    is_problem(api.client.post(url, content=body), 401, "signature-invalid")
+    # the API-key route of a signed type needs the signature too
+    is_problem(api.post("/v1/events/erp.invoice", content=body, who="submitter"), 401, "signature-invalid")
+
+
+def test_events_over_http_start_runs_once_and_invalid_ones_are_kept(api: Api) -> None:
+    api.post("/v1/event-types", json={"name": "ping", "schema": {"type": "object", "required": ["n"]}})
+    api.client.put("/v1/triggers/on-ping", json={"event_type": "ping", "workflow": "hello"}, headers=api.headers())
+    first = api.post("/v1/events/ping", json={"n": 1}, who="submitter", headers={"Event-Id": "p-1"})
+    assert first.status_code == 202
+    again = api.post("/v1/events/ping", json={"n": 1}, who="submitter", headers={"Event-Id": "p-1"})
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True
+    assert again.json()["runs"][0]["run_id"] == first.json()["runs"][0]["run_id"]
+    body = is_problem(api.post("/v1/events/ping", json={"m": 1}, who="submitter"), 422, "invalid-event")
+    assert body["errors"][0]["pointer"] == "/data"
+    rejects = api.get("/v1/event-rejects").json()
+    assert rejects[0]["reason"]["error"] == "schema"
+    is_problem(api.post("/v1/events/ping", content=b"{not json", who="submitter"), 400, "bad-json")
+
+
+def test_file_uploads_are_checked(api: Api) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+    stored = api.post("/v1/files", who="submitter", files={"file": ("r.pdf", pdf, "application/pdf")})
+    assert stored.status_code == 201, stored.text
+    file_id = stored.json()["id"]
+    downloaded = api.get(f"/v1/files/{file_id}", who="approver")
+    assert downloaded.content == pdf
+    assert downloaded.headers["x-content-type-options"] == "nosniff"
+    evil = pdf.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (x) >>")
+    is_problem(api.post("/v1/files", who="submitter", files={"file": ("e.pdf", evil, "application/pdf")}), 422,
+               "attachment-refused")
+    is_problem(api.get(f"/v1/files/{file_id}", who="other-admin"), 404, "not-found")
+
+
+def test_the_audit_log_through_the_api(api: Api) -> None:
+    api.post("/v1/runs", json={"workflow": "hello"})
+    report = api.post("/v1/audit/verify", who="auditor").json()
+    assert report["ok"] is True
+    assert report["head_seq"] >= 8  # definition, 8 API keys, a run
+    entries = api.get("/v1/audit", who="auditor", params={"action": "run.started"}).json()
+    assert entries[0]["actor"] == "api_key:admin-key"
+    export = api.get("/v1/audit/export", who="auditor")
+    lines = [json.loads(line) for line in export.text.splitlines()]
+    assert lines[-1]["head"]["seq"] == report["head_seq"]
