@@ -44,6 +44,7 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py docs/cli.md
 	$(BIN)/python scripts/settings_reference.py docs/configuration.md
+	$(BIN)/python scripts/openapi_document.py docs/openapi.json
 
 ## services: start PostgreSQL, NATS and Mosquitto when they are installed but not running
 services:

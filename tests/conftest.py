@@ -104,8 +104,10 @@ def make_engine(db_url: str) -> Iterator[EngineFactory]:
     """Open engines on the test database; all are closed at the end of the test."""
     opened: list[Engine] = []
 
-    def make(handlers: Any = (), clock: Clock | None = None) -> Engine:
-        engine = Engine.open(db_url, handlers=handlers, clock=clock if clock is not None else FakeClock())
+    def make(handlers: Any = (), clock: Clock | None = None, http_allow: tuple[str, ...] = ()) -> Engine:
+        engine = Engine.open(
+            db_url, handlers=handlers, clock=clock if clock is not None else FakeClock(), http_allow=http_allow
+        )
         opened.append(engine)
         return engine
 

@@ -25,6 +25,14 @@ def parse_duration(value: object) -> float:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{value!r} is not {EXPECTED}")
     text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        if seconds < 0 or seconds != seconds or seconds == float("inf"):
+            raise ValueError(f"{value!r} is not {EXPECTED}")
+        return seconds
     iso = _ISO.match(text)
     if iso and text not in {"P", "PT"}:
         parts = {k: float(v) for k, v in iso.groupdict().items() if v}

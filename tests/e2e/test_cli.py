@@ -166,6 +166,15 @@ def test_the_configuration_reference_in_docs_is_current() -> None:
     assert (ROOT / "docs" / "configuration.md").read_text() == render(), "run `make docs`"
 
 
+def test_the_openapi_document_in_docs_is_what_the_api_serves() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from openapi_document import render
+    finally:
+        sys.path.pop(0)
+    assert (ROOT / "docs" / "openapi.json").read_bytes() == render(), "docs/openapi.json is out of date: make docs"
+
+
 def test_the_demo_runs_end_to_end_and_keeps_its_data_when_run_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/demo.db"
     first = subprocess.run(

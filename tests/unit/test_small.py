@@ -33,7 +33,7 @@ def test_durations_parse(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("bad", ["soon", "", "10x", "-5", -1, True, "m10", None])
+@pytest.mark.parametrize("bad", ["soon", "", "10x", "-5", -1, True, "m10", None, "nan", "inf"])
 def test_bad_durations_say_what_is_expected(bad: object) -> None:
     with pytest.raises(ValueError, match="30s, 10m, 1h30m"):
         parse_duration(bad)

@@ -1,0 +1,195 @@
+"""``officeflow keys``, ``users``, ``api-keys`` and ``secrets``: bootstrap and administer security."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from officeflow.cli.common import Context, emit_json, format_option, option, out, pass_ctx, table, when
+from officeflow.durations import parse_duration
+from officeflow.errors import ConfigurationError
+from officeflow.store.tx import Tx
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group()
+def keys() -> None:
+    """The secret key that keys the audit log and stored secrets."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new random secret key (set it as OFFICEFLOW_SECRET_KEY in every process)."""
+    from officeflow.security.keys import generate
+
+    click.echo(generate())
+
+
+def _roles_option() -> Callable[[F], F]:
+    return option(
+        "--role",
+        "roles",
+        env="ROLES",
+        multiple=True,
+        help="a role, or role:workflow (repeatable): admin, designer, operator, approver, submitter, auditor",
+    )
+
+
+@click.group()
+def users() -> None:
+    """People who log in (to the API and, later, the inbox)."""
+
+
+@users.command("add")
+@click.argument("username")
+@_roles_option()
+@option("--display-name", "display_name", env="DISPLAY_NAME")
+@option("--email", "email", env="EMAIL")
+@option(
+    "--password-stdin/--no-password",
+    "password_stdin",
+    env="PASSWORD_STDIN",
+    default=False,
+    help="read the password from standard input (never from an argument)",
+)
+@pass_ctx
+def users_add(
+    ctx: Context,
+    username: str,
+    roles: tuple[str, ...],
+    display_name: str | None,
+    email: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a user with roles."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    user = ctx.engine().accounts.create_user(
+        ctx.tenant, username, password=password, display_name=display_name, email=email, grants=roles, actor=ctx.actor
+    )
+    out.print(f"user {user.username} ({user.id}) created with {', '.join(roles) or 'no roles'}")
+
+
+@users.command("list")
+@format_option()
+@pass_ctx
+def users_list(ctx: Context, fmt: str) -> None:
+    accounts = ctx.engine().accounts
+    rows = [(u, [f"{g.role}:{g.scope}" for g in accounts.grants(ctx.tenant, u.id)]) for u in accounts.users(ctx.tenant)]
+    if fmt == "json":
+        emit_json([{"id": u.id, "username": u.username, "disabled": u.disabled, "grants": g} for u, g in rows])
+        return
+    table(
+        None,
+        ["user", "id", "roles", "disabled", "locked until"],
+        [(u.username, u.id, ", ".join(g), u.disabled, when(u.locked_until)) for u, g in rows],
+    )
+
+
+@users.command("grant")
+@click.argument("username")
+@_roles_option()
+@pass_ctx
+def users_grant(ctx: Context, username: str, roles: tuple[str, ...]) -> None:
+    """Replace a user's roles."""
+    engine = ctx.engine()
+    with engine.store.read() as tx:
+        user = tx.user_by_name(ctx.tenant, username)
+    if user is None:
+        raise ConfigurationError(f"no user '{username}' in tenant '{ctx.tenant}'")
+    engine.accounts.set_grants(ctx.tenant, user.id, roles, actor=ctx.actor)
+    out.print(f"{username}: {', '.join(roles) or 'no roles'}")
+
+
+@click.group("api-keys")
+def api_keys() -> None:
+    """API keys for programs (shown once, stored hashed)."""
+
+
+@api_keys.command("create")
+@click.argument("name")
+@_roles_option()
+@option("--expires-in", "expires_in", env="EXPIRES_IN", help="e.g. 90d (default: never)")
+@pass_ctx
+def api_keys_create(ctx: Context, name: str, roles: tuple[str, ...], expires_in: str | None) -> None:
+    """Create a key and print it (the only time it is shown)."""
+    engine = ctx.engine()
+    expires = engine.now() + parse_duration(expires_in) if expires_in else None
+    created = engine.accounts.create_api_key(ctx.tenant, name, grants=roles, actor=ctx.actor, expires_at=expires)
+    out.print(
+        f"API key {created.row.id} ({name}, prefix {created.row.prefix}); store it now, it is not shown again:",
+        style="bold",
+    )
+    click.echo(created.token)
+
+
+@api_keys.command("list")
+@format_option()
+@pass_ctx
+def api_keys_list(ctx: Context, fmt: str) -> None:
+    rows = ctx.engine().accounts.api_keys(ctx.tenant)
+    if fmt == "json":
+        emit_json(
+            [
+                {"id": k.id, "name": k.name, "prefix": k.prefix, "expires_at": k.expires_at, "revoked_at": k.revoked_at}
+                for k in rows
+            ]
+        )
+        return
+    table(
+        None,
+        ["id", "name", "prefix", "created", "expires", "revoked"],
+        [(k.id, k.name, k.prefix, when(k.created_at), when(k.expires_at), when(k.revoked_at)) for k in rows],
+    )
+
+
+@api_keys.command("revoke")
+@click.argument("key_id")
+@pass_ctx
+def api_keys_revoke(ctx: Context, key_id: str) -> None:
+    ctx.engine().accounts.revoke_api_key(ctx.tenant, key_id, actor=ctx.actor)
+    out.print(f"revoked {key_id}")
+
+
+@click.group()
+def secrets() -> None:
+    """Secrets (webhook keys, credentials), stored encrypted; values are never shown."""
+
+
+@secrets.command("set")
+@click.argument("name")
+@option("--description", "description", env="DESCRIPTION")
+@pass_ctx
+def secrets_set(ctx: Context, name: str, description: str | None) -> None:
+    """Store a secret read from standard input."""
+    value = sys.stdin.readline().rstrip("\n")
+    if not value:
+        raise ConfigurationError("no value on standard input")
+    engine = ctx.engine()
+    ciphertext = engine.secrets.box.seal(value)
+
+    def write(tx: Tx) -> None:
+        new = tx.put_secret(ctx.tenant, name, ciphertext, description, engine.now(), ctx.actor)
+        engine.record_audit(
+            tx,
+            ctx.tenant,
+            ctx.actor,
+            "secret.created" if new else "secret.replaced",
+            "secret",
+            name,
+            after={"description": description},
+        )
+
+    engine.store.run(write)
+    out.print(f"secret {name} stored")
+
+
+@secrets.command("list")
+@pass_ctx
+def secrets_list(ctx: Context) -> None:
+    with ctx.engine().store.read() as tx:
+        rows = tx.list_secrets(ctx.tenant)
+    table(None, ["name", "description", "updated", "by"], [(n, d, when(at), by) for n, d, at, by in rows])

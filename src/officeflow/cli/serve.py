@@ -1,0 +1,48 @@
+"""``officeflow serve``: the HTTP API (uvicorn; several processes with --workers)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from officeflow.cli.common import Context, option, out, pass_ctx
+
+
+@click.command()
+@option("--host", "host", env="API_HOST", help="address to listen on [default: 127.0.0.1]")
+@option("--port", "port", env="API_PORT", type=click.IntRange(1, 65535), help="port [default: 8080]")
+@option(
+    "--workers",
+    "workers",
+    env="API_WORKERS",
+    type=click.IntRange(1, 64),
+    help="API processes; with PostgreSQL they share one rate limit and never double-start [default: 1]",
+)
+@pass_ctx
+def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the HTTP API (and run schedules and audit sealing in each process)."""
+    import uvicorn
+
+    settings = ctx.settings
+    # The API processes read their configuration from the environment: hand ours on.
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+        os.environ[f"OFFICEFLOW_{name.upper()}"] = text
+    host = host or settings.api_host
+    port = port or settings.api_port
+    workers = workers or settings.api_workers
+    out.print(f"serving the API on http://{host}:{port} ({workers} process(es)); docs at /docs")
+    uvicorn.run(
+        "officeflow.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )

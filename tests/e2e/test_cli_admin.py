@@ -1,0 +1,93 @@
+"""Security, audit and event commands of the CLI, through click's runner, on both backends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from officeflow import Engine
+from officeflow.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.chdir(ROOT)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        env = {"OFFICEFLOW_DATABASE_URL": db_url, "OFFICEFLOW_ACTOR": "admin@cli"}
+        return runner.invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+    invoke.url = db_url  # type: ignore[attr-defined]
+    return invoke
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_bootstrapping_users_keys_and_secrets(cli: Any) -> None:
+    assert len(ok(cli("keys", "generate")).strip()) >= 43
+    assert "created with admin" in ok(
+        cli("users", "add", "ada", "--role", "admin", "--password-stdin", input="a long passphrase\n")
+    )
+    users = json.loads(ok(cli("users", "list", "--format", "json")))
+    assert [(u["username"], u["grants"]) for u in users] == [("ada", ["admin:*"])]
+    ok(cli("users", "grant", "ada", "--role", "auditor", "--role", "operator:payroll"))
+    created = ok(cli("api-keys", "create", "ci", "--role", "submitter", "--expires-in", "90d"))
+    token = created.strip().splitlines()[-1]
+    assert token.startswith("ofk_")
+    keys = json.loads(ok(cli("api-keys", "list", "--format", "json")))
+    assert token not in json.dumps(keys)
+    ok(cli("api-keys", "revoke", keys[0]["id"]))
+    assert "stored" in ok(cli("secrets", "set", "erp-token", "--description", "ERP", input="sup3r-secret\n"))
+    listed = ok(cli("secrets", "list"))
+    assert "erp-token" in listed
+    assert "sup3r-secret" not in listed
+    weak = cli("users", "add", "bob", "--password-stdin", input="short\n")
+    assert weak.exit_code == 1
+    assert "at least 10 characters" in weak.output
+
+
+def test_audit_verify_finds_tampering_and_export_ends_with_the_head(cli: Any, tmp_path: Path) -> None:
+    ok(cli("users", "add", "ada", "--role", "admin"))
+    ok(cli("users", "add", "bob", "--role", "auditor"))
+    assert "chain intact" in ok(cli("audit", "verify"))
+    exported = tmp_path / "audit.jsonl"
+    ok(cli("audit", "export", "--output", str(exported)))
+    lines = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert lines[-1]["head"]["seq"] == 2
+    assert [line["action"] for line in lines[:-1]] == ["user.created", "user.created"]
+    with Engine.open(cli.url) as engine, engine.store.transaction() as tx:
+        tx._exec("UPDATE of_audit SET after = '{}' WHERE seq = 2")
+    tampered = cli("audit", "verify", "--format", "json")
+    assert tampered.exit_code == 1
+    assert json.loads(tampered.output)["finding"]["kind"] == "altered"
+
+
+def test_event_types_triggers_publish_and_replay(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "wf.yaml").write_text("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
+    ok(cli("definitions", "apply", str(tmp_path / "wf.yaml")))
+    assert "version 1" in ok(
+        cli("event-types", "register", "invoice", "--schema", '{"type": "object", "required": ["no"]}')
+    )
+    (tmp_path / "triggers.yaml").write_text("- {name: book-it, event_type: invoice, workflow: book}\n")
+    assert "book-it: invoice → book" in ok(cli("triggers", "apply", str(tmp_path / "triggers.yaml")))
+    first = ok(cli("events", "publish", "invoice", "--data", '{"no": "A-1"}', "--event-id", "e-1"))
+    assert "accepted" in first
+    assert "duplicate" in ok(cli("events", "publish", "invoice", "--data", '{"no": "A-1"}', "--event-id", "e-1"))
+    bad = cli("events", "publish", "invoice", "--data", '{"x": 1}')
+    assert bad.exit_code == 5
+    assert "'no' is a required property" in bad.output
+    replayed = ok(cli("events", "replay", "--type", "invoice", "--since", "2000-01-01T00:00:00Z"))
+    assert "replayed 1 event(s); started 0 new run(s)" in replayed
+    rejects = json.loads(ok(cli("events", "rejects", "--format", "json")))
+    assert rejects[0]["reason"]["error"] == "schema"
+    assert "is not an ISO 8601 time" in cli("events", "replay", "--type", "invoice", "--since", "yesterday").output
