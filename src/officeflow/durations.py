@@ -30,7 +30,7 @@ def parse_duration(value: object) -> float:
     except ValueError:
         pass
     else:
-        if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        if not 0 <= seconds < float("inf"):  # also refuses NaN
             raise ValueError(f"{value!r} is not {EXPECTED}")
         return seconds
     iso = _ISO.match(text)

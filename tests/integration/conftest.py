@@ -39,10 +39,12 @@ def make_api(engine: Engine, **settings: Any) -> Api:
     app = create_app(engine, load_settings(**settings), background=False)
     api = Api(engine, TestClient(app), app)
     for role in Role:
-        api.keys[role.value] = engine.accounts.create_api_key("default", f"{role.value}-key", grants=[role.value],
-                                                              actor="system").token
-    api.keys["other-admin"] = engine.accounts.create_api_key("acme", "acme-admin", grants=["admin"],
-                                                             actor="system").token
+        api.keys[role.value] = engine.accounts.create_api_key(
+            "default", f"{role.value}-key", grants=[role.value], actor="system"
+        ).token
+    api.keys["other-admin"] = engine.accounts.create_api_key(
+        "acme", "acme-admin", grants=["admin"], actor="system"
+    ).token
     return api
 
 

@@ -33,9 +33,19 @@ def test_a_run_through_the_api(api: Api) -> None:
     assert started.headers["location"] == f"/v1/runs/{run_id}"
     detail = api.get(f"/v1/runs/{run_id}").json()
     assert detail["status"] == "waiting"
-    assert detail["positions"] == [{"step_id": "wait", "iteration": 0, "kind": "wait:signal", "status": "waiting",
-                                    "attempt": None, "due_at": None, "signal": "go", "child_run_id": None,
-                                    "error": None}]
+    assert detail["positions"] == [
+        {
+            "step_id": "wait",
+            "iteration": 0,
+            "kind": "wait:signal",
+            "status": "waiting",
+            "attempt": None,
+            "due_at": None,
+            "signal": "go",
+            "child_run_id": None,
+            "error": None,
+        }
+    ]
     assert api.post(f"/v1/runs/{run_id}/signals/go", json={"payload": {"ok": True}}).json() == {"delivered": True}
     assert api.get(f"/v1/runs/{run_id}").json()["status"] == "completed"
     history = api.get(f"/v1/runs/{run_id}/history").json()
@@ -66,14 +76,16 @@ def test_errors_are_problem_documents_with_pointers(api: Api) -> None:
     is_problem(api.post("/v1/runs", json={"workflow": "nope"}), 404, "not-found")
     is_problem(api.get("/v1/runs/01a00000-0000-7000-8000-000000000000"), 404, "not-found")
     is_problem(api.client.get("/v1/runs"), 401, "unauthorized")
-    is_problem(api.get("/v1/runs", who="submitter", headers={"Authorization": "Bearer ofk_nope_nope"}), 401,
-               "unauthorized")
+    is_problem(
+        api.get("/v1/runs", who="submitter", headers={"Authorization": "Bearer ofk_nope_nope"}), 401, "unauthorized"
+    )
     is_problem(api.client.get("/v1/nowhere"), 404, "not-found")
     is_problem(api.client.delete("/v1/health"), 405, "method-not-allowed")
     bad = api.post("/v1/definitions", json={"source": "name: x\nversion: 1\nsteps:\n  a: {kind: task, next: b}\n"})
     body = is_problem(bad, 422, "invalid-definition")
     assert {"pointer": "/steps/a", "line": 4, "step": "a"}.items() <= next(
-        e for e in body["errors"] if "handler" in e["detail"]).items()
+        e for e in body["errors"] if "handler" in e["detail"]
+    ).items()
     invalid = api.post("/v1/runs", json={"workflow": "hello", "input": [1]})
     body = is_problem(invalid, 422, "invalid-input")
     assert body["errors"][0]["pointer"] == "/input"
@@ -82,8 +94,11 @@ def test_errors_are_problem_documents_with_pointers(api: Api) -> None:
 def test_request_bodies_beyond_the_limit_are_refused(make_engine: Any) -> None:
     engine: Engine = make_engine(clock=SystemClock())
     api = make_api(engine, api_max_body=4096, rate_limit_key="off", rate_limit_tenant="off")
-    is_problem(api.post("/v1/runs", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}),
-               413, "payload-too-large")
+    is_problem(
+        api.post("/v1/runs", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}),
+        413,
+        "payload-too-large",
+    )
 
 
 def test_idempotency_keys_replay_refuse_other_bodies_and_mark_replays(api: Api) -> None:
@@ -93,8 +108,9 @@ def test_idempotency_keys_replay_refuse_other_bodies_and_mark_replays(api: Api) 
     assert first.status_code == again.status_code == 201
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
-    is_problem(api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 2}}, headers=key), 422,
-               "idempotency-key-reused")
+    is_problem(
+        api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 2}}, headers=key), 422, "idempotency-key-reused"
+    )
     assert len(api.get("/v1/runs").json()["items"]) == 1
     # keys are per caller: the same key from another caller is another request
     other = api.post("/v1/runs", json={"workflow": "hello", "input": {"a": 1}}, who="operator", headers=key)
@@ -105,10 +121,14 @@ def test_idempotency_keys_replay_refuse_other_bodies_and_mark_replays(api: Api) 
 def test_a_request_still_in_progress_under_a_key_is_a_409(api: Api) -> None:
     principal = api.engine.accounts.api_key_principal(api.keys["admin"])
     assert principal is not None
-    api.engine.store.run(lambda tx: tx.idempotency_claim("default", principal.id, "slow", "POST", "/v1/runs",
-                                                         "x", api.engine.now(), 60))
-    is_problem(api.post("/v1/runs", json={"workflow": "hello"}, headers={"Idempotency-Key": "slow"}), 422,
-               "idempotency-key-reused")
+    api.engine.store.run(
+        lambda tx: tx.idempotency_claim("default", principal.id, "slow", "POST", "/v1/runs", "x", api.engine.now(), 60)
+    )
+    is_problem(
+        api.post("/v1/runs", json={"workflow": "hello"}, headers={"Idempotency-Key": "slow"}),
+        422,
+        "idempotency-key-reused",
+    )
 
 
 def test_rate_limits_answer_429_with_retry_after(make_engine: Any) -> None:
@@ -139,16 +159,16 @@ def test_tenant_rate_limits_are_shared_by_every_api_process(make_engine: Any, ba
 
 
 def test_login_sessions_and_lockout(api: Api) -> None:
-    api.engine.accounts.create_user("default", "mia", password="a long passphrase", grants=["approver"],
-                                    actor="system")
+    api.engine.accounts.create_user("default", "mia", password="a long passphrase", grants=["approver"], actor="system")
     token = api.client.post("/v1/auth/login", json={"username": "mia", "password": "a long passphrase"}).json()["token"]
     me = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert (me["name"], me["kind"], me["grants"]) == ("mia", "user", ["approver:*"])
     api.client.post("/v1/auth/logout", headers={"Authorization": f"Bearer {token}"})
     is_problem(api.client.get("/v1/runs", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
     for _ in range(5):
-        is_problem(api.client.post("/v1/auth/login", json={"username": "mia", "password": "wrong!"}), 401,
-                   "login-failed")
+        is_problem(
+            api.client.post("/v1/auth/login", json={"username": "mia", "password": "wrong!"}), 401, "login-failed"
+        )
     locked = api.client.post("/v1/auth/login", json={"username": "mia", "password": "a long passphrase"})
     assert "locked" in is_problem(locked, 401, "login-failed")["detail"]
     assert int(locked.headers["retry-after"]) > 800
@@ -158,10 +178,11 @@ def signed_setup(api: Api) -> str:
     secret = webhooks.new_secret()
     assert api.client.put("/v1/secrets/erp-hook", json={"value": secret}, headers=api.headers()).status_code == 200
     api.engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
-    api.post("/v1/event-types", json={"name": "erp.invoice", "schema": {"type": "object", "required": ["no"]},
-                                      "signature_secret": "erp-hook"})
-    api.client.put("/v1/triggers/book", json={"event_type": "erp.invoice", "workflow": "book"},
-                   headers=api.headers())
+    api.post(
+        "/v1/event-types",
+        json={"name": "erp.invoice", "schema": {"type": "object", "required": ["no"]}, "signature_secret": "erp-hook"},
+    )
+    api.client.put("/v1/triggers/book", json={"event_type": "erp.invoice", "workflow": "book"}, headers=api.headers())
     return secret
 
 
@@ -176,8 +197,9 @@ def test_signed_webhooks_are_accepted_and_tampered_expired_replayed_or_wrongly_k
     assert len(accepted.json()["runs"]) == 1
     is_problem(api.client.post(url, content=body, headers=good), 409, "webhook-replayed")
     tampered = webhooks.sign(secret, body, message_id="msg_2")
-    is_problem(api.client.post(url, content=json.dumps({"no": "A-9"}).encode(), headers=tampered), 401,
-               "signature-invalid")
+    is_problem(
+        api.client.post(url, content=json.dumps({"no": "A-9"}).encode(), headers=tampered), 401, "signature-invalid"
+    )
     expired = webhooks.sign(secret, body, message_id="msg_3", at=time.time() - 600)
     is_problem(api.client.post(url, content=body, headers=expired), 401, "signature-invalid")
     wrong = webhooks.sign(webhooks.new_secret(), body, message_id="msg_4")
@@ -212,8 +234,11 @@ def test_file_uploads_are_checked(api: Api) -> None:
     assert downloaded.content == pdf
     assert downloaded.headers["x-content-type-options"] == "nosniff"
     evil = pdf.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (x) >>")
-    is_problem(api.post("/v1/files", who="submitter", files={"file": ("e.pdf", evil, "application/pdf")}), 422,
-               "attachment-refused")
+    is_problem(
+        api.post("/v1/files", who="submitter", files={"file": ("e.pdf", evil, "application/pdf")}),
+        422,
+        "attachment-refused",
+    )
     is_problem(api.get(f"/v1/files/{file_id}", who="other-admin"), 404, "not-found")
 
 

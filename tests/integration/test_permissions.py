@@ -13,12 +13,35 @@ from officeflow.api.auth import PERMISSION_KEY
 
 from .conftest import Api
 
-READ = {"definitions.read", "runs.read", "events.read", "event_types.read", "triggers.read", "schedules.read",
-        "tasks.read", "files.read"}
+READ = {
+    "definitions.read",
+    "runs.read",
+    "events.read",
+    "event_types.read",
+    "triggers.read",
+    "schedules.read",
+    "tasks.read",
+    "files.read",
+}
 EVERYTHING = READ | {
-    "definitions.write", "runs.start", "runs.operate", "runs.signal", "tasks.decide", "events.publish",
-    "events.replay", "event_types.write", "triggers.write", "schedules.write", "audit.read", "audit.verify",
-    "audit.export", "users.read", "users.write", "secrets.read", "secrets.write", "files.write",
+    "definitions.write",
+    "runs.start",
+    "runs.operate",
+    "runs.signal",
+    "tasks.decide",
+    "events.publish",
+    "events.replay",
+    "event_types.write",
+    "triggers.write",
+    "schedules.write",
+    "audit.read",
+    "audit.verify",
+    "audit.export",
+    "users.read",
+    "users.write",
+    "secrets.read",
+    "secrets.write",
+    "files.write",
 }
 ALLOWED: dict[str, set[str]] = {
     "admin": EVERYTHING,
@@ -91,8 +114,7 @@ def test_without_credentials_every_guarded_operation_is_401(api: Api) -> None:
 
 def test_workflow_scoped_grants(api: Api) -> None:
     api.engine.apply("name: payroll\nversion: 1\nsteps:\n  done: {kind: end}\n")
-    key = api.engine.accounts.create_api_key("default", "hello-only", grants=["submitter:hello"],
-                                             actor="system").token
+    key = api.engine.accounts.create_api_key("default", "hello-only", grants=["submitter:hello"], actor="system").token
     headers = {"Authorization": f"Bearer {key}"}
     assert api.client.post("/v1/runs", json={"workflow": "hello"}, headers=headers).status_code == 201
     assert api.client.post("/v1/runs", json={"workflow": "payroll"}, headers=headers).status_code == 403
@@ -122,21 +144,34 @@ def seed(api: Api) -> dict[str, str]:
 def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
     ids = seed(api)
     attempts = [
-        ("GET", f"/v1/runs/{ids['run']}", None), ("GET", f"/v1/runs/{ids['run']}/history", None),
-        ("POST", f"/v1/runs/{ids['run']}/cancel", {}), ("POST", f"/v1/runs/{ids['run']}/pause", None),
-        ("POST", f"/v1/runs/{ids['run']}/resume", None), ("POST", f"/v1/runs/{ids['run']}/retry", {}),
+        ("GET", f"/v1/runs/{ids['run']}", None),
+        ("GET", f"/v1/runs/{ids['run']}/history", None),
+        ("POST", f"/v1/runs/{ids['run']}/cancel", {}),
+        ("POST", f"/v1/runs/{ids['run']}/pause", None),
+        ("POST", f"/v1/runs/{ids['run']}/resume", None),
+        ("POST", f"/v1/runs/{ids['run']}/retry", {}),
         ("POST", f"/v1/runs/{ids['run']}/skip", {"step_id": "wait"}),
         ("POST", f"/v1/runs/{ids['run']}/migrate", {"to_version": 2}),
-        ("POST", f"/v1/runs/{ids['run']}/signals/go", {}), ("GET", "/v1/definitions/hello", None),
-        ("POST", "/v1/runs", {"workflow": "hello"}), ("GET", f"/v1/events/{ids['event']}", None),
-        ("GET", "/v1/event-types/ping", None), ("GET", "/v1/triggers/on-ping", None),
-        ("DELETE", "/v1/triggers/on-ping", None), ("GET", "/v1/schedules/daily", None),
-        ("DELETE", "/v1/schedules/daily", None), ("POST", "/v1/schedules/daily/disable", None),
-        ("GET", f"/v1/users/{ids['user']}", None), ("PATCH", f"/v1/users/{ids['user']}", {"disabled": True}),
-        ("DELETE", f"/v1/users/{ids['user']}", None), ("PUT", f"/v1/users/{ids['user']}/grants", {"grants": []}),
-        ("DELETE", f"/v1/api-keys/{ids['key']}", None), ("PUT", f"/v1/api-keys/{ids['key']}/grants", {"grants": []}),
-        ("DELETE", "/v1/secrets/s1", None), ("GET", f"/v1/files/{ids['file']}", None),
-        ("POST", "/v1/events/ping", {}), ("POST", "/v1/event-replays", {"type": "ping"}),
+        ("POST", f"/v1/runs/{ids['run']}/signals/go", {}),
+        ("GET", "/v1/definitions/hello", None),
+        ("POST", "/v1/runs", {"workflow": "hello"}),
+        ("GET", f"/v1/events/{ids['event']}", None),
+        ("GET", "/v1/event-types/ping", None),
+        ("GET", "/v1/triggers/on-ping", None),
+        ("DELETE", "/v1/triggers/on-ping", None),
+        ("GET", "/v1/schedules/daily", None),
+        ("DELETE", "/v1/schedules/daily", None),
+        ("POST", "/v1/schedules/daily/disable", None),
+        ("GET", f"/v1/users/{ids['user']}", None),
+        ("PATCH", f"/v1/users/{ids['user']}", {"disabled": True}),
+        ("DELETE", f"/v1/users/{ids['user']}", None),
+        ("PUT", f"/v1/users/{ids['user']}/grants", {"grants": []}),
+        ("DELETE", f"/v1/api-keys/{ids['key']}", None),
+        ("PUT", f"/v1/api-keys/{ids['key']}/grants", {"grants": []}),
+        ("DELETE", "/v1/secrets/s1", None),
+        ("GET", f"/v1/files/{ids['file']}", None),
+        ("POST", "/v1/events/ping", {}),
+        ("POST", "/v1/event-replays", {"type": "ping"}),
     ]
     succeeded = []
     for method, path, body in attempts:
@@ -147,8 +182,20 @@ def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
             assert response.status_code == 404, (method, path, response.status_code, response.text)
     assert succeeded == []
     assert api.post("/v1/event-replays", json={"type": "ping"}, who="other-admin").json()["events"] == 0
-    for path in ("/v1/runs", "/v1/definitions", "/v1/events", "/v1/event-types", "/v1/triggers", "/v1/schedules",
-                 "/v1/users", "/v1/api-keys", "/v1/secrets", "/v1/audit", "/v1/dead-letters", "/v1/event-rejects"):
+    for path in (
+        "/v1/runs",
+        "/v1/definitions",
+        "/v1/events",
+        "/v1/event-types",
+        "/v1/triggers",
+        "/v1/schedules",
+        "/v1/users",
+        "/v1/api-keys",
+        "/v1/secrets",
+        "/v1/audit",
+        "/v1/dead-letters",
+        "/v1/event-rejects",
+    ):
         body: Any = api.get(path, who="other-admin").json()
         items = body["items"] if isinstance(body, dict) else body
         names = {str(i) for i in items}
