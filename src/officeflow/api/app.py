@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from officeflow.settings import Settings, load_settings, parse_rate
 
 log = structlog.get_logger("officeflow.api")
 SEAL_EVERY = 2.0
+SWITCH_INTERVAL = 0.0005
 DESCRIPTION = """\
 Durable, audited office workflows. Authenticate with `Authorization: Bearer <API key or session
 token>`. Every error is an RFC 9457 problem document. Every POST accepts an `Idempotency-Key`.
@@ -212,6 +214,9 @@ def app_from_env() -> FastAPI:
 
     settings = load_settings()
     configure(settings.log_level, settings.log_format)
+    # The committer thread waits on the database with the GIL released, then must win it back
+    # from the event loop; the default 5 ms switch interval makes every round trip wait that long.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     store = open_store(
         settings.database_url, pool_size=settings.pool_size, sqlite_synchronous=settings.sqlite_synchronous
     )

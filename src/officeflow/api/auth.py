@@ -9,7 +9,7 @@ the caller's tenant, so a foreign id answers 404, not 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -47,8 +47,8 @@ def current(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
-def require(action: str) -> Callable[[Request], Principal]:
-    def dependency(request: Request) -> Principal:
+def require(action: str) -> Callable[[Request], Awaitable[Principal]]:
+    async def dependency(request: Request) -> Principal:  # no I/O: async so it runs inline, no thread hop
         principal = current(request)
         if principal is None:
             detail = "this endpoint needs an API key or a session token (Authorization: Bearer ...)"

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from officeflow.api import auth
 from officeflow.api.problems import BASE, MEDIA_TYPE
-from officeflow.api.ratelimit import LocalBuckets, RateLimiter, retry_after_header
+from officeflow.api.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
 
 IDEMPOTENCY_TTL = 24 * 3600.0
 MAX_KEY = 255
@@ -80,6 +80,8 @@ class Gate:
         if principal is not None and self.limiter is not None:
             if isinstance(self.limiter.buckets, LocalBuckets):
                 verdict = self.limiter.check(principal.tenant, principal.id)
+            elif self.limiter.check_local(principal.tenant, principal.id):
+                verdict = Verdict(True)
             else:
                 verdict = await anyio.to_thread.run_sync(self.limiter.check, principal.tenant, principal.id)
             if not verdict.allowed:

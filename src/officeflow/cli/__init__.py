@@ -12,6 +12,7 @@ from officeflow.cli.audit import audit
 from officeflow.cli.common import Context, err, option, out, pass_ctx
 from officeflow.cli.definitions import definitions
 from officeflow.cli.events import event_types, events, triggers
+from officeflow.cli.ingest import ingest
 from officeflow.cli.runs import dead_letters, runs, start
 from officeflow.cli.serve import serve
 from officeflow.cli.worker import worker
@@ -119,7 +120,7 @@ main.add_command(start)
 main.add_command(runs)
 main.add_command(worker)
 main.add_command(dead_letters)
-for command in (serve, users, api_keys, keys, secrets, audit, events, event_types, triggers):
+for command in (serve, ingest, users, api_keys, keys, secrets, audit, events, event_types, triggers):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -11,6 +11,7 @@ own error (an idempotency key used for another workflow fails that start alone).
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable
@@ -32,6 +33,24 @@ class Item(Generic[T]):
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
+    future: asyncio.Future[T] | None = None
+    """For async callers: resolved on their event loop instead of waking a thread."""
+
+    def finish(self) -> None:
+        future = self.future
+        if future is None:
+            self.done.set()
+            return
+        future.get_loop().call_soon_threadsafe(_settle, future, self.result, self.error)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # the caller went away (cancelled)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 RunInTransaction = Callable[[Callable[[Tx], list[Any]]], list[Any]]
@@ -49,6 +68,21 @@ class Batcher:
     def submit(self, work: Callable[[Tx], T]) -> T:
         """Run ``work(tx)`` in a transaction shared with whatever else is waiting; its result."""
         item: Item[T] = Item(work)
+        self._enqueue(item)
+        item.done.wait()
+        if item.error is not None:
+            raise item.error
+        result: T = item.result
+        return result
+
+    async def submit_async(self, work: Callable[[Tx], T]) -> T:
+        """Like submit(), for a coroutine: it waits on its own event loop, holding no thread."""
+        item: Item[T] = Item(work, future=asyncio.get_running_loop().create_future())
+        self._enqueue(item)
+        assert item.future is not None
+        return await item.future
+
+    def _enqueue(self, item: Item[Any]) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the engine is closed")
@@ -56,11 +90,6 @@ class Batcher:
                 self._thread = threading.Thread(target=self._loop, name=f"officeflow-{self._name}", daemon=True)
                 self._thread.start()
         self._queue.put(item)
-        item.done.wait()
-        if item.error is not None:
-            raise item.error
-        result: T = item.result
-        return result
 
     def close(self) -> None:
         with self._lock:
@@ -101,14 +130,14 @@ class Batcher:
             else:
                 for item, result in zip(batch, results, strict=True):
                     item.result = result
-                    item.done.set()
+                    item.finish()
                 return
         for item in batch:
             try:
                 item.result = self._run(self._single(item))[0]
             except BaseException as exc:
                 item.error = exc
-            item.done.set()
+            item.finish()
 
     @staticmethod
     def _single(item: Item[Any]) -> Callable[[Tx], list[Any]]:

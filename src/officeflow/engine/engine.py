@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,9 @@ if TYPE_CHECKING:
     from officeflow.engine.worker import Worker
 
 DEFAULT_TENANT = "default"
+LATEST_CACHE = 2.0
+"""Seconds a process trusts its knowledge of a workflow's latest version. A version applied through
+this process counts at once; one applied by another process within this time."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +110,7 @@ class Engine:
         self.secrets = Secrets(store, self.keyring)
         self.registry = Registry(handlers, now=self.clock.now, secrets=self.secrets.get, http_allow=http_allow)
         self._definitions: dict[tuple[str, str, int], Definition] = {}
+        self._latest: dict[tuple[str, str], tuple[float, Definition]] = {}
         self._lock = threading.Lock()
         self._watcher: RunWatcher | None = None
         self.batcher = Batcher(lambda body: self.store.run(body, pipeline=True), "commits")
@@ -239,6 +244,7 @@ class Engine:
             )
 
         created = self.store.run(body)
+        self._latest.pop((tenant, definition.name), None)
         return Applied(definition=definition, created=created)
 
     def _check_subflows(self, definition: Definition, tenant: str) -> None:
@@ -273,6 +279,10 @@ class Engine:
             cached = self._definitions.get((tenant, name, version))
             if cached is not None:
                 return cached
+        else:
+            latest = self._latest.get((tenant, name))
+            if latest is not None and latest[0] > time.monotonic():
+                return latest[1]
         if tx is not None:
             record = tx.get_definition(tenant, name, version)
         else:
@@ -288,6 +298,8 @@ class Engine:
                 loaded = load_definition(record.data, self.registry, strict=False)
                 cached = dataclasses.replace(loaded, source=record.source)
                 self._definitions[key] = cached
+        if version is None:
+            self._latest[(tenant, name)] = (time.monotonic() + LATEST_CACHE, cached)
         return cached
 
     def definitions(self, *, tenant: str = DEFAULT_TENANT, name: str | None = None) -> list[DefinitionRecord]:

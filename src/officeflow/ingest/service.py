@@ -13,6 +13,7 @@ harmless too.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -156,10 +157,32 @@ def compile_trigger(row: TriggerRow) -> CompiledTrigger:
 
 
 class Ingestor:
+    CACHE_SECONDS = 2.0
+    """How long a process trusts its copy of the latest event type and of the triggers of a type.
+    A change made through this process takes effect at once; one made by another process within
+    this time."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._validators: dict[tuple[str, str, int], Any] = {}
         self._triggers: dict[tuple[str, str, float], CompiledTrigger] = {}
+        self._latest: dict[tuple[str, str], tuple[float, EventTypeRow]] = {}
+        self._by_type: dict[tuple[str, str], tuple[float, list[TriggerRow]]] = {}
+
+    def forget(self, tenant: str) -> None:
+        """Drop cached event types and triggers of ``tenant`` (after a change)."""
+        self._latest = {k: v for k, v in self._latest.items() if k[0] != tenant}
+        self._by_type = {k: v for k, v in self._by_type.items() if k[0] != tenant}
+
+    def _triggers_for(self, tx: Tx, tenant: str, event_type: str) -> list[TriggerRow]:
+        key = (tenant, event_type)
+        now = time.monotonic()
+        cached = self._by_type.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        rows = tx.triggers_for(tenant, event_type)
+        self._by_type[key] = (now + self.CACHE_SECONDS, rows)
+        return rows
 
     @property
     def store(self) -> Any:
@@ -206,6 +229,7 @@ class Ingestor:
             )
             if not tx.insert_event_type(row):
                 raise Conflict(f"event type '{name}' changed meanwhile; try again")
+            self.forget(tenant)
             self.engine.record_audit(
                 tx,
                 tenant,
@@ -221,8 +245,14 @@ class Ingestor:
         return self.store.run(body)  # type: ignore[no-any-return]
 
     def event_type(self, tenant: str, name: str, version: int | None = None) -> EventTypeRow:
+        if version is None:
+            cached = self._latest.get((tenant, name))
+            if cached is not None and cached[0] > time.monotonic():
+                return cached[1]
         with self.store.read() as tx:
             row = tx.get_event_type(tenant, name, version)
+        if row is not None and version is None:
+            self._latest[(tenant, name)] = (time.monotonic() + self.CACHE_SECONDS, row)
         if row is None:
             what = f"'{name}'" + (f" version {version}" if version else "")
             raise EventTypeNotFound(f"no event type {what} in tenant '{tenant}'")
@@ -285,6 +315,7 @@ class Ingestor:
             else:
                 row = _replace_trigger(draft, existing)
                 tx.update_trigger(row)
+            self.forget(tenant)
             self.engine.record_audit(
                 tx,
                 tenant,
@@ -316,6 +347,7 @@ class Ingestor:
             if row is None:
                 raise TriggerNotFound(f"no trigger '{name}' in tenant '{tenant}'")
             tx.delete_trigger(tenant, row.id)
+            self.forget(tenant)
             self.engine.record_audit(
                 tx, tenant, actor, "trigger.deleted", "trigger", row.name, before=_trigger_doc(row)
             )
@@ -344,10 +376,50 @@ class Ingestor:
         meta: dict[str, Any] | None = None,
         version: int | None = None,
         actor: str | None = None,
+        event_type: EventTypeRow | None = None,
     ) -> IngestResult:
         """Validate, store and act on one event. Raises EventInvalid (after keeping the event in
-        the dead-letter list) when it does not match its type's schema."""
-        event_type = self._type_or_reject(tenant, type, version, data, source, event_id)
+        the dead-letter list) when it does not match its type's schema. ``event_type``, when the
+        caller looked it up already, saves a second lookup."""
+        work = self.prepare(
+            tenant,
+            type,
+            data,
+            event_id=event_id,
+            source=source,
+            subject=subject,
+            meta=meta,
+            version=version,
+            actor=actor,
+            event_type=event_type,
+        )
+        return self.engine.batcher.submit(work)
+
+    async def ingest_async(
+        self, tenant: str, type: str, data: Any, *, event_type: EventTypeRow, **options: Any
+    ) -> IngestResult:
+        """ingest() for a coroutine: validation here, the commit shared with other events, and no
+        thread held while waiting for it."""
+        work = self.prepare(tenant, type, data, event_type=event_type, **options)
+        return await self.engine.batcher.submit_async(work)
+
+    def prepare(
+        self,
+        tenant: str,
+        type: str,
+        data: Any,
+        *,
+        event_id: str | None = None,
+        source: str = "api",
+        subject: str | None = None,
+        meta: dict[str, Any] | None = None,
+        version: int | None = None,
+        actor: str | None = None,
+        event_type: EventTypeRow | None = None,
+    ) -> Callable[[Tx], IngestResult]:
+        """Check an event against its type's schema; the transactional work that stores it."""
+        if event_type is None or event_type.name != type or (version is not None and event_type.version != version):
+            event_type = self._type_or_reject(tenant, type, version, data, source, event_id)
         errors = sorted(self._validator(event_type).iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             problems = [
@@ -383,7 +455,12 @@ class Ingestor:
             meta=meta,
             received_at=self.engine.now(),
         )
-        return self.engine.batcher.submit(functools.partial(self._store_and_trigger, event=event, actor=actor))
+        return functools.partial(self._store_and_trigger, event=event, actor=actor)
+
+    def cached_type(self, tenant: str, name: str) -> EventTypeRow | None:
+        """The latest version of an event type when this process knows it fresh (no I/O)."""
+        cached = self._latest.get((tenant, name))
+        return cached[1] if cached is not None and cached[0] > time.monotonic() else None
 
     def _type_or_reject(
         self, tenant: str, type: str, version: int | None, data: Any, source: str, event_id: str | None
@@ -447,7 +524,7 @@ class Ingestor:
         started: list[Started] = []
         failures: list[TriggerFailure] = []
         wanted = set(only) if only is not None else None
-        for row in tx.triggers_for(event.tenant, event.type):
+        for row in self._triggers_for(tx, event.tenant, event.type):
             if wanted is not None and row.name not in wanted:
                 continue
             trigger = self._compiled(row)

@@ -58,7 +58,6 @@ class PostgresStore(SqlStore):
     @contextmanager
     def read(self) -> Iterator[Tx]:
         with self.pool.connection() as conn, conn.transaction():
-            conn.execute("SET TRANSACTION READ ONLY")
             yield Tx(conn, self.dialect, _no_notify)
 
     def listen(self, channels: Sequence[str], callback: Callback) -> PgListener:

@@ -50,6 +50,8 @@ class TxBase:
             return
         for sql, rows in buffered.statements(self.buffer):
             if self.dialect.name == "postgresql":
+                # One execute per row: queued in the transaction's pipeline without a round trip
+                # (executemany would end with a sync of its own).
                 text = self.dialect.sql(sql)
                 for row in rows:
                     self.conn.execute(text, row)
@@ -62,8 +64,10 @@ class TxBase:
     def _notify_now(self, channel: str, payload: str) -> None:
         self.conn.execute(self.dialect.sql("SELECT pg_notify(:c, :p)"), {"c": channel, "p": payload})
 
-    def _exec(self, sql: str, params: dict[str, Any] | None = None) -> Any:
-        if self.buffer or self._ended_runs:
+    def _exec(self, sql: str, params: dict[str, Any] | None = None, *, flush: bool = True) -> Any:
+        """Execute, after writing what is buffered (unless ``flush=False``: for statements that
+        neither read nor conflict with any table the buffer writes to before them)."""
+        if flush and (self.buffer or self._ended_runs):
             self.flush()
         return self.conn.execute(self.dialect.sql(sql), params or {})
 
@@ -74,8 +78,8 @@ class TxBase:
         row: tuple[Any, ...] | None = self._exec(sql, params).fetchone()
         return row
 
-    def _count(self, sql: str, params: dict[str, Any] | None = None) -> int:
-        cur = self._exec(sql, params)
+    def _count(self, sql: str, params: dict[str, Any] | None = None, *, flush: bool = True) -> int:
+        cur = self._exec(sql, params, flush=flush)
         if self.pipeline is not None:
             self.pipeline.sync()
         return int(cur.rowcount)

@@ -241,6 +241,7 @@ class EventsMixin(TxBase):
                     "meta": dumps_or_none(meta),
                     "at": received_at,
                 },
+                flush=False,  # of_events is never buffered
             )
             == 1
         )

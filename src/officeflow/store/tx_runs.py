@@ -132,7 +132,8 @@ class RunsMixin(TxBase):
             ":parent_step, :parent_iteration, :parent_scope, :created_at, :updated_at, :created_by) "
             "ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         )
-        return self._count(sql, row) == 1
+        # Buffered runs have no idempotency key, so they cannot conflict with this one: no flush.
+        return self._count(sql, row, flush=False) == 1
 
     def run_by_key(self, tenant: str, key: str) -> Run | None:
         row = self._one(
