@@ -57,8 +57,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured (after 2 s of warm-up)")
     parser.add_argument("--api-processes", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--pg-admin", default=os.environ.get("OFFICEFLOW_BENCH_PG",
-                                                             "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg-admin", default=os.environ.get("OFFICEFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="of_api_bench_"))
     secret = os.environ.get(keys.ENV) or keys.generate()
@@ -75,16 +76,28 @@ def main() -> None:
     engine = Engine.open(url, secret_key=secret)
     engine.apply(WORKFLOW)
     engine.events.register_type("default", "bench.event", {"type": "object", "required": ["amount"]}, actor="bench")
-    engine.events.save_trigger("default", {"name": "intake", "event_type": "bench.event", "workflow": "bench-intake"},
-                               actor="bench")
+    engine.events.save_trigger(
+        "default", {"name": "intake", "event_type": "bench.event", "workflow": "bench-intake"}, actor="bench"
+    )
     token = engine.accounts.create_api_key("default", "loadgen", grants=["submitter"], actor="bench").token
     port = free_port()
-    env = {**os.environ, "OFFICEFLOW_DATABASE_URL": url, "OFFICEFLOW_SECRET_KEY": secret,
-           "OFFICEFLOW_LOG_LEVEL": "warning", "OFFICEFLOW_RATE_LIMIT_KEY": "100000/s:100000",
-           "OFFICEFLOW_RATE_LIMIT_TENANT": "100000/s:100000", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "OFFICEFLOW_DATABASE_URL": url,
+        "OFFICEFLOW_SECRET_KEY": secret,
+        "OFFICEFLOW_LOG_LEVEL": "warning",
+        "OFFICEFLOW_RATE_LIMIT_KEY": "100000/s:100000",
+        "OFFICEFLOW_RATE_LIMIT_TENANT": "100000/s:100000",
+        "PYTHONPATH": str(ROOT),
+    }
     with (tmp / "api.log").open("wb") as log:
-        api = subprocess.Popen([sys.executable, "-m", "officeflow", "serve", "--port", str(port), "--workers",
-                                str(args.api_processes)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        api = subprocess.Popen(
+            [sys.executable, "-m", "officeflow", "serve", "--port", str(port), "--workers", str(args.api_processes)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     result: dict[str, Any] = {}
     try:
         deadline = time.monotonic() + 60
@@ -99,21 +112,46 @@ def main() -> None:
             time.sleep(0.3)
         time.sleep(1.0)  # every process up
         load = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "loadgen.py"), "--url", f"http://127.0.0.1:{port}", "--token", token,
-             "--type", "bench.event", "--rate", str(args.rate), "--duration", str(args.duration),
-             "--connections", str(args.connections)],
-            capture_output=True, text=True, check=True, timeout=args.duration * 10 + 120,
+            [
+                sys.executable,
+                str(ROOT / "bench" / "loadgen.py"),
+                "--url",
+                f"http://127.0.0.1:{port}",
+                "--token",
+                token,
+                "--type",
+                "bench.event",
+                "--rate",
+                str(args.rate),
+                "--duration",
+                str(args.duration),
+                "--connections",
+                str(args.connections),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=args.duration * 10 + 120,
         )
         result = json.loads(load.stdout.strip().splitlines()[-1])
         accepted = result.pop("accepted")
         with engine.store.read() as tx:
-            runs = sum(1 for _ in accepted if tx.run_by_key("default", f"trigger:intake:{_}") is not None) \
-                if len(accepted) <= 5000 else None
+            runs = (
+                sum(1 for _ in accepted if tx.run_by_key("default", f"trigger:intake:{_}") is not None)
+                if len(accepted) <= 5000
+                else None
+            )
             total_runs = sum(tx.count_runs_by_status("default").values())
             stored = tx.count_events("default", "bench.event", None, None)
-        result.update(backend=args.backend, api_processes=args.api_processes, rate_target=args.rate,
-                      accepted=len(accepted), events_stored=stored, runs=total_runs,
-                      lost=len(accepted) - total_runs if runs is None else len(accepted) - runs)
+        result.update(
+            backend=args.backend,
+            api_processes=args.api_processes,
+            rate_target=args.rate,
+            accepted=len(accepted),
+            events_stored=stored,
+            runs=total_runs,
+            lost=len(accepted) - total_runs if runs is None else len(accepted) - runs,
+        )
     finally:
         api.send_signal(signal.SIGTERM)
         try:
@@ -125,10 +163,13 @@ def main() -> None:
             with psycopg.connect(args.pg_admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{args.backend}, {args.api_processes} API process(es): {result['achieved_per_s']:.0f} events/s offered "
-          f"at {args.rate:.0f}/s; p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
-          f"p99 {result['p99_ms']:.1f} ms; statuses {result['statuses']}; accepted {result['accepted']}, "
-          f"runs {result['runs']}, lost {result['lost']}", file=sys.stderr)
+    print(
+        f"{args.backend}, {args.api_processes} API process(es): {result['achieved_per_s']:.0f} events/s offered "
+        f"at {args.rate:.0f}/s; p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms; statuses {result['statuses']}; accepted {result['accepted']}, "
+        f"runs {result['runs']}, lost {result['lost']}",
+        file=sys.stderr,
+    )
     print(json.dumps(result))
 
 

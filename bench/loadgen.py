@@ -16,8 +16,14 @@ import uuid
 from collections import Counter
 
 
-async def connection(host: str, port: int, queue: asyncio.Queue[tuple[float, str] | None], path: str, token: str,
-                     results: list[tuple[float, int, str]]) -> None:
+async def connection(
+    host: str,
+    port: int,
+    queue: asyncio.Queue[tuple[float, str] | None],
+    path: str,
+    token: str,
+    results: list[tuple[float, int, str]],
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while True:
@@ -62,8 +68,10 @@ async def main() -> None:
     host, port = args.url.split("://", 1)[1].rsplit(":", 1)
     queue: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
     results: list[tuple[float, int, str]] = []
-    workers = [asyncio.create_task(connection(host, int(port), queue, f"/v1/events/{args.type}", args.token, results))
-               for _ in range(args.connections)]
+    workers = [
+        asyncio.create_task(connection(host, int(port), queue, f"/v1/events/{args.type}", args.token, results))
+        for _ in range(args.connections)
+    ]
     total = int(args.rate * (args.duration + args.warmup))
     warm = int(args.rate * args.warmup)
     run = uuid.uuid4().hex[:8]
@@ -85,12 +93,21 @@ async def main() -> None:
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q / 100 * len(latencies)))] if latencies else float("nan")
 
-    print(json.dumps({
-        "sent": total, "elapsed_s": elapsed, "achieved_per_s": len(results) / elapsed,
-        "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99), "max_ms": latencies[-1] if latencies else None,
-        "statuses": {str(k): v for k, v in statuses.items()},
-        "accepted": [r[2] for r in results if r[1] == 202],
-    }))
+    print(
+        json.dumps(
+            {
+                "sent": total,
+                "elapsed_s": elapsed,
+                "achieved_per_s": len(results) / elapsed,
+                "p50_ms": pct(50),
+                "p95_ms": pct(95),
+                "p99_ms": pct(99),
+                "max_ms": latencies[-1] if latencies else None,
+                "statuses": {str(k): v for k, v in statuses.items()},
+                "accepted": [r[2] for r in results if r[1] == 202],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
