@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="Address `officeflow serve` listens on")
     api_port: int = Field(8080, ge=1, le=65535, description="Port `officeflow serve` listens on")
     api_workers: int = Field(1, ge=1, le=64, description="API processes `officeflow serve` runs")
+    api_background: bool = Field(
+        True,
+        description="Seal the audit log and fire schedules inside each API process (`officeflow serve` "
+        "with several processes turns this off and runs that work once, in its supervising process)",
+    )
     api_max_body: int = Field(1_048_576, ge=1024, description="Largest request body (bytes) except file uploads")
     api_max_upload: int = Field(20 * 1_048_576, ge=1024, description="Largest file upload (bytes)")
     rate_limit_key: str = Field("200/s:400", description="Per API key or user: RATE/s[:BURST], or off")

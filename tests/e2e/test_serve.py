@@ -101,3 +101,43 @@ def test_two_api_processes_take_duplicate_events_and_start_each_run_once(db_url:
         for proc in procs:
             proc.wait(timeout=30)
         engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_serve_with_two_processes_seals_the_audit_log_once_in_its_supervisor(db_url: str, tmp_path: Path) -> None:
+    engine = Engine.open(db_url)
+    engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
+    engine.events.register_type("default", "invoice", {"type": "object"}, actor="test")
+    engine.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
+    token = engine.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
+    port = free_port()
+    env = {**os.environ, "OFFICEFLOW_DATABASE_URL": db_url, "OFFICEFLOW_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
+    with (tmp_path / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "officeflow", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_up(port, proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}) as c:
+            for i in range(30):
+                assert c.post("/v1/events/invoice", json={"n": i}, headers={"Event-Id": f"e-{i}"}).status_code == 202
+        deadline = time.monotonic() + 15
+        while True:
+            with engine.store.read() as tx:
+                unsealed = tx.unsealed_audit("default", 1000, 0)
+            if not unsealed or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert unsealed == [], "the supervisor should seal what the API processes audit"
+        report = engine.audit.verify("default")
+        assert report.ok
+        assert report.entries >= 30
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0, (tmp_path / "serve.log").read_text()
+        engine.close()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from officeflow import Conflict, Engine, RunStatus
+from officeflow.engine.staged import run_together
 from officeflow.ingest import EventInvalid, SchemaIncompatible
 from officeflow.ingest import files as attachments
 
@@ -190,6 +191,41 @@ def test_a_thousand_events_delivered_ten_thousand_times_start_a_thousand_runs(en
     with engine.store.read() as tx:
         assert tx.count_runs_by_status("default") == {"completed": 1000}
         assert tx.count_events("default", "invoice.received", None, None) == 1000
+
+
+def test_events_sharing_one_commit_are_told_apart(engine: Engine) -> None:
+    """A group commit advances its events together (officeflow.engine.staged); repeats of an
+    event inside the same commit still start nothing new and report the first delivery's run."""
+    works = [
+        engine.events.prepare(
+            "default", "invoice.received", {"number": f"INV-{i % 3}", "amount": 1}, event_id=f"e-{i % 3}"
+        )
+        for i in range(6)
+    ]
+    results = engine.store.run(lambda tx: run_together(tx, works), pipeline=True)
+    assert [r.duplicate for r in results] == [False, False, False, True, True, True]
+    for first, repeat in zip(results[:3], results[3:], strict=True):
+        assert repeat.runs[0].run_id == first.runs[0].run_id
+        assert not repeat.runs[0].new
+    with engine.store.read() as tx:
+        assert tx.count_runs_by_status("default") == {"completed": 3}
+
+
+def test_many_runs_started_in_one_transaction_are_all_written(engine: Engine) -> None:
+    """More buffered rows than one multi-row insert takes (officeflow.store.buffer.row_chunks)."""
+    works = [
+        engine.events.prepare("default", "invoice.received", {"number": f"INV-{i}", "amount": 1}, event_id=f"m-{i}")
+        for i in range(150)
+    ]
+    results = engine.store.run(lambda tx: run_together(tx, works), pipeline=True)
+    run_ids = [r.runs[0].run_id for r in results]
+    assert len(set(run_ids)) == 150
+    for run_id in run_ids[::37]:
+        assert next(e.type for e in engine.history(run_id)) == "run_started"
+        assert engine.get_run(run_id).output["total"] == 1
+    entries = engine.audit.verify("default")
+    assert entries.ok
+    assert entries.entries >= 150
 
 
 def test_schedules_fire_once_per_slot_however_many_processes_try(engine: Engine) -> None:

@@ -127,9 +127,9 @@ def test_a_run_idempotency_key_is_unique_per_tenant(store: Store) -> None:
         )
 
     with store.transaction() as tx:
-        assert tx.insert_run(run("a")) is True
-        assert tx.insert_run(run("a")) is False
-        assert tx.insert_run(run("b")) is True
+        assert tx.insert_run(run("a"))() is True
+        assert tx.insert_run(run("a"))() is False
+        assert tx.insert_run(run("b"))() is True
 
 
 def test_definition_versions_are_stored_once(store: Store) -> None:

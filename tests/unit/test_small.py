@@ -151,3 +151,14 @@ def test_the_public_surface_is_pinned() -> None:
     )
     for name in officeflow.__all__:
         assert hasattr(officeflow, name)
+
+
+def test_buffered_inserts_are_cut_into_a_few_statement_shapes() -> None:
+    from officeflow.store.buffer import MULTI_ROW_MAX, multi_row_insert, row_chunks
+
+    for count in range(1, 300):
+        pieces = row_chunks(count)
+        assert sum(size for _, size in pieces) == count
+        assert [start for start, _ in pieces] == [sum(s for _, s in pieces[:i]) for i in range(len(pieces))]
+        assert all(size & (size - 1) == 0 and size <= MULTI_ROW_MAX for _, size in pieces)
+    assert multi_row_insert("t", ("a", "b"), 2) == "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)"

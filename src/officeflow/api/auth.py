@@ -47,23 +47,28 @@ def current(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
 
 
+def authorize(request: Request, action: str) -> Principal:
+    """The caller, when they may do ``action``; else 401 (nobody) or 403 (not allowed)."""
+    principal = current(request)
+    if principal is None:
+        detail = "this endpoint needs an API key or a session token (Authorization: Bearer ...)"
+        if getattr(request.state, "token_refused", False):
+            detail = "the token is unknown, expired or revoked"
+        raise ApiProblem(401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+    if not principal.can(action):
+        raise ApiProblem(
+            403,
+            "forbidden",
+            "Forbidden",
+            f"{principal.actor} may not {action} (roles: {', '.join(sorted(principal.roles)) or 'none'})",
+            action=action,
+        )
+    return principal
+
+
 def require(action: str) -> Callable[[Request], Awaitable[Principal]]:
     async def dependency(request: Request) -> Principal:  # no I/O: async so it runs inline, no thread hop
-        principal = current(request)
-        if principal is None:
-            detail = "this endpoint needs an API key or a session token (Authorization: Bearer ...)"
-            if getattr(request.state, "token_refused", False):
-                detail = "the token is unknown, expired or revoked"
-            raise ApiProblem(401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
-        if not principal.can(action):
-            raise ApiProblem(
-                403,
-                "forbidden",
-                "Forbidden",
-                f"{principal.actor} may not {action} (roles: {', '.join(sorted(principal.roles)) or 'none'})",
-                action=action,
-            )
-        return principal
+        return authorize(request, action)
 
     dependency.__name__ = f"require_{action.replace('.', '_')}"
     return dependency
@@ -71,7 +76,12 @@ def require(action: str) -> Callable[[Request], Awaitable[Principal]]:
 
 def guarded(action: str) -> dict[str, Any]:
     """Route options that enforce ``action`` and document it in the OpenAPI operation."""
-    return {"dependencies": [Depends(require(action))], "openapi_extra": {PERMISSION_KEY: action}}
+    return {"dependencies": [Depends(require(action))], **documented(action)}
+
+
+def documented(action: str) -> dict[str, Any]:
+    """Route options that only document ``action``: for a hot route that calls authorize() itself."""
+    return {"openapi_extra": {PERMISSION_KEY: action}}
 
 
 def check_workflow(principal: Principal, action: str, workflow: str) -> None:

@@ -21,10 +21,19 @@ from officeflow.cli.common import Context, option, out, pass_ctx
 )
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None, workers: int | None) -> None:
-    """Serve the HTTP API (and run schedules and audit sealing in each process)."""
+    """Serve the HTTP API.
+
+    Audit sealing and schedules run once per serve: in the API process, or with several API
+    processes in the supervising process, where they do not compete with requests."""
     import uvicorn
 
+    from officeflow.api.app import Background, engine_from_settings
+
     settings = ctx.settings
+    workers = workers or settings.api_workers
+    background = settings.api_background and workers > 1
+    if background:
+        settings = settings.model_copy(update={"api_background": False})
     # The API processes read their configuration from the environment: hand ours on.
     for name, value in settings.model_dump().items():
         if value is None:
@@ -33,16 +42,23 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         os.environ[f"OFFICEFLOW_{name.upper()}"] = text
     host = host or settings.api_host
     port = port or settings.api_port
-    workers = workers or settings.api_workers
     out.print(f"serving the API on http://{host}:{port} ({workers} process(es)); docs at /docs")
-    uvicorn.run(
-        "officeflow.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    jobs = Background(engine_from_settings(settings), low_priority=True) if background else None
+    if jobs is not None:
+        jobs.start()
+    try:
+        uvicorn.run(
+            "officeflow.api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+        )
+    finally:
+        if jobs is not None:
+            jobs.stop()
+            jobs.engine.close()

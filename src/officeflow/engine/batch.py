@@ -5,6 +5,9 @@ a commit costs far more than the writes in it. The batcher hands everything wait
 to one committer thread, which runs all of it in one transaction and wakes each caller with its
 own result. A lone caller gets a batch of one: nobody waits for company.
 
+Work may be staged (officeflow.engine.staged): items that wait for results of their statements
+advance together, so a batch pays one round trip per pause, not one per item.
+
 A batch that fails is redone one item per transaction, so each caller gets its own result or its
 own error (an idempotency key used for another workflow fails that start alone).
 """
@@ -20,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 
+from officeflow.engine.staged import Staged, run_together
 from officeflow.store.tx import Tx
 
 T = TypeVar("T")
@@ -82,6 +86,16 @@ class Batcher:
         assert item.future is not None
         return await item.future
 
+    def submit_staged(self, work: Callable[[Tx], Staged[T]]) -> T:
+        """submit() for staged work (officeflow.engine.staged): its result, not its generator."""
+        result: T = self.submit(work)  # type: ignore[assignment]
+        return result
+
+    async def submit_staged_async(self, work: Callable[[Tx], Staged[T]]) -> T:
+        """submit_async() for staged work."""
+        result: T = await self.submit_async(work)  # type: ignore[arg-type]
+        return result
+
     def _enqueue(self, item: Item[Any]) -> None:
         with self._lock:
             if self._closed:
@@ -122,7 +136,7 @@ class Batcher:
     def _commit(self, batch: list[Item[Any]]) -> None:
         if len(batch) > 1:
             try:
-                results = self._run(lambda tx: [item.work(tx) for item in batch])
+                results = self._run(lambda tx: run_together(tx, [item.work for item in batch]))
             except Exception as exc:
                 log.debug(
                     "batch failed; running its items one by one", batcher=self._name, size=len(batch), error=str(exc)
@@ -141,4 +155,4 @@ class Batcher:
 
     @staticmethod
     def _single(item: Item[Any]) -> Callable[[Tx], list[Any]]:
-        return lambda tx: [item.work(tx)]
+        return lambda tx: run_together(tx, [item.work])

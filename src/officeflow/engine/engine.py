@@ -25,6 +25,7 @@ from officeflow.definitions.model import Definition
 from officeflow.engine import operations
 from officeflow.engine.batch import Batcher
 from officeflow.engine.context import RunContext
+from officeflow.engine.staged import Staged, drive
 from officeflow.engine.transitions import Transition
 from officeflow.engine.watch import RunWatcher
 from officeflow.errors import (
@@ -355,9 +356,9 @@ class Engine:
         definition = self.definition(workflow, version, tenant=tenant)
         input = {} if input is None else input
         self.check_input(definition, input)
-        return self.batcher.submit(
+        return self.batcher.submit_staged(
             functools.partial(
-                self.start_in,
+                self.start_staged,
                 definition=definition,
                 input=input,
                 tenant=tenant,
@@ -378,9 +379,28 @@ class Engine:
     ) -> tuple[Run, bool]:
         """Start one run inside ``tx`` (input already checked); several may share a transaction.
         Returns the run and whether it was created (False: its idempotency key named an earlier run)."""
+        return drive(
+            tx,
+            self.start_staged(
+                tx, definition=definition, input=input, tenant=tenant, idempotency_key=idempotency_key, actor=actor
+            ),
+        )
+
+    def start_staged(
+        self,
+        tx: Tx,
+        *,
+        definition: Definition,
+        input: Any,
+        tenant: str,
+        idempotency_key: str | None,
+        actor: str | None,
+    ) -> Staged[tuple[Run, bool]]:
+        """start_in() as staged work (officeflow.engine.staged): in a group commit, the keyed
+        inserts of all its starts share one round trip."""
         now = self.now()
         t = Transition(self, tx, now, actor=actor)
-        run_id, created = t.start(definition, input, tenant=tenant, idempotency_key=idempotency_key)
+        run_id, created = yield from t.start_staged(definition, input, tenant=tenant, idempotency_key=idempotency_key)
         t.finalize()
         if not created or t.status[run_id].terminal or t.status[run_id] == RunStatus.FAILED:
             found = tx.get_run(run_id, tenant)

@@ -19,6 +19,7 @@ import structlog
 
 from officeflow.engine.context import RunContext
 from officeflow.engine.errorinfo import ErrorInfo
+from officeflow.engine.staged import Staged, drive
 from officeflow.errors import (
     IdempotencyConflict,
     InputInvalid,
@@ -134,8 +135,23 @@ class Transition:
         parent: tuple[str, str, int, Scope] | None = None,
     ) -> tuple[str, bool]:
         """Create a run and enter its first step; returns (run id, created)."""
+        return drive(
+            self.tx,
+            self.start_staged(definition, input, tenant=tenant, idempotency_key=idempotency_key, parent=parent),
+        )
+
+    def start_staged(
+        self,
+        definition: Definition,
+        input: Any,
+        *,
+        tenant: str,
+        idempotency_key: str | None = None,
+        parent: tuple[str, str, int, Scope] | None = None,
+    ) -> Staged[tuple[str, bool]]:
+        """start(), pausing while a keyed insert travels (see officeflow.engine.staged)."""
         run_id = uuid7()
-        created = self.tx.insert_run(
+        inserted = self.tx.insert_run(
             NewRun(
                 id=run_id,
                 tenant=tenant,
@@ -152,7 +168,9 @@ class Transition:
                 created_by=self.actor,
             )
         )
-        if not created:
+        if idempotency_key is not None and self.tx.needs_sync:
+            yield
+        if not inserted():
             assert idempotency_key is not None
             existing = self.tx.run_by_key(tenant, idempotency_key)
             if existing is None:  # deleted between the two statements: cannot happen inside one tx

@@ -22,6 +22,7 @@ import jsonschema
 import jsonschema.validators
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from officeflow.engine.staged import Staged, drive
 from officeflow.errors import (
     Conflict,
     DefinitionNotFound,
@@ -393,7 +394,7 @@ class Ingestor:
             actor=actor,
             event_type=event_type,
         )
-        return self.engine.batcher.submit(work)
+        return self.engine.batcher.submit_staged(work)
 
     async def ingest_async(
         self, tenant: str, type: str, data: Any, *, event_type: EventTypeRow, **options: Any
@@ -401,7 +402,7 @@ class Ingestor:
         """ingest() for a coroutine: validation here, the commit shared with other events, and no
         thread held while waiting for it."""
         work = self.prepare(tenant, type, data, event_type=event_type, **options)
-        return await self.engine.batcher.submit_async(work)
+        return await self.engine.batcher.submit_staged_async(work)
 
     def prepare(
         self,
@@ -416,7 +417,7 @@ class Ingestor:
         version: int | None = None,
         actor: str | None = None,
         event_type: EventTypeRow | None = None,
-    ) -> Callable[[Tx], IngestResult]:
+    ) -> Callable[[Tx], Staged[IngestResult]]:
         """Check an event against its type's schema; the transactional work that stores it."""
         if event_type is None or event_type.name != type or (version is not None and event_type.version != version):
             event_type = self._type_or_reject(tenant, type, version, data, source, event_id)
@@ -490,7 +491,9 @@ class Ingestor:
         )
         self.store.run(lambda tx: tx.insert_reject(row))
 
-    def _store_and_trigger(self, tx: Tx, *, event: EventRow, actor: str | None) -> IngestResult:
+    def _store_and_trigger(self, tx: Tx, *, event: EventRow, actor: str | None) -> Staged[IngestResult]:
+        """Staged work (officeflow.engine.staged): in a group commit, the inserts of every event
+        travel together, then the keyed run inserts of every trigger."""
         stored = tx.insert_event(
             id=event.id,
             tenant=event.tenant,
@@ -502,13 +505,15 @@ class Ingestor:
             meta=event.meta,
             received_at=event.received_at,
         )
-        if not stored:
+        if tx.needs_sync:
+            yield
+        if not stored():
             original = tx.get_event(event.tenant, event.id)
             if original is not None and original.type != event.type:
                 raise Conflict(f"event id '{event.id}' is already used by a '{original.type}' event")
-            earlier, _ = self._fire(tx, original or event, actor=actor, lookup_only=True)
+            earlier, _ = yield from self._fire(tx, original or event, actor=actor, lookup_only=True)
             return IngestResult(event.id, event.type, event.version, True, earlier, [])
-        started, failures = self._fire(tx, event, actor=actor)
+        started, failures = yield from self._fire(tx, event, actor=actor)
         return IngestResult(event.id, event.type, event.version, False, started, failures)
 
     def _fire(
@@ -519,7 +524,7 @@ class Ingestor:
         actor: str | None,
         lookup_only: bool = False,
         only: Iterable[str] | None = None,
-    ) -> tuple[list[Started], list[TriggerFailure]]:
+    ) -> Staged[tuple[list[Started], list[TriggerFailure]]]:
         variables = event_variables(event)
         started: list[Started] = []
         failures: list[TriggerFailure] = []
@@ -540,7 +545,7 @@ class Ingestor:
                 run_input = trigger.input.evaluate(variables) if trigger.input is not None else event.payload
                 definition = self.engine.definition(row.workflow, row.version, tenant=event.tenant, tx=tx)
                 self.engine.check_input(definition, run_input)
-                run, created = self.engine.start_in(
+                run, created = yield from self.engine.start_staged(
                     tx,
                     definition=definition,
                     input=run_input,
@@ -619,7 +624,7 @@ class Ingestor:
             def body(tx: Tx, page: list[EventRow] = page) -> int:
                 count = 0
                 for event in page:
-                    started, _ = self._fire(tx, event, actor=actor, only=only)
+                    started, _ = drive(tx, self._fire(tx, event, actor=actor, only=only))
                     count += sum(1 for s in started if s.new)
                 return count
 

@@ -142,16 +142,17 @@ class AuditLog:
         head = tx.audit_head(tenant)
         seq, prev = (head[0], head[1]) if head else (0, genesis(self.keyring, tenant))
         rows = tx.unsealed_audit(tenant, BATCH, after_id)
-        sealed = 0
+        links: list[tuple[int, int, str, str]] = []
         for row in rows:
             if not hmac.compare_digest(row.mac, row_mac(self.keyring, row)):
                 continue  # written without the key: left for verify to report
             seq += 1
             current = link(self.keyring, prev, row.mac)
-            tx.seal_audit(row.id, seq, prev, current)
+            links.append((row.id, seq, prev, current))
             prev = current
-            sealed += 1
+        sealed = len(links)
         if sealed:
+            tx.seal_audit(links)
             tx.put_audit_head(tenant, seq, prev, head_mac(self.keyring, tenant, seq, prev), time.time())
         return len(rows), sealed, rows[-1].id if rows else after_id
 

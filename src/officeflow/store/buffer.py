@@ -117,16 +117,33 @@ UPDATE_RUN = (
 of changes gets a generic plan that scans the whole runs table.)"""
 
 
-def statements(buffer: WriteBuffer) -> list[tuple[str, list[dict[str, Any]]]]:
+@dataclass(frozen=True)
+class Statement:
+    """One parameterised statement and its rows; for an insert, also its table and columns (so a
+    backend can send many rows in one statement)."""
+
+    sql: str
+    rows: list[dict[str, Any]]
+    """For an insert, rows may leave out columns that are NULL."""
+    table: str | None = None
+    columns: tuple[str, ...] = ()
+
+    def named_rows(self) -> list[dict[str, Any]]:
+        """Rows with every parameter of ``sql``."""
+        if self.table is None:
+            return self.rows
+        return [{n: row.get(n) for n in self.columns} for row in self.rows]
+
+
+def statements(buffer: WriteBuffer) -> list[Statement]:
     """Parameterised statements with their rows, in an order that respects dependencies (runs
     before their history and jobs; clean-ups drop pending jobs of a finished run beforehand)."""
-    out: list[tuple[str, list[dict[str, Any]]]] = []
+    out: list[Statement] = []
 
     def insert(table: str, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
         if rows:
             values = ", ".join(f":{n}" for n in names)
-            full = [{n: row.get(n) for n in names} for row in rows]
-            out.append((f"INSERT INTO {table} ({', '.join(names)}) VALUES ({values})", full))
+            out.append(Statement(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({values})", rows, table, names))
 
     insert("of_runs", RUN_INSERT_COLUMNS, buffer.runs)
     insert("of_history", HISTORY_COLUMNS, buffer.history)
@@ -134,14 +151,36 @@ def statements(buffer: WriteBuffer) -> list[tuple[str, list[dict[str, Any]]]]:
     insert("of_audit", AUDIT_COLUMNS, buffer.audit)
     if buffer.cleanups:
         for table in POSITION_TABLES:
-            out.append((f"DELETE FROM {table} WHERE run_id = :id", [{"id": r} for r in buffer.cleanups]))
+            out.append(Statement(f"DELETE FROM {table} WHERE run_id = :id", [{"id": r} for r in buffer.cleanups]))
     if buffer.updates:
-        out.append(
-            (
-                "UPDATE of_runs SET status = :status, updated_at = :now, "
-                "output = CASE WHEN :set_output THEN :output ELSE output END, error = :error, "
-                "completed_at = CASE WHEN :completed THEN :now ELSE completed_at END WHERE id = :id",
-                list(buffer.updates.values()),
-            )
-        )
+        out.append(Statement(UPDATE_RUN, list(buffer.updates.values())))
     return out
+
+
+MULTI_ROW_MAX = 64
+
+
+def row_chunks(count: int) -> list[tuple[int, int]]:
+    """(start, size) pieces of ``count`` rows, sizes powers of two up to MULTI_ROW_MAX: a few
+    distinct statement shapes, each prepared once, however the batch sizes vary."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        size = min(MULTI_ROW_MAX, 1 << ((count - start).bit_length() - 1))
+        pieces.append((start, size))
+        start += size
+    return pieces
+
+
+_multi_row_sql: dict[tuple[str, tuple[str, ...], int], str] = {}
+
+
+def multi_row_insert(table: str, columns: tuple[str, ...], rows: int) -> str:
+    """``INSERT INTO table (columns) VALUES (%s, ...), (...)``: ``rows`` rows, positional (psycopg)."""
+    key = (table, columns, rows)
+    sql = _multi_row_sql.get(key)
+    if sql is None:
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
+        _multi_row_sql[key] = sql
+    return sql

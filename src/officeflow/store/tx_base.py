@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from officeflow.store import buffer as buffered
 from officeflow.store.dialect import Dialect
 
 RUNS_PAYLOAD_LIMIT = 7000
+T = TypeVar("T")
+Later = Callable[[], T]
+"""A result that may still be on its way (see ``TxBase._count_later``)."""
 
 
 class TxBase:
@@ -21,6 +24,7 @@ class TxBase:
         self._notified: set[tuple[str, str]] = set()
         self._ended_runs: list[str] = []
         self.buffer = buffered.WriteBuffer()
+        self._syncs = 0
 
     def notify(self, channel: str, payload: str = "") -> None:
         """Wake listeners of ``channel`` once this transaction commits. Notifications about runs
@@ -48,15 +52,21 @@ class TxBase:
             self._ended_runs.clear()
         if not self.buffer:
             return
-        for sql, rows in buffered.statements(self.buffer):
-            if self.dialect.name == "postgresql":
-                # One execute per row: queued in the transaction's pipeline without a round trip
-                # (executemany would end with a sync of its own).
-                text = self.dialect.sql(sql)
-                for row in rows:
-                    self.conn.execute(text, row)
+        postgres = self.dialect.name == "postgresql"
+        for statement in buffered.statements(self.buffer):
+            if not postgres:
+                self.conn.executemany(statement.sql, statement.named_rows())
+            elif statement.table is not None:
+                # Inserts go many rows per statement (each statement costs far more than a row).
+                rows, columns = statement.rows, statement.columns
+                for start, size in buffered.row_chunks(len(rows)):
+                    values = [row.get(c) for row in rows[start : start + size] for c in columns]
+                    self.conn.execute(buffered.multi_row_insert(statement.table, columns, size), values)
             else:
-                self.conn.executemany(sql, rows)
+                # One execute per row, queued in the pipeline: an index lookup each.
+                text = self.dialect.sql(statement.sql)
+                for row in statement.rows:
+                    self.conn.execute(text, row)
         for channel, payload in self.buffer.notifications:
             self._notify_now(channel, payload)
         self.buffer.clear()
@@ -79,10 +89,32 @@ class TxBase:
         return row
 
     def _count(self, sql: str, params: dict[str, Any] | None = None, *, flush: bool = True) -> int:
+        return self._count_later(sql, params, flush=flush)()
+
+    def _count_later(self, sql: str, params: dict[str, Any] | None = None, *, flush: bool = True) -> Later[int]:
+        """Send a statement; a function that gives its row count. In pipeline mode the count is
+        known only after a sync, so callers that queue several statements can wait for all of
+        them at once (see ``needs_sync`` and officeflow.engine.batch)."""
         cur = self._exec(sql, params, flush=flush)
+        sent = self._syncs
+
+        def count() -> int:
+            if self.pipeline is not None and self._syncs == sent:
+                self.sync()
+            return int(cur.rowcount)
+
+        return count
+
+    @property
+    def needs_sync(self) -> bool:
+        """Whether results of statements sent so far wait for a sync (PostgreSQL pipeline mode)."""
+        return self.pipeline is not None
+
+    def sync(self) -> None:
+        """Wait for the results of every statement sent so far (one round trip in pipeline mode)."""
         if self.pipeline is not None:
             self.pipeline.sync()
-        return int(cur.rowcount)
+            self._syncs += 1
 
     def _many(self, sql: str, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)

@@ -7,7 +7,7 @@ from typing import Any
 
 from officeflow.jsonutil import dumps, dumps_or_none
 from officeflow.store.codec import json_or_none
-from officeflow.store.tx_base import TxBase
+from officeflow.store.tx_base import Later, TxBase
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -224,27 +224,25 @@ class EventsMixin(TxBase):
         payload: Any,
         meta: Any,
         received_at: float,
-    ) -> bool:
-        """Store an accepted event; False when the tenant already has an event with this id."""
-        return (
-            self._count(
-                "INSERT INTO of_events (id, tenant, type, version, source, subject, payload, meta, received_at) "
-                "VALUES (:id, :t, :type, :v, :source, :subject, :payload, :meta, :at) ON CONFLICT DO NOTHING",
-                {
-                    "id": id,
-                    "t": tenant,
-                    "type": type,
-                    "v": version,
-                    "source": source,
-                    "subject": subject,
-                    "payload": dumps(payload),
-                    "meta": dumps_or_none(meta),
-                    "at": received_at,
-                },
-                flush=False,  # of_events is never buffered
-            )
-            == 1
+    ) -> Later[bool]:
+        """Store an accepted event; later: False when the tenant already has an event with this id."""
+        count = self._count_later(
+            "INSERT INTO of_events (id, tenant, type, version, source, subject, payload, meta, received_at) "
+            "VALUES (:id, :t, :type, :v, :source, :subject, :payload, :meta, :at) ON CONFLICT DO NOTHING",
+            {
+                "id": id,
+                "t": tenant,
+                "type": type,
+                "v": version,
+                "source": source,
+                "subject": subject,
+                "payload": dumps(payload),
+                "meta": dumps_or_none(meta),
+                "at": received_at,
+            },
+            flush=False,  # of_events is never buffered
         )
+        return lambda: count() == 1
 
     def get_event(self, tenant: str, event_id: str) -> EventRow | None:
         row = self._one(

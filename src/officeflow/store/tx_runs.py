@@ -9,7 +9,7 @@ from typing import Any
 from officeflow.jsonutil import dumps_or_none
 from officeflow.store.codec import json_or_none, scope_of, scope_text
 from officeflow.store.records import HistoryEvent, Run, RunHead, RunStatus, Scope
-from officeflow.store.tx_base import TxBase
+from officeflow.store.tx_base import Later, TxBase
 
 RUN_COLUMNS = (
     "id, tenant, workflow, version, status, input, output, error, idempotency_key, "
@@ -100,9 +100,9 @@ class RunFilter:
 
 
 class RunsMixin(TxBase):
-    def insert_run(self, run: NewRun) -> bool:
-        """Insert; False when the tenant already has a run with this idempotency key. Without a
-        key the insert is buffered (see officeflow.store.buffer)."""
+    def insert_run(self, run: NewRun) -> Later[bool]:
+        """Insert; later: False when the tenant already has a run with this idempotency key.
+        Without a key the insert is buffered (see officeflow.store.buffer)."""
         row = {
             "id": run.id,
             "tenant": run.tenant,
@@ -124,7 +124,7 @@ class RunsMixin(TxBase):
         }
         if run.idempotency_key is None:
             self.buffer.runs.append(row)
-            return True
+            return _created
         sql = (
             "INSERT INTO of_runs (id, tenant, workflow, version, status, input, idempotency_key, "
             "parent_run_id, parent_step, parent_iteration, parent_scope, created_at, updated_at, created_by) "
@@ -133,7 +133,8 @@ class RunsMixin(TxBase):
             "ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
         )
         # Buffered runs have no idempotency key, so they cannot conflict with this one: no flush.
-        return self._count(sql, row, flush=False) == 1
+        count = self._count_later(sql, row, flush=False)
+        return lambda: count() == 1
 
     def run_by_key(self, tenant: str, key: str) -> Run | None:
         row = self._one(
@@ -303,3 +304,7 @@ class RunsMixin(TxBase):
             {"id": run_id, "after": after_id, "limit": limit},
         )
         return [event_of(r) for r in rows]
+
+
+def _created() -> bool:
+    return True

@@ -351,10 +351,11 @@ class SecurityMixin(TxBase):
         row = self._one("SELECT seq, hash, mac, sealed_at FROM of_audit_heads WHERE tenant = :t", {"t": tenant})
         return (int(row[0]), row[1], row[2], row[3]) if row else None
 
-    def seal_audit(self, entry_id: int, seq: int, prev_hash: str, hash_: str) -> None:
-        self._exec(
+    def seal_audit(self, links: Sequence[tuple[int, int, str, str]]) -> None:
+        """Chain entries: (id, seq, previous hash, hash) each, sent together."""
+        self._many(
             "UPDATE of_audit SET seq = :s, prev_hash = :p, hash = :h WHERE id = :id AND seq IS NULL",
-            {"id": entry_id, "s": seq, "p": prev_hash, "h": hash_},
+            ({"id": entry_id, "s": seq, "p": prev_hash, "h": hash_} for entry_id, seq, prev_hash, hash_ in links),
         )
 
     def put_audit_head(self, tenant: str, seq: int, hash_: str, mac: str, now: float) -> None:
