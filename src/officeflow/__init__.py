@@ -14,6 +14,7 @@ from officeflow.engine import (
 )
 from officeflow.errors import (
     Conflict,
+    DecisionInvalid,
     DefinitionInvalid,
     DefinitionNotFound,
     DefinitionVersionExists,
@@ -23,12 +24,15 @@ from officeflow.errors import (
     InvalidRunState,
     MigrationRefused,
     NonRetryableError,
+    NotAllowed,
     NotFound,
     OfficeflowError,
     Problem,
     RunNotFound,
     SchemaOutOfDate,
     StepError,
+    TaskConflict,
+    TaskNotFound,
     WorkerShutdown,
 )
 from officeflow.retry import RetryPolicy
@@ -54,6 +58,7 @@ __all__ = [
     "Conflict",
     "ControlKind",
     "DeadLetter",
+    "DecisionInvalid",
     "Definition",
     "DefinitionInvalid",
     "DefinitionNotFound",
@@ -70,6 +75,7 @@ __all__ = [
     "MigrationPlan",
     "MigrationRefused",
     "NonRetryableError",
+    "NotAllowed",
     "NotFound",
     "OfficeflowError",
     "Positions",
@@ -84,6 +90,8 @@ __all__ = [
     "StepError",
     "StepTimeout",
     "SystemClock",
+    "TaskConflict",
+    "TaskNotFound",
     "Worker",
     "WorkerShutdown",
     "__version__",

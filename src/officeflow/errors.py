@@ -7,13 +7,17 @@
     ├── DefinitionInvalid         a workflow definition failed validation (carries .problems)
     ├── ExpressionError           a CEL expression failed to compile or to evaluate
     ├── InputInvalid              a run input does not match the definition's JSON Schema (.problems)
+    ├── DecisionInvalid           a task decision lacks or breaks something its outcome needs (.problems)
+    ├── NotAllowed                this person may not do this (not their task, four-eyes rules)
     ├── NotFound
     │   ├── DefinitionNotFound
-    │   └── RunNotFound
+    │   ├── RunNotFound
+    │   └── TaskNotFound
     ├── Conflict
     │   ├── DefinitionVersionExists   same name and version, different content
     │   ├── IdempotencyConflict       an idempotency key already names a different request
-    │   └── InvalidRunState           the operation does not apply to the run in its state
+    │   ├── InvalidRunState           the operation does not apply to the run in its state
+    │   └── TaskConflict              the task was decided or changed since it was read
     ├── MigrationRefused          a running instance cannot move to the target version (.reasons)
     ├── SchemaOutOfDate           the database schema is older than this code: run `officeflow init`
     └── StepError                 raised by step handlers; retried by the step's policy
@@ -95,6 +99,14 @@ class InputInvalid(_WithProblems):
     """The run input does not match the workflow's input schema."""
 
 
+class DecisionInvalid(_WithProblems):
+    """The decision is not complete or not valid."""
+
+
+class NotAllowed(OfficeflowError):
+    """You may not do this."""
+
+
 class ExpressionError(OfficeflowError):
     """A CEL expression failed."""
 
@@ -111,6 +123,10 @@ class RunNotFound(NotFound):
     """No such run."""
 
 
+class TaskNotFound(NotFound):
+    """No such task."""
+
+
 class Conflict(OfficeflowError):
     """The request conflicts with the current state."""
 
@@ -125,6 +141,10 @@ class IdempotencyConflict(Conflict):
 
 class InvalidRunState(Conflict):
     """The operation does not apply to the run in its current state."""
+
+
+class TaskConflict(Conflict):
+    """The task was decided or changed since you read it."""
 
 
 class MigrationRefused(OfficeflowError):

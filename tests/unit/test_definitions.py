@@ -194,7 +194,7 @@ def test_unknown_fields_and_kinds_and_missing_fields() -> None:
     assert ("b", "unknown kind 'taks'") in by_step
     assert ("c", "missing required field 'signal'") in by_step
     kinds = next(p for p in found if p.step == "b")
-    assert kinds.expected == "one of: end, http, parallel, subflow, switch, task, timer, wait"
+    assert kinds.expected == "one of: end, http, human, parallel, subflow, switch, task, timer, wait"
 
 
 def test_branch_rules() -> None:

@@ -17,14 +17,17 @@ from starlette.responses import Response
 from officeflow.errors import (
     ConfigurationError,
     Conflict,
+    DecisionInvalid,
     DefinitionInvalid,
     IdempotencyConflict,
     InputInvalid,
     InvalidRunState,
     MigrationRefused,
+    NotAllowed,
     NotFound,
     OfficeflowError,
     Problem,
+    TaskConflict,
 )
 
 BASE = "https://officeflow.dev/problems/"
@@ -102,6 +105,9 @@ MAPPING: list[tuple[type[OfficeflowError], int, str, str]] = [
     (MigrationRefused, 409, "migration-refused", "The run cannot be migrated"),
     (IdempotencyConflict, 409, "idempotency-conflict", "The idempotency key names another request"),
     (InvalidRunState, 409, "invalid-run-state", "The operation does not apply to the run in its state"),
+    (DecisionInvalid, 422, "invalid-decision", "The decision is not valid"),
+    (NotAllowed, 403, "forbidden", "Forbidden"),
+    (TaskConflict, 409, "task-conflict", "The task changed"),
     (NotFound, 404, "not-found", "Not found"),
     (Conflict, 409, "conflict", "Conflict"),
     (ConfigurationError, 500, "configuration", "The server is misconfigured"),
@@ -157,7 +163,7 @@ def officeflow_error(request: Request, exc: OfficeflowError) -> Response:
                 return problem_response(500, slug, title, "the server is misconfigured; see its log", instance=instance)
             errors: list[dict[str, Any]] = []
             detail = exc.message
-            if isinstance(exc, DefinitionInvalid | InputInvalid):
+            if isinstance(exc, DefinitionInvalid | InputInvalid | DecisionInvalid):
                 errors = _problem_errors(exc.problems, "/input" if isinstance(exc, InputInvalid) else "")
                 detail = exc.message.split("\n")[0]
             if isinstance(exc, MigrationRefused):

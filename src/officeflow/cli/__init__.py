@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from officeflow.cli.admin import api_keys, keys, secrets, users
 from officeflow.cli.audit import audit
@@ -45,10 +46,10 @@ class Main(click.Group):
             return super().invoke(ctx)
         except OfficeflowError as exc:
             code = next((c for t, c in EXIT_CODES if isinstance(exc, t)), 1)
-            err.print(f"[red]error[/]: {exc.message}", markup=True)
+            err.print(f"[red]error[/]: {escape(exc.message)}", markup=True)
             sys.exit(code)
         except TimeoutError as exc:
-            err.print(f"[red]error[/]: {exc}")
+            err.print(f"[red]error[/]: {escape(str(exc))}")
             sys.exit(8)
         finally:
             obj = ctx.find_object(Context)
@@ -85,7 +86,7 @@ def main(ctx: click.Context, /, **options: Any) -> None:
     try:
         settings = load_settings(**options)
     except ConfigurationError as exc:
-        err.print(f"[red]error[/]: {exc.message}")
+        err.print(f"[red]error[/]: {escape(exc.message)}")
         sys.exit(7)
     configure(settings.log_level, settings.log_format)
     ctx.obj = Context(settings)

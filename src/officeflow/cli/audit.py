@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import orjson
+from rich.markup import escape
 
 from officeflow.cli.common import Context, emit_json, format_option, option, out, pass_ctx
 
@@ -47,7 +48,7 @@ def verify(ctx: Context, fmt: str) -> None:
         )
     else:
         assert report.finding is not None
-        out.print(f"[red]audit log of tenant '{ctx.tenant}' was tampered with[/]: {report.finding.message}")
+        out.print(f"[red]audit log of tenant '{ctx.tenant}' was tampered with[/]: {escape(report.finding.message)}")
     if not report.ok:
         sys.exit(1)
 

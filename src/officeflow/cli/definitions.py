@@ -39,7 +39,7 @@ def validate(ctx: Context, paths: tuple[Path, ...]) -> None:
     problems: list[str] = []
     for file in _files(paths):
         try:
-            d = load_definition(file, registry, strict=registry.handlers_known)
+            d = load_definition(file, registry, strict=True)
             out.print(f"[green]ok[/] {file}: {d.name} version {d.version}, {len(d.steps)} steps")
         except DefinitionInvalid as exc:
             problems += [str(p) for p in exc.problems]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import yaml
+from rich.markup import escape
 from rich.progress import Progress
 
 from officeflow.cli.common import Context, emit_json, format_option, option, out, parse_json, pass_ctx, table, when
@@ -39,7 +40,7 @@ def publish(ctx: Context, event_type: str, data: str, event_id: str | None) -> N
     state = "duplicate of an earlier delivery" if result.duplicate else "accepted"
     out.print(f"event {result.event_id} {state}; runs: {', '.join(s.run_id for s in result.runs) or 'none'}")
     for failure in result.failures:
-        out.print(f"[red]trigger {failure.trigger}[/]: {failure.message}")
+        out.print(f"[red]trigger {failure.trigger}[/]: {escape(failure.message)}")
 
 
 @events.command("replay")

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 import orjson
+from rich.markup import escape
 from rich.progress import Progress
 
 from officeflow.cli.common import Context, emit_json, format_option, option, out, parse_json, pass_ctx, table, when
@@ -199,7 +200,7 @@ def show(ctx: Context, run_id: str, fmt: str) -> None:
     if run.output is not None:
         out.print(f"output: {orjson.dumps(run.output).decode()}")
     if run.error:
-        out.print(f"[red]error[/]: {run.error.get('message')} (step {run.error.get('step_id')})")
+        out.print(f"[red]error[/]: {escape(str(run.error.get('message')))} (step {run.error.get('step_id')})")
     for job in positions.jobs:
         out.print(f"  at {job.step_id} [{job.kind}, {job.status}, attempt {job.attempt}] due {when(job.available_at)}")
     for wait in positions.waits:
@@ -399,6 +400,6 @@ def dead_letters(ctx: Context, workflow: str | None, limit: int, retry_all: bool
             try:
                 engine.retry(run_id, tenant=ctx.tenant, actor=ctx.actor)
             except OfficeflowError as exc:
-                out.print(f"[red]{run_id}[/]: {exc.message}")
+                out.print(f"[red]{run_id}[/]: {escape(exc.message)}")
             progress.advance(task)
     out.print(f"retried {len(runs_to_retry)} run(s)")

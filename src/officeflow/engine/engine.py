@@ -121,6 +121,10 @@ class Engine:
 
         self.events = Ingestor(self)
         self.schedules = Schedules(self, self.events)
+        from officeflow.tasks import Directory, Tasks
+
+        self.tasks = Tasks(self)
+        self.directory = Directory(self)
         if check_schema:
             migrations.check(store)
 
@@ -196,7 +200,7 @@ class Engine:
 
     def load(self, source: str | Path | Mapping[str, Any], *, file: str | None = None) -> Definition:
         """Validate a definition without storing it."""
-        return load_definition(source, self.registry, file=file, strict=self.registry.handlers_known)
+        return load_definition(source, self.registry, file=file, strict=True)
 
     def apply(
         self,

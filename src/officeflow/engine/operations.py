@@ -13,6 +13,7 @@ from officeflow.engine.transitions import END, Transition
 from officeflow.errors import InvalidRunState, MigrationRefused, RunNotFound
 from officeflow.store.records import JobKind, JobStatus, RunHead, RunStatus, Scope
 from officeflow.store.tx import Tx
+from officeflow.tasks.lifecycle import cancel_tasks
 
 if TYPE_CHECKING:
     from officeflow.definitions.model import Definition
@@ -121,10 +122,13 @@ def skip(engine: Engine, run_id: str, step_id: str, output: Any, *, tenant: str,
                 )
         if scope is None:
             for wait in tx.waits_of_run(run_id):
-                if wait.step_id == step_id and wait.kind == "signal":
+                if wait.step_id == step_id and wait.kind in ("signal", "task"):
                     tx.delete_wait(run_id, step_id, wait.iteration)
                     if wait.timeout_job_id:
                         tx.delete_job(wait.timeout_job_id)
+                    if wait.kind == "task":
+                        _drop_task_timers(tx, run_id, step_id, wait.iteration)
+                        cancel_tasks(t, head, "the step was skipped by an operator", step_id)
                     scope, iteration = wait.scope, wait.iteration
                     break
         if scope is None:
@@ -299,17 +303,27 @@ def _plan(
             JobKind.STEP: "failed step" if job.status == JobStatus.FAILED else "queued step",
             JobKind.TIMER: "sleeping timer",
             JobKind.TIMEOUT: "wait timeout",
+            JobKind.TASK_SLA: "task deadline",
         }[job.kind]
         new_id = check(what, job.step_id, job.scope)
         if new_id is not None and (new_id != job.step_id or map_scope(job.scope) != job.scope):
             plan.moves.append(("job", job.step_id, new_id))
             plan.apply.append(lambda tx, j=job, n=new_id: tx.move_job(j.id, n, map_scope(j.scope)))
     for wait in tx.waits_of_run(run_id):
-        what = f"waiting step (signal '{wait.signal}')" if wait.kind == "signal" else "waiting step (child run)"
+        what = {
+            "signal": f"waiting step (signal '{wait.signal}')",
+            "task": f"waiting step (task {wait.signal})",
+        }.get(wait.kind, "waiting step (child run)")
         new_id = check(what, wait.step_id, wait.scope)
         if new_id is not None and (new_id != wait.step_id or map_scope(wait.scope) != wait.scope):
             plan.moves.append(("wait", wait.step_id, new_id))
             plan.apply.append(lambda tx, w=wait, n=new_id: tx.move_wait(w, n, map_scope(w.scope)))
+        if new_id is not None and wait.kind == "task":
+            plan.apply.append(
+                lambda tx, w=wait, n=new_id: tx.move_task(
+                    w.run_id, w.step_id, w.iteration, n, map_scope(w.scope), new.version
+                )
+            )
     for step_id, iteration, scope, _remaining in tx.joins_of_run(run_id):
         new_id = check("running parallel", step_id, scope)
         if new_id is None:
@@ -328,3 +342,9 @@ def _plan(
                 lambda tx, s=step_id, i=iteration, sc=scope, n=new_id: tx.move_join(run_id, s, i, n, map_scope(sc))
             )
     return plan
+
+
+def _drop_task_timers(tx: Tx, run_id: str, step_id: str, iteration: int) -> None:
+    task = tx.task_at(run_id, step_id, iteration)
+    if task is not None and task.sla_job_id:
+        tx.delete_job(task.sla_job_id)

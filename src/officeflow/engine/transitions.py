@@ -29,7 +29,7 @@ from officeflow.errors import (
 from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.retry import Retry
-from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, Sleep, StartChild
+from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, OpenTask, Sleep, StartChild
 from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope, Wait
 from officeflow.store.tx import Tx
 from officeflow.store.tx_jobs import NewJob
@@ -420,6 +420,10 @@ class Transition:
             self._history(head, "timer_started", step_id, iteration, data={"until": directive.until})
         elif isinstance(directive, StartChild):
             self._start_child(head, step_id, iteration, scope, directive)
+        elif isinstance(directive, OpenTask):
+            from officeflow.tasks.lifecycle import open_task
+
+            open_task(self, head, ctx, step_id, iteration, scope, directive)
         elif isinstance(directive, Finish):
             self._record(head, ctx, step_id, iteration, directive.output)
             self.finish(head, ctx, directive.output, has_output=directive.has_output, last_output=None)
@@ -456,7 +460,7 @@ class Transition:
                     return
             else:
                 output = last_output
-        self.tx.clean_run(head.id)
+        self._clean(head)
         self.tx.set_run_status(head.id, RunStatus.COMPLETED, self.now, output=output, set_output=True, completed=True)
         self.status[head.id] = RunStatus.COMPLETED
         self._history(head, "run_completed", output_json=dumps(output))
@@ -474,7 +478,7 @@ class Transition:
     def cancel_run(self, head: RunHead, reason: str | None) -> list[str]:
         """Cancel ``head`` and its active children; returns the ids cancelled."""
         cancelled = [head.id]
-        self.tx.clean_run(head.id)
+        self._clean(head)
         self.tx.set_run_status(
             head.id,
             RunStatus.CANCELLED,
@@ -493,6 +497,19 @@ class Transition:
             if child is not None and not child.status.terminal:
                 cancelled += self.cancel_run(child, f"parent run {head.id} was cancelled")
         return cancelled
+
+    def _clean(self, head: RunHead) -> None:
+        """Remove the positions of a run that ended; cancel its open tasks, if it has human steps."""
+        self.tx.clean_run(head.id)
+        from officeflow.tasks.lifecycle import cancel_tasks, has_human_steps
+
+        if has_human_steps(self, head):
+            cancel_tasks(self, head, "the run ended")
+
+    def task_sla_fired(self, job: Job, ctx: RunContext) -> None:
+        from officeflow.tasks.lifecycle import sla_fired
+
+        sla_fired(self, job, ctx)
 
     def fail_position(self, head: RunHead, step_id: str, iteration: int, scope: Scope, error: ErrorInfo) -> None:
         """Park a step that failed inside the transaction (a control step) as a dead letter."""

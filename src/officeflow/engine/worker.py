@@ -278,6 +278,9 @@ class Worker:
         if job.kind == JobKind.TIMEOUT:
             self._ready.append(Outcome(job, ctx, "timeout"))
             return
+        if job.kind == JobKind.TASK_SLA:
+            self._ready.append(Outcome(job, ctx, "task_sla"))
+            return
         engine = self.engine
         try:
             definition = engine.definition(ctx.workflow, ctx.version, tenant=ctx.tenant)
@@ -468,6 +471,8 @@ class Worker:
                     t.timer_fired(o.job, o.ctx)
                 elif o.kind == "timeout":
                     t.timeout_fired(o.job, o.ctx)
+                elif o.kind == "task_sla":
+                    t.task_sla_fired(o.job, o.ctx)
                 else:
                     t.reenter(o.job, o.ctx)
             t.finalize()

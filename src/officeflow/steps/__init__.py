@@ -13,9 +13,10 @@ from officeflow.steps.base import (
 )
 from officeflow.steps.control import End, Parallel, Subflow, Switch, Timer, Wait
 from officeflow.steps.http import Http
+from officeflow.steps.human import Human
 from officeflow.steps.task import Task
 
-BUILTIN_KINDS: tuple[type[StepKind], ...] = (Task, Http, Switch, Parallel, Wait, Timer, Subflow, End)
+BUILTIN_KINDS: tuple[type[StepKind], ...] = (Task, Http, Human, Switch, Parallel, Wait, Timer, Subflow, End)
 
 __all__ = [
     "BUILTIN_KINDS",

@@ -206,7 +206,26 @@ class Finish:
     has_output: bool = False
 
 
-Directive = Goto | Fork | AwaitSignal | Sleep | StartChild | Finish
+@dataclass(frozen=True, kw_only=True)
+class OpenTask:
+    """Open a human task (``human`` steps) with what the step evaluated; wait for its decision.
+    Assignment through the directory, four-eyes rules and SLA are the engine's business
+    (officeflow.tasks); the step's configuration comes along from the definition."""
+
+    subject: str | None
+    assignee: Any
+    """A username from ``assign.user`` (before ``via`` walks the directory), or None for a group."""
+    requester: Any
+    approvals: Any
+    priority: Any
+    data: Any
+    explanation: Any
+    document: Any
+    escalation_users: tuple[Any, ...] = ()
+    """``to.user`` of each escalation, evaluated now (None where the escalation names a group)."""
+
+
+Directive = Goto | Fork | AwaitSignal | Sleep | StartChild | Finish | OpenTask
 
 
 @dataclass(frozen=True, kw_only=True)

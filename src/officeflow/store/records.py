@@ -50,6 +50,8 @@ class JobKind(StrEnum):
     """Fire a timer step at ``available_at``."""
     TIMEOUT = "timeout"
     """Time out a wait at ``available_at`` unless its signal came first."""
+    TASK_SLA = "task_sla"
+    """Remind about or escalate a human task at ``available_at`` (officeflow.tasks)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -447,3 +447,163 @@ files = sa.Table(
     sa.Column("source", Text),
     sa.Index("of_files_tenant", "tenant", "created_at"),
 )
+
+# Human tasks and the directory they are assigned from.
+
+people = sa.Table(
+    "of_people",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("username", Text, nullable=False),
+    sa.Column("display_name", Text),
+    sa.Column("email", Text),
+    sa.Column("manager", Text),
+    sa.Column("department", Text),
+    sa.Column("cost_centre", Text),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "username", name="of_people_pkey"),
+    sa.Index("of_people_manager", "tenant", "manager"),
+)
+
+departments = sa.Table(
+    "of_departments",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("head", Text),
+    sa.Column("cost_centre", Text),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "name", name="of_departments_pkey"),
+)
+
+groups = sa.Table(
+    "of_groups",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("description", Text),
+    sa.Column("next_member", sa.Integer, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "name", name="of_groups_pkey"),
+)
+
+group_members = sa.Table(
+    "of_group_members",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("group_name", Text, nullable=False),
+    sa.Column("username", Text, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "group_name", "username", name="of_group_members_pkey"),
+    sa.Index("of_group_members_user", "tenant", "username"),
+)
+
+absences = sa.Table(
+    "of_absences",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("username", Text, nullable=False),
+    sa.Column("substitute", Text, nullable=False),
+    sa.Column("starts_at", Time, nullable=False),
+    sa.Column("ends_at", Time, nullable=False),
+    sa.Column("reason", Text),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", Text),
+    sa.Index("of_absences_user", "tenant", "username", "ends_at"),
+    sa.Index("of_absences_substitute", "tenant", "substitute", "ends_at"),
+)
+
+tasks = sa.Table(
+    "of_tasks",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("run_id", Text, nullable=False),
+    sa.Column("step_id", Text, nullable=False),
+    sa.Column("iteration", sa.Integer, nullable=False),
+    sa.Column("scope", Text, nullable=False),
+    sa.Column("workflow", Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", Text, nullable=False),
+    sa.Column("status", Text, nullable=False),
+    sa.Column("assignee", Text),
+    sa.Column("candidate_group", Text),
+    sa.Column("requester", Text),
+    sa.Column("excluded", Text),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("due_at", Time),
+    sa.Column("sort_due", Time, nullable=False),
+    sa.Column("sla_level", sa.Integer, nullable=False),
+    sa.Column("sla_job_id", Text),
+    sa.Column("approvals_required", sa.Integer, nullable=False),
+    sa.Column("approvals", Text, nullable=False),
+    sa.Column("spec", Text, nullable=False),
+    sa.Column("data", Text),
+    sa.Column("explanation", Text),
+    sa.Column("outcome", Text),
+    sa.Column("decided_by", Text),
+    sa.Column("decided_at", Time),
+    sa.Column("decision", Text),
+    sa.Column("lock_version", sa.Integer, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Index("of_tasks_assignee", "tenant", "status", "assignee", "priority", "sort_due", "id"),
+    sa.Index("of_tasks_group", "tenant", "status", "candidate_group", "priority", "sort_due", "id"),
+    sa.Index("of_tasks_workflow", "tenant", "status", "workflow", "priority", "sort_due", "id"),
+    sa.Index("of_tasks_run", "run_id", "step_id", "iteration"),
+)
+
+task_events = sa.Table(
+    "of_task_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("task_id", Text, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("actor", Text),
+    sa.Column("type", Text, nullable=False),
+    sa.Column("data", Text),
+    sa.Index("of_task_events_task", "task_id", "id"),
+)
+
+corrections = sa.Table(
+    "of_corrections",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("task_id", Text, nullable=False),
+    sa.Column("run_id", Text, nullable=False),
+    sa.Column("workflow", Text, nullable=False),
+    sa.Column("step_id", Text, nullable=False),
+    sa.Column("field", Text, nullable=False),
+    sa.Column("before", Text),
+    sa.Column("after", Text),
+    sa.Column("actor", Text, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Index("of_corrections_workflow", "tenant", "workflow", "at"),
+    sa.Index("of_corrections_task", "task_id"),
+)
+
+outbox = sa.Table(
+    "of_outbox",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("channel", Text, nullable=False),
+    sa.Column("target", Text, nullable=False),
+    sa.Column("payload", Text, nullable=False),
+    sa.Column("status", Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_at", Time, nullable=False),
+    sa.Column("lease_until", Time),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("sent_at", Time),
+    sa.Column("error", Text),
+    sa.Index(
+        "of_outbox_due",
+        "next_at",
+        sqlite_where=sa.text("status = 'pending'"),
+        postgresql_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index("of_outbox_tenant", "tenant", "created_at"),
+)

@@ -10,14 +10,16 @@ from collections.abc import Sequence
 
 from officeflow.store.records import RunHead
 from officeflow.store.tx_catalog import CatalogMixin
+from officeflow.store.tx_directory import DirectoryMixin
 from officeflow.store.tx_events import EventsMixin
 from officeflow.store.tx_jobs import JobsMixin
 from officeflow.store.tx_positions import PositionsMixin
 from officeflow.store.tx_runs import RunsMixin, head_of
 from officeflow.store.tx_security import SecurityMixin
+from officeflow.store.tx_tasks import TasksMixin
 
 
-class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, EventsMixin):
+class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, EventsMixin, TasksMixin, DirectoryMixin):
     """Operations inside one transaction on one connection."""
 
     def lock_and_finish(

@@ -1,0 +1,287 @@
+"""The ``human`` step: a task for a person, decided in the inbox or through the API.
+
+```yaml
+manager_approval:
+  kind: human
+  subject: "'Expense of ' + string(input.amount) + ' EUR from ' + input.employee_id"
+  assign: {user: input.employee_id, via: manager}      # or {group: finance, round_robin: true}
+  requester: input.employee_id                         # default: the user who started the run
+  four_eyes: {approvals: "input.amount > 1000.0 ? 2 : 1", separate_from: [policy_review]}
+  form:
+    schema: {type: object, properties: {cost_centre: {type: string}}}
+    values: steps.extract.output.fields                # pre-filled, editable; edits are corrections
+  explain: {fields: steps.extract.output, risk: steps.score.output}
+  document: input.receipt_file_id
+  outcomes:
+    approve: {next: post, requires: [cost_centre], style: primary}
+    reject: {next: tell_employee, reasons: [policy, duplicate, missing_receipt, other], style: danger}
+  sla:
+    due: 48h
+    remind: [24h]
+    escalate:
+      - {after: 48h, action: reassign, to: {group: finance-leads}}
+      - {after: 96h, action: timeout, next: auto_reject}
+  notify: {email: true, webhook: "https://hooks.example.com/tasks", secret: tasks-webhook}
+```
+
+The step's output is ``{"outcome", "values", "reason", "decided_by", "approvals", "corrections"}``;
+the outcome picks the next step. Assignment, SLA and decisions live in :mod:`officeflow.tasks`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from officeflow.expressions import Expr, Value
+from officeflow.steps.base import (
+    ControlKind,
+    Directive,
+    Duration,
+    Edge,
+    ExprField,
+    OpenTask,
+    StepConfig,
+    StepId,
+    ValueField,
+    step_kind,
+)
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+OUTCOME = r"^[a-z][a-z0-9_]{0,49}$"
+TIMED_OUT = "timed_out"
+"""The outcome of a task that an escalation timed out."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AssignSpec(_Spec):
+    """Who gets the task: one user (CEL giving a username, optionally walked up the directory
+    with ``via``), or a group whose members claim it (or take turns with ``round_robin``)."""
+
+    user: ExprField | None = None
+    via: Literal["manager", "department_head"] | None = None
+    group: str | None = Field(None, pattern=NAME)
+    round_robin: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> AssignSpec:
+        if (self.user is None) == (self.group is None):
+            raise ValueError("assign takes exactly one of user or group")
+        if self.via is not None and self.user is None:
+            raise ValueError("via walks the directory from a user; it needs user")
+        if self.round_robin and self.group is None:
+            raise ValueError("round_robin needs a group")
+        return self
+
+
+class OutcomeSpec(_Spec):
+    label: str | None = Field(None, max_length=60)
+    next: StepId | None = None
+    requires: tuple[str, ...] = ()
+    """Form fields that must have a value for this outcome."""
+    reasons: tuple[str, ...] = ()
+    """Reason codes to choose from; when given, choosing one is required."""
+    reason_text: Literal["optional", "required"] = "optional"
+    style: Literal["primary", "danger", "default"] = "default"
+    approves: bool | None = None
+    """Counts towards N-of-M approvals (default: true for an outcome named ``approve``)."""
+
+
+class FormSpec(_Spec):
+    form_schema: dict[str, Any] = Field(alias="schema")
+    values: ValueField | None = None
+
+
+class EscalationSpec(_Spec):
+    after: Duration
+    action: Literal["reassign", "notify", "timeout"]
+    to: AssignSpec | None = None
+    next: StepId | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> EscalationSpec:
+        if self.action in ("reassign", "notify") and self.to is None:
+            raise ValueError(f"a {self.action} escalation needs to: (a user or a group)")
+        if self.action != "timeout" and self.next is not None:
+            raise ValueError("only a timeout escalation takes next")
+        return self
+
+
+class SlaSpec(_Spec):
+    due: Duration | None = None
+    remind: tuple[Duration, ...] = ()
+    escalate: tuple[EscalationSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _order(self) -> SlaSpec:
+        afters = [e.after for e in self.escalate]
+        if afters != sorted(afters):
+            raise ValueError("escalations must be listed in the order they happen (by after)")
+        timeouts = [i for i, e in enumerate(self.escalate) if e.action == "timeout"]
+        if timeouts and timeouts != [len(self.escalate) - 1]:
+            raise ValueError("a timeout escalation ends the task: it can only be the last one")
+        return self
+
+
+class FourEyesSpec(_Spec):
+    not_requester: bool = True
+    approvals: int | ExprField = 1
+    """How many different people must approve (N of the group's M); a number or CEL."""
+    separate_from: tuple[StepId, ...] = ()
+    """Steps of the same run whose deciders may not decide this one (separation of duties)."""
+
+
+class NotifySpec(_Spec):
+    email: bool = True
+    webhook: str | None = Field(None, pattern=r"^https?://", max_length=2000)
+    secret: str | None = Field(None, pattern=NAME)
+    """Name of the stored secret that signs webhook deliveries (Standard Webhooks)."""
+
+    @model_validator(mode="after")
+    def _secret(self) -> NotifySpec:
+        if self.webhook is not None and self.secret is None:
+            raise ValueError("a webhook needs secret: the name of the stored secret that signs deliveries")
+        return self
+
+
+class HumanConfig(StepConfig):
+    kind: Literal["human"]
+    subject: ValueField | None = None
+    assign: AssignSpec
+    requester: ExprField | None = None
+    four_eyes: FourEyesSpec = FourEyesSpec()
+    outcomes: dict[str, OutcomeSpec] = Field(min_length=1)
+    form: FormSpec | None = None
+    explain: ValueField | None = None
+    document: ValueField | None = None
+    priority: int | ExprField = 0
+    sla: SlaSpec | None = None
+    notify: NotifySpec | None = None
+    next: StepId | None = None
+
+    def edges(self) -> list[Edge]:
+        out = [Edge(self.next, ("next",))] if self.next else []
+        for name, outcome in self.outcomes.items():
+            if outcome.next:
+                out.append(Edge(outcome.next, ("outcomes", name, "next")))
+        if self.sla is not None:
+            for i, escalation in enumerate(self.sla.escalate):
+                if escalation.next:
+                    out.append(Edge(escalation.next, ("sla", "escalate", i, "next")))
+        return out
+
+    def values(self) -> Iterable[tuple[tuple[str | int, ...], Value | Expr]]:
+        if self.subject is not None:
+            yield ("subject",), self.subject
+        if self.assign.user is not None:
+            yield ("assign", "user"), self.assign.user
+        if self.requester is not None:
+            yield ("requester",), self.requester
+        if not isinstance(self.four_eyes.approvals, int):
+            yield ("four_eyes", "approvals"), self.four_eyes.approvals
+        if self.form is not None and self.form.values is not None:
+            yield ("form", "values"), self.form.values
+        if self.explain is not None:
+            yield ("explain",), self.explain
+        if self.document is not None:
+            yield ("document",), self.document
+        if not isinstance(self.priority, int):
+            yield ("priority",), self.priority
+        if self.sla is not None:
+            for i, escalation in enumerate(self.sla.escalate):
+                if escalation.to is not None and escalation.to.user is not None:
+                    yield ("sla", "escalate", i, "to", "user"), escalation.to.user
+
+    def approving(self, outcome: str) -> bool:
+        spec = self.outcomes[outcome]
+        return spec.approves if spec.approves is not None else outcome == "approve"
+
+    def timeout_next(self) -> str | None:
+        if self.sla is None:
+            return None
+        for escalation in self.sla.escalate:
+            if escalation.action == "timeout":
+                return escalation.next or self.next
+        return None
+
+
+@step_kind("human")
+class Human(ControlKind):
+    """Opens a task for a person and waits for the decision; see the module docstring."""
+
+    config = HumanConfig
+
+    def check(self, step: HumanConfig) -> Iterable[tuple[tuple[str | int, ...], str, str | None]]:
+        import jsonschema
+
+        for name in step.outcomes:
+            if not re.fullmatch(OUTCOME, name) or name == TIMED_OUT:
+                yield (
+                    ("outcomes", name),
+                    f"outcome name '{name}' is not allowed",
+                    f"matching {OUTCOME}, not {TIMED_OUT}",
+                )
+        properties: Mapping[str, Any] = {}
+        if step.form is not None:
+            try:
+                jsonschema.Draft202012Validator.check_schema(step.form.form_schema)
+            except jsonschema.SchemaError as exc:
+                yield ("form", "schema"), f"not a valid JSON Schema: {exc.message}", "a JSON Schema (2020-12)"
+            properties = step.form.form_schema.get("properties") or {}
+        for name, outcome in step.outcomes.items():
+            for i, required in enumerate(outcome.requires):
+                if required not in properties:
+                    yield (
+                        ("outcomes", name, "requires", i),
+                        f"'{required}' is not a field of the form",
+                        "one of: " + (", ".join(properties) or "(the form has no fields)"),
+                    )
+            if len(set(outcome.reasons)) != len(outcome.reasons):
+                yield ("outcomes", name, "reasons"), "reason codes repeat", "unique codes"
+        multi = not isinstance(step.four_eyes.approvals, int) or step.four_eyes.approvals > 1
+        if multi and step.assign.group is None:
+            yield (
+                ("four_eyes", "approvals"),
+                "several approvals need several people: assign the task to a group",
+                "assign: {group: ...}",
+            )
+        if isinstance(step.four_eyes.approvals, int) and not 1 <= step.four_eyes.approvals <= 20:
+            yield ("four_eyes", "approvals"), "approvals must be between 1 and 20", "1..20"
+        if multi and not any(step.approving(o) for o in step.outcomes):
+            yield ("outcomes",), "N-of-M approvals need an approving outcome", "an outcome named approve"
+
+    def enter(self, step: HumanConfig, variables: Mapping[str, Any]) -> Directive:
+        def value(v: Any) -> Any:
+            return v.evaluate(variables) if v is not None else None
+
+        approvals = step.four_eyes.approvals
+        priority = step.priority
+        return OpenTask(
+            subject=None if step.subject is None else str(value(step.subject)),
+            assignee=None if step.assign.user is None else value(step.assign.user),
+            requester=value(step.requester),
+            approvals=approvals if isinstance(approvals, int) else value(approvals),
+            priority=priority if isinstance(priority, int) else value(priority),
+            data=value(step.form.values) if step.form is not None else None,
+            explanation=value(step.explain),
+            document=value(step.document),
+            escalation_users=tuple(
+                value(e.to.user) if e.to is not None and e.to.user is not None else None
+                for e in (step.sla.escalate if step.sla is not None else ())
+            ),
+        )
+
+    def successor(self, step: HumanConfig, output: Any) -> str | None:
+        outcome = output.get("outcome") if isinstance(output, dict) else None
+        if outcome == TIMED_OUT:
+            return step.timeout_next()
+        spec = step.outcomes.get(outcome) if isinstance(outcome, str) else None
+        if spec is not None and spec.next is not None:
+            return spec.next
+        return step.next
