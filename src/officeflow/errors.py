@@ -8,6 +8,7 @@
     ├── ExpressionError           a CEL expression failed to compile or to evaluate
     ├── InputInvalid              a run input does not match the definition's JSON Schema (.problems)
     ├── DecisionInvalid           a task decision lacks or breaks something its outcome needs (.problems)
+    ├── RequestInvalid            a request's data is not valid (.problems, pointers into the request)
     ├── NotAllowed                this person may not do this (not their task, four-eyes rules)
     ├── NotFound
     │   ├── DefinitionNotFound
@@ -101,6 +102,10 @@ class InputInvalid(_WithProblems):
 
 class DecisionInvalid(_WithProblems):
     """The decision is not complete or not valid."""
+
+
+class RequestInvalid(_WithProblems):
+    """The request is not valid."""
 
 
 class NotAllowed(OfficeflowError):

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     http_allow: str = Field(
         "", description="Private hosts, IPs or CIDRs the http step may reach anyway, comma-separated"
     )
+    smtp_url: str | None = Field(
+        None,
+        pattern=r"^smtps?(\+starttls)?://",
+        description="Where task e-mails go: smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://...",
+    )
+    mail_from: str = Field("officeflow@localhost", description="Sender of task e-mails")
+    notify: bool = Field(True, description="Send task notifications (e-mail, webhooks) from workers and `serve`")
 
     @field_validator("worker_lease", "worker_poll", "worker_grace", mode="before")
     @classmethod

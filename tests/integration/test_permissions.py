@@ -22,6 +22,7 @@ READ = {
     "schedules.read",
     "tasks.read",
     "files.read",
+    "directory.read",
 }
 EVERYTHING = READ | {
     "definitions.write",
@@ -29,6 +30,8 @@ EVERYTHING = READ | {
     "runs.operate",
     "runs.signal",
     "tasks.decide",
+    "tasks.assign",
+    "directory.write",
     "events.publish",
     "events.replay",
     "event_types.write",
@@ -46,9 +49,26 @@ EVERYTHING = READ | {
 ALLOWED: dict[str, set[str]] = {
     "admin": EVERYTHING,
     "designer": READ | {"definitions.write", "event_types.write", "triggers.write", "schedules.write"},
-    "operator": READ | {"runs.start", "runs.operate", "runs.signal", "events.replay"},
-    "approver": {"definitions.read", "runs.read", "runs.signal", "tasks.read", "tasks.decide", "files.read"},
-    "submitter": {"definitions.read", "runs.read", "runs.start", "events.publish", "files.read", "files.write"},
+    "operator": READ | {"runs.start", "runs.operate", "runs.signal", "events.replay", "tasks.assign"},
+    "approver": {
+        "definitions.read",
+        "runs.read",
+        "runs.signal",
+        "tasks.read",
+        "tasks.decide",
+        "files.read",
+        "directory.read",
+    },
+    "submitter": {
+        "definitions.read",
+        "runs.read",
+        "runs.start",
+        "events.publish",
+        "files.read",
+        "files.write",
+        "tasks.read",
+        "directory.read",
+    },
     "auditor": READ | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read"},
 }
 PUBLIC = {"public", "signature", "authenticated"}

@@ -134,6 +134,7 @@ def test_the_public_surface_is_pinned() -> None:
             "TaskConflict",
             "TaskNotFound",
             "Problem",
+            "RequestInvalid",
             "RetryPolicy",
             "Run",
             "RunNotFound",

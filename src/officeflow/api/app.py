@@ -24,10 +24,11 @@ from officeflow import __version__
 from officeflow.api import problems
 from officeflow.api.gate import Gate
 from officeflow.api.ratelimit import Limit, LocalBuckets, RateLimiter, RedisBuckets, SharedBuckets
-from officeflow.api.routers import audit, definitions, events, files, health, runs, security
+from officeflow.api.routers import audit, definitions, directory, events, files, health, runs, security, tasks
 from officeflow.engine import Engine
 from officeflow.errors import OfficeflowError
 from officeflow.settings import Settings, load_settings, parse_rate
+from officeflow.tasks.notify import Notifier
 
 log = structlog.get_logger("officeflow.api")
 SEAL_EVERY = 0.25
@@ -53,9 +54,10 @@ def build_limiter(settings: Settings, engine: Engine) -> RateLimiter | None:
 
 
 class Background:
-    """Work every API process does besides answering: seal the audit log, fire schedules."""
+    """Work every API process does besides answering: seal the audit log, fire schedules, send
+    task notifications."""
 
-    def __init__(self, engine: Engine, *, low_priority: bool = False) -> None:
+    def __init__(self, engine: Engine, *, low_priority: bool = False, notifier: Notifier | None = None) -> None:
         from officeflow.ingest.schedules import ScheduleRunner
 
         self.engine = engine
@@ -68,6 +70,7 @@ class Background:
             threading.Thread(target=self._seal, name="officeflow-sealer", daemon=True),
             threading.Thread(target=self.runner.run, name="officeflow-scheduler", daemon=True),
         ]
+        self.notifier = notifier
 
     def _seal(self) -> None:
         if self.low_priority:
@@ -81,12 +84,25 @@ class Background:
     def start(self) -> None:
         for thread in self.threads:
             thread.start()
+        if self.notifier is not None:
+            self.notifier.start()
 
     def stop(self) -> None:
         self.stop_event.set()
         self.runner.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
         for thread in self.threads:
             thread.join(timeout=5)
+
+
+def notifier_for(engine: Engine, settings: Settings) -> Notifier | None:
+    """The sender of task notifications, unless they are turned off (OFFICEFLOW_NOTIFY)."""
+    if not settings.notify:
+        return None
+    return Notifier(
+        engine, smtp_url=settings.smtp_url, mail_from=settings.mail_from, http_allow=settings.http_allowlist
+    )
 
 
 def _lower_priority() -> None:
@@ -102,7 +118,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        jobs = Background(engine) if background else None
+        jobs = Background(engine, notifier=notifier_for(engine, settings)) if background else None
         if jobs is not None:
             jobs.start()
         try:
@@ -131,7 +147,7 @@ def create_app(
     app.add_exception_handler(Exception, problems.unexpected)
     # Routes go straight into the application's route list, the busiest (events) first: FastAPI's
     # include_router() adds a matching layer per router that costs a quarter of a millisecond a request.
-    for module in (events, runs, health, security, definitions, audit, files):
+    for module in (events, runs, tasks, health, security, definitions, audit, files, directory):
         app.router.routes.extend(module.router.routes)
     app.add_middleware(
         Gate,

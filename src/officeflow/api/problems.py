@@ -27,6 +27,7 @@ from officeflow.errors import (
     NotFound,
     OfficeflowError,
     Problem,
+    RequestInvalid,
     TaskConflict,
 )
 
@@ -106,6 +107,7 @@ MAPPING: list[tuple[type[OfficeflowError], int, str, str]] = [
     (IdempotencyConflict, 409, "idempotency-conflict", "The idempotency key names another request"),
     (InvalidRunState, 409, "invalid-run-state", "The operation does not apply to the run in its state"),
     (DecisionInvalid, 422, "invalid-decision", "The decision is not valid"),
+    (RequestInvalid, 422, "validation", "The request is not valid"),
     (NotAllowed, 403, "forbidden", "Forbidden"),
     (TaskConflict, 409, "task-conflict", "The task changed"),
     (NotFound, 404, "not-found", "Not found"),
@@ -163,7 +165,7 @@ def officeflow_error(request: Request, exc: OfficeflowError) -> Response:
                 return problem_response(500, slug, title, "the server is misconfigured; see its log", instance=instance)
             errors: list[dict[str, Any]] = []
             detail = exc.message
-            if isinstance(exc, DefinitionInvalid | InputInvalid | DecisionInvalid):
+            if isinstance(exc, DefinitionInvalid | InputInvalid | DecisionInvalid | RequestInvalid):
                 errors = _problem_errors(exc.problems, "/input" if isinstance(exc, InputInvalid) else "")
                 detail = exc.message.split("\n")[0]
             if isinstance(exc, MigrationRefused):

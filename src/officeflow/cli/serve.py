@@ -27,7 +27,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     processes in the supervising process, where they do not compete with requests."""
     import uvicorn
 
-    from officeflow.api.app import Background, engine_from_settings
+    from officeflow.api.app import Background, engine_from_settings, notifier_for
 
     settings = ctx.settings
     workers = workers or settings.api_workers
@@ -43,7 +43,10 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     host = host or settings.api_host
     port = port or settings.api_port
     out.print(f"serving the API on http://{host}:{port} ({workers} process(es)); docs at /docs")
-    jobs = Background(engine_from_settings(settings), low_priority=True) if background else None
+    jobs = None
+    if background:
+        engine = engine_from_settings(settings)
+        jobs = Background(engine, low_priority=True, notifier=notifier_for(engine, settings))
     if jobs is not None:
         jobs.start()
     try:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from officeflow.cli.common import Context, option, out, pass_ctx
 from officeflow.durations import parse_duration
+
+if TYPE_CHECKING:
+    from officeflow.engine import Engine
+    from officeflow.settings import Settings
+    from officeflow.tasks.notify import Notifier
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -87,5 +93,21 @@ def worker(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    done = w.run(until_idle=until_idle)
+    notifier = _notifier(engine, s) if s.notify and not until_idle else None
+    try:
+        done = w.run(until_idle=until_idle)
+    finally:
+        if notifier is not None:
+            notifier.stop()
     out.print(f"worker {w.id} stopped after {done} steps")
+
+
+def _notifier(engine: Engine, settings: Settings) -> Notifier:
+    """Task notifications are sent by every worker (they share the outbox safely)."""
+    from officeflow.tasks.notify import Notifier
+
+    notifier = Notifier(
+        engine, smtp_url=settings.smtp_url, mail_from=settings.mail_from, http_allow=settings.http_allowlist
+    )
+    notifier.start()
+    return notifier

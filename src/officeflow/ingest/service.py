@@ -31,6 +31,7 @@ from officeflow.errors import (
     NotFound,
     OfficeflowError,
     Problem,
+    RequestInvalid,
 )
 from officeflow.expressions import Expr, Value, compile_expr, compile_value, evaluate_condition
 from officeflow.ids import uuid7
@@ -206,8 +207,9 @@ class Ingestor:
             jsonschema.validators.validator_for(schema).check_schema(schema)
         except jsonschema.SchemaError as exc:
             pointer = "/" + "/".join(str(p) for p in exc.absolute_path)
-            raise InputInvalid(
-                [Problem(pointer=f"/schema{pointer}", message=exc.message, expected="a JSON Schema (2020-12)")]
+            raise RequestInvalid(
+                [Problem(pointer=f"/schema{pointer}", message=exc.message, expected="a JSON Schema (2020-12)")],
+                "the event type's schema is not a valid JSON Schema",
             ) from None
 
         def body(tx: Tx) -> EventTypeRow:
@@ -279,11 +281,12 @@ class Ingestor:
             try:
                 spec = TriggerSpec.model_validate(spec)
             except ValidationError as exc:
-                raise InputInvalid(
+                raise RequestInvalid(
                     [
                         Problem(pointer="/" + "/".join(str(p) for p in e["loc"]), message=e["msg"])
                         for e in exc.errors(include_url=False)
-                    ]
+                    ],
+                    "the trigger is not valid",
                 ) from None
         now = self.engine.now()
         try:

@@ -18,11 +18,12 @@ class Role(StrEnum):
     DESIGNER = "designer"
     """Definitions, event types, triggers and schedules; reads runs and events."""
     OPERATOR = "operator"
-    """Runs: start, retry, skip, cancel, pause, resume, migrate, signal; replays events."""
+    """Runs: start, retry, skip, cancel, pause, resume, migrate, signal; replays events; sees
+    and reassigns every task."""
     APPROVER = "approver"
-    """Decides human tasks; reads the runs behind them."""
+    """Decides the human tasks given to them or their groups; reads the runs behind them."""
     SUBMITTER = "submitter"
-    """Starts runs and publishes events."""
+    """Starts runs (requests) and publishes events; follows the tasks of their requests."""
     AUDITOR = "auditor"
     """Reads everything, verifies and exports the audit log; changes nothing."""
 
@@ -37,6 +38,7 @@ SCOPED = frozenset(
         "runs.signal",
         "tasks.read",
         "tasks.decide",
+        "tasks.assign",
     }
 )
 """Actions a grant on a single workflow can allow; every other action is tenant-wide."""
@@ -62,6 +64,8 @@ ALL_ACTIONS = frozenset(
         "secrets.write",
         "files.read",
         "files.write",
+        "directory.read",
+        "directory.write",
     }
 )
 
@@ -75,18 +79,28 @@ READ_ALL = frozenset(
         "schedules.read",
         "tasks.read",
         "files.read",
+        "directory.read",
     }
 )
 
 ROLE_ACTIONS: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: ALL_ACTIONS,
     Role.DESIGNER: READ_ALL | {"definitions.write", "event_types.write", "triggers.write", "schedules.write"},
-    Role.OPERATOR: READ_ALL | {"runs.start", "runs.operate", "runs.signal", "events.replay"},
+    Role.OPERATOR: READ_ALL | {"runs.start", "runs.operate", "runs.signal", "events.replay", "tasks.assign"},
     Role.APPROVER: frozenset(
-        {"definitions.read", "runs.read", "runs.signal", "tasks.read", "tasks.decide", "files.read"}
+        {"definitions.read", "runs.read", "runs.signal", "tasks.read", "tasks.decide", "files.read", "directory.read"}
     ),
     Role.SUBMITTER: frozenset(
-        {"definitions.read", "runs.read", "runs.start", "events.publish", "files.read", "files.write"}
+        {
+            "definitions.read",
+            "runs.read",
+            "runs.start",
+            "events.publish",
+            "files.read",
+            "files.write",
+            "tasks.read",
+            "directory.read",
+        }
     ),
     Role.AUDITOR: READ_ALL | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read"},
 }

@@ -143,6 +143,8 @@ class TaskFilter:
     assignees: Sequence[str] = ()
     groups: Sequence[str] = ()
     workflow: str | None = None
+    workflows: Sequence[str] | None = None
+    """Only these workflows (a caller whose grants name workflows); None: any."""
     run_id: str | None = None
     due_before: float | None = None
     min_priority: int | None = None
@@ -275,6 +277,8 @@ class TasksMixin(TxBase):
         if flt.workflow is not None:
             where.append("workflow = :wf")
             params["wf"] = flt.workflow
+        if flt.workflows is not None:
+            where.append(self._in("workflow", "wfs", list(flt.workflows) or [""], params))
         if flt.run_id is not None:
             where.append("run_id = :run")
             params["run"] = flt.run_id

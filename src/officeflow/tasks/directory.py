@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from officeflow.errors import Conflict, InputInvalid, NotFound, Problem
+from officeflow.errors import Conflict, NotFound, Problem, RequestInvalid
 from officeflow.ids import uuid7
 from officeflow.store.tx import Tx
 from officeflow.store.tx_directory import AbsenceRow, DepartmentRow, GroupRow, PersonRow
@@ -26,7 +26,7 @@ def _name(value: Any, pointer: str, problems: list[Problem]) -> None:
 
 def _check(problems: list[Problem], what: str) -> None:
     if problems:
-        raise InputInvalid(problems, f"the {what} is not valid")
+        raise RequestInvalid(problems, f"the {what} is not valid")
 
 
 class Directory:

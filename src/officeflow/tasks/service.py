@@ -9,6 +9,7 @@ in the audit log. A decision moves the run on in the same transaction.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +85,7 @@ class Tasks:
         *,
         view: str = "mine",
         workflow: str | None = None,
+        workflows: Sequence[str] | None = None,
         due_before: float | None = None,
         min_priority: int | None = None,
         after: tuple[int, float, str] | None = None,
@@ -94,11 +96,11 @@ class Tasks:
         ``groups`` (offered to their groups, unclaimed), ``all`` (both; everything for a manager)."""
         if view not in VIEWS:
             raise ValueError(f"view must be one of {', '.join(VIEWS)}")
-        base = TaskFilter(tenant=viewer.tenant, status=status, workflow=workflow)
+        base = TaskFilter(tenant=viewer.tenant, status=status, workflow=workflow, workflows=workflows)
         mine = dataclasses.replace(base, assignees=viewer.holders)
         views = {
             "mine": mine,
-            "groups": dataclasses.replace(base, groups=viewer.groups or ("\x00",)),
+            "groups": dataclasses.replace(base, groups=viewer.groups or ("",)),  # "" names no group
             "all": base if viewer.manages else dataclasses.replace(mine, groups=viewer.groups),
         }
         chosen = dataclasses.replace(
