@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench docs services clean
+.PHONY: demo test test-fast lint bench docs services screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py docs/cli.md
 	$(BIN)/python scripts/settings_reference.py docs/configuration.md
 	$(BIN)/python scripts/openapi_document.py docs/openapi.json
+
+## screenshots: the web console's pages as PNGs in docs/screenshots/ (headless Chromium)
+screenshots: $(STAMP)
+	OFFICEFLOW_SCREENSHOTS=1 OFFICEFLOW_TEST_BACKENDS=sqlite $(BIN)/python -m pytest tests/web/test_screenshots.py -q
 
 ## services: start PostgreSQL, NATS and Mosquitto when they are installed but not running
 services:

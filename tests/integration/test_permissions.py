@@ -78,7 +78,8 @@ def api_routes(routes: list[Any]) -> list[APIRoute]:
     found: list[APIRoute] = []
     for route in routes:
         if isinstance(route, APIRoute):
-            found.append(route)
+            if route.include_in_schema:  # the web console's pages are not API operations
+                found.append(route)
         elif hasattr(route, "original_router"):  # an included router
             found += api_routes(route.original_router.routes)
     return found

@@ -149,12 +149,16 @@ def create_app(
     # include_router() adds a matching layer per router that costs a quarter of a millisecond a request.
     for module in (events, runs, tasks, health, security, definitions, audit, files, directory):
         app.router.routes.extend(module.router.routes)
+    from officeflow.web.app import install as install_console
+
+    console = install_console(app, settings)  # the console's pages, and HTML problem pages for them
     app.add_middleware(
         Gate,
         engine=engine,
         max_body=settings.api_max_body,
         max_upload=settings.api_max_upload,
         limiter=build_limiter(settings, engine),
+        refused_page=console.refused_page,
     )
     _document_security(app)
     return app

@@ -2,6 +2,9 @@
 
 1. body size limit: ``Content-Length`` or the streamed body beyond ``max_body`` gets 413;
 2. who is calling: the bearer token or session cookie, resolved to a principal (or none);
+   an unsafe request (POST, PUT, PATCH, DELETE) authenticated by the session cookie must carry
+   the session's CSRF token (``X-CSRF-Token`` header or ``csrf_token`` form field), else 403
+   (see officeflow.web.csrf); callers with an ``Authorization`` header are not affected;
 3. rate limits per key and per tenant: 429 with ``Retry-After``;
 4. ``Idempotency-Key`` on POST: the same key and body replays the stored response
    (``Idempotent-Replayed: true``); the same key with another body is 422; while the first
@@ -11,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -20,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from officeflow.api import auth
 from officeflow.api.problems import BASE, MEDIA_TYPE
 from officeflow.api.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
+from officeflow.web import csrf
 
 IDEMPOTENCY_TTL = 24 * 3600.0
 MAX_KEY = 255
@@ -27,13 +32,22 @@ MAX_KEY = 255
 
 class Gate:
     def __init__(
-        self, app: ASGIApp, *, engine: Any, max_body: int, max_upload: int, limiter: RateLimiter | None
+        self,
+        app: ASGIApp,
+        *,
+        engine: Any,
+        max_body: int,
+        max_upload: int,
+        limiter: RateLimiter | None,
+        refused_page: Callable[[str], bytes] | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
         self.max_body = max_body
         self.max_upload = max_upload
         self.limiter = limiter
+        self.refused_page = refused_page
+        """HTML for a page request refused by the CSRF check (else a problem document)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,14 +82,31 @@ class Gate:
                 return
 
         state: dict[str, Any] = scope.setdefault("state", {})
-        token = _token(headers)
+        token, via_cookie = _token(headers)
         principal = None
-        if token:
+        session = None
+        if token and via_cookie:
+            found = (
+                await anyio.to_thread.run_sync(self.engine.accounts.session, token)
+                if token.startswith("ofs_")
+                else None
+            )
+            if found is not None:
+                session, principal = found
+            state["token_refused"] = principal is None
+        elif token:
             principal = self._cached(token)
             if principal is None:
                 principal = await anyio.to_thread.run_sync(auth.resolve, self.engine, token)
             state["token_refused"] = principal is None
         state["principal"] = principal
+        state["session"] = session
+
+        if principal is not None and csrf.needs_check(scope["method"], path, via_cookie=via_cookie):
+            presented = await csrf.presented(headers, body)
+            if not csrf.matches(session.csrf_token if session is not None else None, presented):
+                await self._csrf_refused(send, path)
+                return
 
         if principal is not None and self.limiter is not None:
             if isinstance(self.limiter.buckets, LocalBuckets):
@@ -110,6 +141,33 @@ class Gate:
             await self._idempotent(scope, replay_receive, send, key, body, principal, path)
             return
         await self.app(scope, replay_receive, send)
+
+    async def _csrf_refused(self, send: Send, path: str) -> None:
+        if self.refused_page is not None and not csrf.is_api_path(path):
+            page = self.refused_page(path)
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"text/html; charset=utf-8"),
+                        (b"content-length", str(len(page)).encode()),
+                        (b"cache-control", b"no-store"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": page})
+            return
+        await _problem(
+            send,
+            403,
+            "csrf",
+            "CSRF token missing or wrong",
+            "a POST, PUT, PATCH or DELETE authenticated by the session cookie must carry the session's "
+            "CSRF token in the X-CSRF-Token header (the csrf_token from POST /v1/auth/login), or authenticate "
+            "with an Authorization header",
+            path,
+        )
 
     def _cached(self, token: str) -> Any:
         """A principal for an API key already verified recently, without a thread hop."""
@@ -215,18 +273,19 @@ class Gate:
                 )
 
 
-def _token(headers: dict[str, str]) -> str | None:
+def _token(headers: dict[str, str]) -> tuple[str | None, bool]:
+    """The caller's token, and whether it came from the session cookie (not a header)."""
     value = headers.get("authorization")
     if value:
         scheme, _, token = value.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            return token.strip()
+            return token.strip(), False
     cookie = headers.get("cookie", "")
     for part in cookie.split(";"):
         name, _, value = part.strip().partition("=")
         if name == auth.SESSION_COOKIE and value:
-            return value
-    return None
+            return value, True
+    return None, False
 
 
 async def _too_large(send: Send, limit: int, path: str) -> None:

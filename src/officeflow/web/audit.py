@@ -1,0 +1,145 @@
+"""/audit: the tenant's audit log, newest first, filtered by action, actor, object and time, a
+page at a time; "Verify chain" walks the hash chain and shows the result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from officeflow.store.tx_security import AuditRow
+from officeflow.web.errors import PageError
+from officeflow.web.session import Viewer, viewer
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+FILTERS = ("action", "actor", "object_type", "object_id", "since", "until")
+ACTIONS = (
+    "run.started",
+    "run.failed",
+    "run.retried",
+    "run.step_skipped",
+    "run.cancelled",
+    "run.paused",
+    "run.resumed",
+    "run.migrated",
+    "run.signaled",
+    "definition.applied",
+    "auth.login",
+    "auth.login_failed",
+    "auth.logout",
+    "user.created",
+    "grants.changed",
+    "api_key.created",
+    "api_key.revoked",
+)
+OBJECT_TYPES = ("run", "definition", "user", "api_key", "principal", "secret", "event_type", "trigger", "schedule")
+
+
+def parse_time(text: str, field: str) -> float | None:
+    """A ``datetime-local`` value (or ISO 8601) read as UTC."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise PageError(
+            400, f"'{text}' is not a date and time for '{field}' (expected e.g. 2026-01-31T14:00)."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _loads(text: str | None) -> Any:
+    return orjson.loads(text) if text else None
+
+
+def _row(row: AuditRow) -> dict[str, Any]:
+    link = None
+    if row.object_type == "run":
+        link = f"/runs/{row.object_id}"
+    elif row.object_type == "definition" and "@" in row.object_id:
+        name, _, version = row.object_id.rpartition("@")
+        link = f"/definitions/{name}/{version}"
+    return {"row": row, "before": _loads(row.before), "after": _loads(row.after), "link": link}
+
+
+def render_audit(
+    request: Request, who: Viewer, params: dict[str, str], before: int | None, report: Any = None
+) -> Response:
+    since = parse_time(params.get("since", ""), "from")
+    until = parse_time(params.get("until", ""), "until")
+    with request.app.state.engine.store.read() as tx:
+        rows = tx.list_audit(
+            who.tenant,
+            action=params.get("action") or None,
+            actor=params.get("actor") or None,
+            object_type=params.get("object_type") or None,
+            object_id=params.get("object_id") or None,
+            since=since,
+            until=until,
+            before_id=before,
+            limit=PAGE + 1,
+        )
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    return request.app.state.console.page(  # type: ignore[no-any-return]
+        request,
+        "audit.html",
+        who=who,
+        section="audit",
+        entries=[_row(r) for r in rows],
+        filters=params,
+        query={k: v for k, v in params.items() if v},
+        next_before=rows[-1].id if more else None,
+        paged=before is not None,
+        actions=ACTIONS,
+        object_types=OBJECT_TYPES,
+        can_verify=who.can("audit.verify"),
+        report=report,
+    )
+
+
+def _viewer(request: Request, action: str) -> Viewer:
+    who = viewer(request)
+    if not who.can(action):
+        raise PageError(403, f"Your roles do not include {action.replace('.', ' ')} (auditor or admin do).")
+    return who
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    action: str = "",
+    actor: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    since: str = "",
+    until: str = "",
+    before: int | None = None,
+) -> Response:
+    who = _viewer(request, "audit.read")
+    params = {
+        "action": action,
+        "actor": actor,
+        "object_type": object_type,
+        "object_id": object_id,
+        "since": since,
+        "until": until,
+    }
+    params = {k: v.strip()[:300] for k, v in params.items()}
+    return render_audit(request, who, params, before)
+
+
+@router.post("/audit/verify")
+def verify(request: Request) -> Response:
+    """Seal what is new, then walk the whole chain (needs audit.verify)."""
+    who = _viewer(request, "audit.verify")
+    _viewer(request, "audit.read")
+    report = request.app.state.engine.audit.verify(who.tenant)
+    return render_audit(request, who, dict.fromkeys(FILTERS, ""), None, report=report)
