@@ -1,98 +1,215 @@
-"""The demo: the expense-approval example, end to end, on SQLite.
+"""The demo: officeflow's API, console and a worker on SQLite, with expense claims waiting in
+the inbox.
 
-Applies the definition, starts a few claims (idempotently, so running the demo again keeps the
-data and adds nothing twice), runs a worker, plays the manager for the claims that wait, and
-prints the runs and the history of one of them.
+One process serves http://127.0.0.1:8080 (the API under /v1, the console everywhere else) and
+runs a worker thread. The first run creates the demo users, the directory (who manages whom,
+the finance group), the expense-claim workflow and a handful of claims with receipts; running it
+again keeps everything and adds nothing twice. Ctrl-C stops it cleanly.
 
-    python -m examples.demo [--database-url sqlite:///var/demo.db]
+    python -m examples.demo [--database-url sqlite:///var/demo.db] [--port 8080]
 """
 
 from __future__ import annotations
 
 import argparse
 import threading
+import time
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-import orjson
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from examples.expense_approval import handlers
+from examples import receipts
+from examples.expense_claims import handlers
 from officeflow import Engine, RunStatus
-from officeflow.clock import iso
+from officeflow.api import create_app
+from officeflow.ingest import files as attachments
 from officeflow.logs import configure
+from officeflow.settings import load_settings
+from officeflow.tasks import Decision
 
 HERE = Path(__file__).parent
-CLAIMS = [
-    ("claim-1001", {"employee_id": "e-ada", "amount": 42.5, "category": "meals", "note": "team lunch"}, None),
-    ("claim-1002", {"employee_id": "e-bob", "amount": 780.0, "category": "travel", "note": "train to Lyon"}, True),
-    ("claim-1003", {"employee_id": "e-cyd", "amount": 1450.0, "category": "equipment", "note": "laptop"}, False),
-    ("claim-1004", {"employee_id": "e-dan", "amount": 9000.0, "category": "travel", "note": "first class"}, None),
-    ("claim-1005", {"employee_id": "e-eve", "amount": 95.0, "category": "other", "note": "books"}, True),
+PASSWORD = "officeflow-demo"  # noqa: S105 (the demo's published password)
+USERS = [
+    # username, display name, grants, what they do in the demo
+    ("emma", "Emma Ek", ["submitter"], "files expense claims"),
+    ("erik", "Erik Berg", ["submitter"], "files expense claims"),
+    ("mark", "Mark Lind", ["approver", "submitter"], "approves his team's claims (Emma, Erik)"),
+    ("fiona", "Fiona Holm", ["approver"], "finance: checks claims above 1,000 EUR"),
+    ("felix", "Felix Nord", ["approver"], "finance: checks claims above 1,000 EUR"),
+    ("carla", "Carla Dahl", ["approver"], "Mark's manager"),
+    ("oscar", "Oscar Vik", ["operator"], "operates runs: retry, skip, cancel, migrate"),
+    ("aude", "Aude Roux", ["auditor"], "reads everything and verifies the audit log"),
+    ("ada", "Ada Sand", ["admin"], "administers the tenant"),
+]
+MANAGERS = {"emma": "mark", "erik": "mark", "mark": "carla", "fiona": "carla", "felix": "carla"}
+TODAY = date.today()
+CLAIMS: list[dict[str, Any]] = [
+    {
+        "key": "demo-claim-1",
+        "by": "emma",
+        "input": {"amount": 320.0, "category": "travel", "description": "Train to the Lyon customer workshop"},
+        "receipt": ("SNCF Voyages", [("TGV Paris-Lyon 2nd", 160.0), ("TGV Lyon-Paris 2nd", 160.0)], 6),
+    },
+    {
+        "key": "demo-claim-2",
+        "by": "erik",
+        "input": {"amount": 86.4, "category": "meals", "description": "Dinner with the Nordica team"},
+        "receipt": ("Bistro Central", [("Menu du jour x2", 58.0), ("Water", 6.4), ("Coffee x2", 22.0)], 3),
+    },
+    {
+        "key": "demo-claim-3",
+        "by": "emma",
+        "input": {"amount": 1450.0, "category": "equipment", "description": "Laptop for the new analyst"},
+        "receipt": ("Office Depot", [("Laptop 14in", 1290.0), ("Dock", 160.0)], 9),
+    },
+    {
+        "key": "demo-claim-4",
+        "by": "erik",
+        "input": {"amount": 18.0, "category": "other", "description": "Parking at the client site"},
+        "receipt": None,
+    },
+    {
+        "key": "demo-claim-5",
+        "by": "emma",
+        "input": {"amount": 24.5, "category": "meals", "description": "Lunch on the road"},
+        "receipt": ("Cafe Nord", [("Sandwich", 9.5), ("Salad", 11.0), ("Juice", 4.0)], 1),
+    },
+    {
+        "key": "demo-claim-6",
+        "by": "erik",
+        "input": {"amount": 9800.0, "category": "travel", "description": "Business class to Singapore"},
+        "receipt": None,
+    },
+    {
+        "key": "demo-claim-7",
+        "by": "emma",
+        "input": {"amount": 2400.0, "category": "travel", "description": "Conference in Berlin (3 nights)"},
+        "receipt": ("Hotel Adlon", [("Room 3 nights", 1800.0), ("Conference fee", 600.0)], 12),
+        "mark_approves": True,
+    },
 ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="sqlite:///var/demo.db")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args()
     configure("warning")
     console = Console()
-    Path("var").mkdir(exist_ok=True)
-    with Engine.open(args.database_url, handlers=[handlers], migrate=True) as engine:
-        applied = engine.apply(HERE / "expense_approval" / "definition.yaml", actor="demo")
-        console.print(
-            f"definition {applied.definition.name} version {applied.definition.version}: "
-            + ("stored" if applied.created else "already stored")
-        )
-        worker = engine.worker(concurrency=8, poll=0.2)
-        thread = threading.Thread(target=worker.run, daemon=True)
+    if args.database_url.startswith("sqlite:///"):
+        Path(args.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = Engine.open(args.database_url, handlers=[handlers], migrate=True)
+    try:
+        worker = engine.worker(concurrency=8, poll=0.5)
+        thread = threading.Thread(target=worker.run, name="demo-worker", daemon=True)
         thread.start()
-        runs = {}
-        for key, claim, _ in CLAIMS:
-            runs[key] = engine.start("expense-approval", claim, idempotency_key=key, actor=claim["employee_id"])
-        for key, _, approve in CLAIMS:
-            run = engine.wait_for(
-                runs[key].id, timeout=30, statuses=(RunStatus.WAITING, RunStatus.COMPLETED, RunStatus.FAILED)
-            )
-            if run.status == RunStatus.WAITING and approve is not None:
-                engine.signal(run.id, "approval", {"approved": approve, "by": "m-maria"}, actor="m-maria")
-        final = {key: engine.wait_for(run.id, timeout=30) for key, run in runs.items()}
-        worker.stop()
-        thread.join(timeout=10)
-
-        table = Table(title="expense claims", header_style="bold")
-        for column in ("claim", "run", "status", "verdict", "approved", "ended"):
-            table.add_column(column)
-        for key, run in final.items():
-            output = run.output or {}
-            table.add_row(
-                key,
-                run.id,
-                str(run.status),
-                str(output.get("verdict", "")),
-                str(output.get("approved", "")),
-                iso(run.completed_at) or "",
-            )
-        console.print(table)
-
-        shown = final["claim-1002"]
-        history = Table(title=f"history of claim-1002 ({shown.id})", header_style="bold")
-        for column in ("at", "event", "step", "actor", "detail"):
-            history.add_column(column, overflow="fold")
-        for event in engine.history(shown.id):
-            detail = event.output if event.output is not None else (event.data or "")
-            history.add_row(
-                iso(event.at) or "",
-                event.type,
-                event.step_id or "",
-                event.actor or "",
-                orjson.dumps(detail).decode()[:100] if detail != "" else "",
-            )
-        console.print(history)
-        console.print(
-            f"database: {args.database_url}  (try: officeflow --database-url {args.database_url} runs show {shown.id})"
+        seeded = seed(engine)
+        settings = load_settings(api_host=args.host, api_port=args.port)
+        app = create_app(engine, settings)
+        show(console, engine, f"http://{args.host}:{args.port}", seeded)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
         )
+        server.run()  # until Ctrl-C (or SIGTERM)
+        console.print("stopping: the worker finishes its steps")
+        worker.stop()
+        thread.join(timeout=30)
+    finally:
+        engine.close()
+
+
+def seed(engine: Engine) -> bool:
+    """Users, directory, definition and claims, each created only if missing; True when the
+    claims were created now (a first run)."""
+    tenant = "default"
+    for username, display, grants, _ in USERS:
+        if engine.store.run(lambda tx, u=username: tx.user_by_name(tenant, u)) is None:
+            engine.accounts.create_user(
+                tenant, username, password=PASSWORD, display_name=display, grants=grants, actor="demo"
+            )
+        if _person(engine, username) is None:
+            engine.directory.put_person(
+                tenant, username, actor="demo", display_name=display, manager=MANAGERS.get(username)
+            )
+    if not any(g.name == "finance" for g in engine.directory.groups(tenant)):
+        engine.directory.put_group(tenant, "finance", ["fiona", "felix"], actor="demo", description="Finance team")
+    engine.apply(HERE / "expense_claims" / "definition.yaml", actor="demo")
+    created = False
+    for claim in CLAIMS:
+        if engine.store.run(lambda tx, k=claim["key"]: tx.run_by_key(tenant, k)) is not None:
+            continue
+        created = True
+        data = dict(claim["input"])
+        data["spent_on"] = (TODAY - timedelta(days=3)).isoformat()
+        if claim["receipt"]:
+            merchant, lines, days = claim["receipt"]
+            png = receipts.receipt_png(merchant, lines, TODAY - timedelta(days=days), claim["key"][-1] + "0471")
+            row = engine.store.run(
+                lambda tx, p=png, m=merchant: attachments.store(
+                    tx,
+                    tenant,
+                    f"receipt-{m.lower().replace(' ', '-')}.png",
+                    "image/png",
+                    p,
+                    source="demo",
+                    now=engine.now(),
+                )
+            )
+            data["receipt"] = row.id
+        engine.start("expense-claim", data, idempotency_key=claim["key"], actor=f"user:{claim['by']}")
+    if created:
+        _play_mark(engine)
+    return created
+
+
+def _person(engine: Engine, username: str) -> Any:
+    with engine.store.read() as tx:
+        return tx.get_person("default", username)
+
+
+def _play_mark(engine: Engine) -> None:
+    """Mark already approved one claim, so finance has something in its inbox too."""
+    mark = engine.tasks.viewer("default", "mark")
+    for claim in CLAIMS:
+        if not claim.get("mark_approves"):
+            continue
+        run = engine.store.run(lambda tx, k=claim["key"]: tx.run_by_key("default", k))
+        deadline = time.monotonic() + 30
+        while True:
+            tasks = [t for t in engine.tasks.of_run("default", run.id) if t.status == "active"]
+            if tasks or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        for task in tasks:
+            engine.tasks.decide(
+                mark,
+                task.id,
+                Decision(outcome="approve", values={**(task.data or {}), "cost_centre": "CC-EVENTS"}),
+            )
+
+
+def show(console: Console, engine: Engine, url: str, seeded: bool) -> None:
+    time.sleep(1.0)  # let the worker take the claims to their first decision
+    console.print()
+    console.print(f"[bold]officeflow demo[/] on {url}   (API: {url}/v1, API docs: {url}/docs)")
+    console.print("claims " + ("created" if seeded else "kept from the last run") + "; sign in as:")
+    table = Table(header_style="bold", show_edge=False)
+    for column in ("user", "password", "role", "in the demo"):
+        table.add_column(column)
+    for username, _, grants, what in USERS:
+        table.add_row(username, PASSWORD, ", ".join(grants), what)
+    console.print(table)
+    waiting = engine.list_runs(statuses=[RunStatus.WAITING], workflow="expense-claim", limit=100)
+    console.print(
+        f"{len(waiting)} claim(s) wait for a person: sign in as [bold]mark[/] for his inbox, "
+        "[bold]fiona[/] for finance's, [bold]emma[/] to file a new claim. Ctrl-C stops the demo."
+    )
 
 
 if __name__ == "__main__":

@@ -175,10 +175,10 @@ def test_the_openapi_document_in_docs_is_what_the_api_serves() -> None:
     assert (ROOT / "docs" / "openapi.json").read_bytes() == render(), "docs/openapi.json is out of date: make docs"
 
 
-def test_the_demo_runs_end_to_end_and_keeps_its_data_when_run_again(tmp_path: Path) -> None:
+def test_the_engine_tour_runs_end_to_end_and_keeps_its_data_when_run_again(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/demo.db"
     first = subprocess.run(
-        [sys.executable, "-m", "examples.demo", "--database-url", url],
+        [sys.executable, "-m", "examples.engine_tour", "--database-url", url],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -189,7 +189,7 @@ def test_the_demo_runs_end_to_end_and_keeps_its_data_when_run_again(tmp_path: Pa
     assert "expense-approval version 1: stored" in first.stdout
     assert first.stdout.count("completed") >= 5
     second = subprocess.run(
-        [sys.executable, "-m", "examples.demo", "--database-url", url],
+        [sys.executable, "-m", "examples.engine_tour", "--database-url", url],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -390,8 +390,28 @@ def test_a_human_step_is_checked_when_applied(engine: Engine) -> None:
     from officeflow import DefinitionInvalid
 
     bad = EXPENSE.replace("name: expense", "name: bad").replace("requires: [cost_centre]", "requires: [nope]")
-    bad = bad.replace("assign: {user: input.employee, via: manager}", "assign: {via: manager}")
+    bad = bad.replace("assign: {user: input.employee, via: manager}", "assign: {group: finance, via: manager}")
     with pytest.raises(DefinitionInvalid) as invalid:
         engine.apply(bad)
     messages = " / ".join(p.message for p in invalid.value.problems)
-    assert "assign takes exactly one of user or group" in messages
+    assert "via walks the directory from a person, not from a group" in messages
+
+
+def test_the_requester_s_manager_is_found_from_the_run_s_creator(engine: Engine) -> None:
+    engine.apply(
+        textwrap.dedent("""
+            name: leave
+            version: 1
+            steps:
+              ok:
+                kind: human
+                assign: {via: manager}
+                outcomes: {approve: {}}
+        """)
+    )
+    task = task_of(engine, engine.start("leave", {}, actor="user:emma").id)
+    assert (task.assignee, task.requester) == ("mark", "emma")
+    run = engine.start("leave", {}, actor="api_key:intake")
+    failed = engine.get_run(run.id)
+    assert failed.error is not None
+    assert "this run has none" in failed.error["message"]

@@ -25,7 +25,13 @@ def test_a_page_asks_for_sign_in_then_comes_back(console: Console, page: Any) ->
     page.wait_for_url("**/runs?status=failed")
     assert page.locator(".user .name").inner_text() == "oscar"
     assert page.locator(".user .tenant").inner_text() == "default"
-    assert page.locator("nav.nav a").all_inner_texts() == ["Runs", "Definitions", "Dead letters"]
+    assert page.locator("nav.nav a").all_inner_texts() == [
+        "Inbox",
+        "New request",
+        "Runs",
+        "Definitions",
+        "Dead letters",
+    ]
     assert page.locator("nav.nav a[aria-current=page]").inner_text() == "Runs"
     cookie = next(c for c in page.context.cookies() if c["name"] == "officeflow_session")
     assert cookie["httpOnly"]
@@ -72,4 +78,11 @@ def test_another_tenant_and_unsafe_next(console: Console, page: Any) -> None:
     page.wait_for_load_state()
     assert page.url.startswith(console.url)
     assert page.locator(".user .tenant").inner_text() == "acme"
-    assert page.locator("nav.nav a").all_inner_texts() == ["Runs", "Definitions", "Dead letters", "Audit"]
+    assert page.locator("nav.nav a").all_inner_texts() == [
+        "Inbox",
+        "New request",
+        "Runs",
+        "Definitions",
+        "Dead letters",
+        "Audit",
+    ]

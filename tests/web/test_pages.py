@@ -227,4 +227,4 @@ def test_problem_pages_are_html_and_api_errors_stay_problem_documents(console: C
     api = page.request.get("/v1/nowhere")
     assert api.status == 404
     assert api.headers["content-type"] == "application/problem+json"
-    assert page.goto("/").url.endswith("/runs")
+    assert page.goto("/").url.endswith("/inbox")  # the first page the viewer may use

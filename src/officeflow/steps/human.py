@@ -4,7 +4,7 @@
 manager_approval:
   kind: human
   subject: "'Expense of ' + string(input.amount) + ' EUR from ' + input.employee_id"
-  assign: {user: input.employee_id, via: manager}      # or {group: finance, round_robin: true}
+  assign: {via: manager}             # the requester's manager; or {user: ..., via: ...}, {group: ...}
   requester: input.employee_id                         # default: the user who started the run
   four_eyes: {approvals: "input.amount > 1000.0 ? 2 : 1", separate_from: [policy_review]}
   form:
@@ -62,7 +62,8 @@ class _Spec(BaseModel):
 
 class AssignSpec(_Spec):
     """Who gets the task: one user (CEL giving a username, optionally walked up the directory
-    with ``via``), or a group whose members claim it (or take turns with ``round_robin``)."""
+    with ``via``), someone found ``via`` the directory from the requester (``{via: manager}``),
+    or a group whose members claim it (or take turns with ``round_robin``)."""
 
     user: ExprField | None = None
     via: Literal["manager", "department_head"] | None = None
@@ -71,10 +72,12 @@ class AssignSpec(_Spec):
 
     @model_validator(mode="after")
     def _one(self) -> AssignSpec:
-        if (self.user is None) == (self.group is None):
-            raise ValueError("assign takes exactly one of user or group")
-        if self.via is not None and self.user is None:
-            raise ValueError("via walks the directory from a user; it needs user")
+        if self.user is not None and self.group is not None:
+            raise ValueError("assign takes one of user or group, not both")
+        if self.user is None and self.group is None and self.via is None:
+            raise ValueError("assign needs a user, a group, or via (to walk from the requester)")
+        if self.via is not None and self.group is not None:
+            raise ValueError("via walks the directory from a person, not from a group")
         if self.round_robin and self.group is None:
             raise ValueError("round_robin needs a group")
         return self

@@ -37,7 +37,7 @@ def resolve(tx: Tx, tenant: str, spec: AssignSpec, user: Any, now: float, exclud
     """The assignment ``spec`` names, ``user`` being ``spec.user`` evaluated."""
     if spec.group is not None:
         return _group(tx, tenant, spec.group, spec.round_robin, now, excluded)
-    name = username(user, f"assign.user `{spec.user.source if spec.user else ''}`")
+    name = username(user, f"assign.user `{spec.user.source}`" if spec.user else "the requester")
     notes: list[dict[str, Any]] = []
     if spec.via == "manager":
         name = _manager(tx, tenant, name)

@@ -55,7 +55,15 @@ def open_task(
         approvals = _approvals(d.approvals)
         priority = _priority(d.priority)
         excluded = _excluded(t, head, step, requester)
-        assignment = resolve(tx, head.tenant, step.assign, d.assignee, now, excluded)
+        base = d.assignee
+        if step.assign.user is None and step.assign.group is None:
+            if requester is None:
+                raise AssignmentFailed(
+                    "assign walks the directory from the requester, but this run has none: start it as a user "
+                    "or give the step a requester"
+                )
+            base = requester
+        assignment = resolve(tx, head.tenant, step.assign, base, now, excluded)
     except AssignmentFailed as exc:
         t.fail_position(head, step_id, iteration, scope, ErrorInfo.plain("AssignmentFailed", exc.message))
         return

@@ -15,7 +15,9 @@ from officeflow.web import (
     dead_letters,
     definitions,
     errors,
+    inbox,
     login,
+    requests,
     run_actions,
     run_page,
     runs,
@@ -25,7 +27,7 @@ from officeflow.web.nav import NAV, NavItem
 from officeflow.web.render import Renderer
 from officeflow.web.session import Viewer, current_viewer, viewer
 
-PAGE_MODULES = (login, runs, run_page, run_actions, definitions, dead_letters, audit, static)
+PAGE_MODULES = (login, inbox, requests, runs, run_page, run_actions, definitions, dead_letters, audit, static)
 """Each has a ``router``; a new page module is added here (and its nav entry in nav.NAV)."""
 
 root = APIRouter(include_in_schema=False)

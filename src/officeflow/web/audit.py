@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from officeflow.store import tx_console
 from officeflow.store.tx_security import AuditRow
 from officeflow.web.errors import PageError
 from officeflow.web.session import Viewer, viewer
@@ -70,34 +71,32 @@ def _row(row: AuditRow) -> dict[str, Any]:
 
 
 def render_audit(
-    request: Request, who: Viewer, params: dict[str, str], before: int | None, report: Any = None
+    request: Request, who: Viewer, params: dict[str, str], cursor: str | None, report: Any = None
 ) -> Response:
-    since = parse_time(params.get("since", ""), "from")
-    until = parse_time(params.get("until", ""), "until")
-    with request.app.state.engine.store.read() as tx:
-        rows = tx.list_audit(
-            who.tenant,
-            action=params.get("action") or None,
-            actor=params.get("actor") or None,
-            object_type=params.get("object_type") or None,
-            object_id=params.get("object_id") or None,
-            since=since,
-            until=until,
-            before_id=before,
-            limit=PAGE + 1,
-        )
-    more = len(rows) > PAGE
-    rows = rows[:PAGE]
+    flt = tx_console.AuditFilter(
+        action=params.get("action") or None,
+        actor=params.get("actor") or None,
+        object_type=params.get("object_type") or None,
+        object_id=params.get("object_id") or None,
+        since=parse_time(params.get("since", ""), "from"),
+        until=parse_time(params.get("until", ""), "until"),
+    )
+    try:
+        with request.app.state.engine.store.read() as tx:
+            found = tx_console.audit_page(tx, who.tenant, flt, cursor=cursor, limit=PAGE)
+    except ValueError:
+        raise PageError(400, "That page link is not valid. Start again from the newest entries.") from None
     return request.app.state.console.page(  # type: ignore[no-any-return]
         request,
         "audit.html",
         who=who,
         section="audit",
-        entries=[_row(r) for r in rows],
+        entries=[_row(r) for r in found.rows],
         filters=params,
         query={k: v for k, v in params.items() if v},
-        next_before=rows[-1].id if more else None,
-        paged=before is not None,
+        next_cursor=found.next_cursor,
+        searched_to=found.searched_to,
+        paged=cursor is not None,
         actions=ACTIONS,
         object_types=OBJECT_TYPES,
         can_verify=who.can("audit.verify"),
@@ -121,7 +120,7 @@ def audit_page(
     object_id: str = "",
     since: str = "",
     until: str = "",
-    before: int | None = None,
+    before: str | None = None,
 ) -> Response:
     who = _viewer(request, "audit.read")
     params = {
@@ -133,7 +132,7 @@ def audit_page(
         "until": until,
     }
     params = {k: v.strip()[:300] for k, v in params.items()}
-    return render_audit(request, who, params, before)
+    return render_audit(request, who, params, before or None)
 
 
 @router.post("/audit/verify")

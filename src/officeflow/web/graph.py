@@ -143,8 +143,11 @@ def _classify(sid: str, step: Any, target: str, path: tuple[str | int, ...]) -> 
         return Edge(sid, target, "case", _tail(condition, LABEL_CHARS), condition)
     if name == "default":
         return Edge(sid, target, "default", "default")
-    if name == "on_timeout":
+    if name == "on_timeout" or (name == "sla" and "escalate" in path):
         return Edge(sid, target, "timeout", "timeout")
+    if name == "outcomes" and len(path) > 1:  # a human step: the outcome that leads there
+        outcome = str(path[1]).replace("_", " ")
+        return Edge(sid, target, "case", _short(outcome, LABEL_CHARS), f"outcome {outcome}")
     if "fail" in name or "error" in name:
         return Edge(sid, target, "failure", "on failure")
     label = name.replace("_", " ")

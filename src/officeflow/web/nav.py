@@ -18,6 +18,7 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("Inbox", "/inbox", "tasks.read", "inbox"),
+    NavItem("New request", "/start", "runs.start", "start"),
     NavItem("Runs", "/runs", "runs.read", "runs"),
     NavItem("Definitions", "/definitions", "definitions.read", "definitions"),
     NavItem("Dead letters", "/dead-letters", "runs.read", "dead-letters"),

@@ -44,6 +44,8 @@ def load_assets() -> dict[str, Asset]:
     for name, media_type in (
         ("console.css", "text/css"),
         ("console.js", "text/javascript"),
+        ("tasks.css", "text/css"),
+        ("tasks.js", "text/javascript"),
     ):
         body = (HERE / "static" / name).read_bytes()
         assets[name] = Asset(name, body, f"{media_type}; charset=utf-8", hashlib.sha256(body).hexdigest()[:12])

@@ -1,0 +1,472 @@
+"""The inbox (/inbox) and the task page (/tasks/{id}): what approvers work in.
+
+The inbox lists the viewer's tasks (mine, my groups', or everything for a manager of tasks),
+most urgent first, with SLA badges and counts, filtered by workflow, due time and priority.
+The task page shows the document, the form pre-filled from earlier steps, the explanation
+earlier steps attached, the task's log and the run's progress, and the decision buttons; a
+decision carries the task's lock version, so a task decided by someone else in the meantime is
+refused with a clear message instead of being decided twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from officeflow.engine.engine import Positions
+from officeflow.errors import DecisionInvalid, InvalidRunState, NotAllowed, TaskConflict, TaskNotFound
+from officeflow.store import tx_console
+from officeflow.store.tx_tasks import NO_DUE, TaskRow
+from officeflow.tasks.service import Decision
+from officeflow.tasks.service import Viewer as TaskViewer
+from officeflow.web import forms, graph, state
+from officeflow.web.errors import PageError
+from officeflow.web.session import Viewer, safe_next, viewer
+
+router = APIRouter(include_in_schema=False)
+PAGE = 50
+SOON = 4 * 3600.0
+"""A task due within this long is 'due soon'."""
+DUE_FILTERS = {"overdue": 0.0, "today": 86400.0, "week": 7 * 86400.0}
+MAX_FORM_FIELDS = 500
+DOCUMENT_PAGE_WIDTH = 1400
+
+
+def task_viewer(request: Request, who: Viewer) -> TaskViewer:
+    engine = request.app.state.engine
+    return engine.tasks.viewer(who.tenant, who.name, manages=who.can_any("tasks.assign"))  # type: ignore[no-any-return]
+
+
+def sla(task: TaskRow, now: float) -> dict[str, str] | None:
+    """The SLA badge of an open task: overdue, due soon, or on time."""
+    if task.due_at is None or task.status != "active":
+        return None
+    left = task.due_at - now
+    if left < 0:
+        return {"class": "sla-over", "text": "overdue", "title": f"was due {_span(-left)} ago"}
+    if left < SOON:
+        return {"class": "sla-soon", "text": f"due in {_span(left)}", "title": "due soon"}
+    return {"class": "sla-ok", "text": f"due in {_span(left)}", "title": "on time"}
+
+
+def _span(seconds: float) -> str:
+    if seconds < 3600:
+        return f"{max(1, int(seconds // 60))} min"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} days"
+
+
+def _cursor(task: TaskRow) -> str:
+    due = task.due_at if task.due_at is not None else NO_DUE
+    return base64.urlsafe_b64encode(f"{task.priority}|{due!r}|{task.id}".encode()).decode().rstrip("=")
+
+
+def _parse_cursor(text: str) -> tuple[int, float, str]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        priority, due, task_id = raw.split("|")
+        return int(priority), float(due), task_id
+    except (ValueError, UnicodeDecodeError):
+        raise PageError(400, "That page link is not valid any more. Start again from the first page.") from None
+
+
+@router.get("/inbox")
+def inbox_page(
+    request: Request,
+    view: str = "",
+    workflow: str = "",
+    due: str = "",
+    priority: str = "",
+    after: str = "",
+    done: str = "",
+) -> Response:
+    who = viewer(request)
+    if not who.can_any("tasks.read"):
+        raise PageError(403, "Your roles do not include working on tasks.")
+    engine = request.app.state.engine
+    tv = task_viewer(request, who)
+    chosen_view = view
+    view = view or "mine"
+    if view not in ("mine", "groups", "all"):
+        raise PageError(400, "Choose the view mine, groups or all.")
+    if due and due not in DUE_FILTERS:
+        raise PageError(400, "Choose the due filter overdue, today or week.")
+    min_priority: int | None = None
+    if priority:
+        try:
+            min_priority = int(priority)
+        except ValueError:
+            raise PageError(400, "The priority is a whole number.") from None
+    now = engine.now()
+    allowed = who.principal.workflows("tasks.read")
+    options: dict[str, Any] = {
+        "workflow": workflow.strip() or None,
+        "workflows": sorted(allowed) if allowed is not None else None,
+        "due_before": now + DUE_FILTERS[due] if due else None,
+        "min_priority": min_priority,
+        "after": _parse_cursor(after) if after else None,
+        "limit": PAGE,
+    }
+    result = engine.tasks.inbox(tv, view=view, **options)
+    if not chosen_view and not result.tasks and result.counts["groups"]:
+        view = "groups"  # nothing assigned to the viewer: show what their groups have
+        result = engine.tasks.inbox(tv, view=view, **options)
+    rows = [
+        {"task": t, "sla": sla(t, now), "mine": t.assignee in tv.holders, "for": _for_whom(t, tv)} for t in result.tasks
+    ]
+    query = {k: v for k, v in {"view": view, "workflow": workflow, "due": due, "priority": priority}.items() if v}
+    console = request.app.state.console
+    return console.page(  # type: ignore[no-any-return]
+        request,
+        "inbox.html",
+        who=who,
+        section="inbox",
+        rows=rows,
+        counts=result.counts,
+        view=view,
+        filters={"workflow": workflow, "due": due, "priority": priority},
+        query=query,
+        workflows=_workflows(request, who),
+        next_cursor=_cursor(result.tasks[-1]) if result.next_after else None,
+        paged=bool(after),
+        notice=_notice(done),
+        stands_in_for=tv.stands_in_for,
+        groups=tv.groups,
+    )
+
+
+def _for_whom(task: TaskRow, tv: TaskViewer) -> str:
+    if task.assignee is None:
+        return f"group {task.candidate_group}"
+    if task.assignee == tv.username:
+        return "you"
+    if task.assignee in tv.stands_in_for:
+        return f"{task.assignee} (you stand in)"
+    return task.assignee
+
+
+def _notice(done: str) -> str | None:
+    return {
+        "decided": "Decision recorded. The request has moved on.",
+        "approved": "Your approval is recorded; the task waits for the other approvers.",
+        "claimed": "The task is yours now.",
+        "released": "The task is back with its group.",
+        "delegated": "The task was handed over.",
+    }.get(done)
+
+
+def _workflows(request: Request, who: Viewer) -> list[str]:
+    from officeflow.web.runs import workflow_names
+
+    return workflow_names(request, who, "tasks.read")
+
+
+def load_task(request: Request, task_id: str) -> tuple[Viewer, TaskViewer, TaskRow]:
+    who = viewer(request)
+    engine = request.app.state.engine
+    tv = task_viewer(request, who)
+    try:
+        task: TaskRow = engine.tasks.get(who.tenant, task_id[:64])
+    except TaskNotFound:
+        raise PageError(404, "There is no such task, or it is not yours to see.") from None
+    if not who.can("tasks.read", task.workflow) or not engine.tasks.visible(tv, task):
+        raise PageError(404, "There is no such task, or it is not yours to see.")
+    return who, tv, task
+
+
+@router.get("/tasks/{task_id}")
+def task_page(request: Request, task_id: str, done: str = "") -> Response:
+    who, tv, task = load_task(request, task_id)
+    return render_task(request, who, tv, task, notice=_notice(done))
+
+
+def render_task(
+    request: Request,
+    who: Viewer,
+    tv: TaskViewer,
+    task: TaskRow,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    error_items: list[str] | None = None,
+    field_errors: dict[str, str] | None = None,
+    typed: dict[str, Any] | None = None,
+    chosen: dict[str, str] | None = None,
+    notice: str | None = None,
+) -> Response:
+    engine = request.app.state.engine
+    now = engine.now()
+    why = engine.tasks.why_not(tv, task)
+    if why is None and not who.can("tasks.decide", task.workflow):
+        why = "deciding needs the approver role on this workflow"
+    form_spec = task.spec.get("form") or {}
+    schema = form_spec.get("schema") if isinstance(form_spec, dict) else None
+    values = typed if typed is not None else (task.data or {})
+    form_fields = forms.fields(schema, values, field_errors) if isinstance(schema, dict) else []
+    outcomes = [
+        {
+            "name": name,
+            "label": spec.get("label") or name.replace("_", " ").capitalize(),
+            "style": spec.get("style") or "default",
+            "reasons": list(spec.get("reasons") or ()),
+            "reason_text": spec.get("reason_text") or "optional",
+            "requires": list(spec.get("requires") or ()),
+        }
+        for name, spec in (task.spec.get("outcomes") or {}).items()
+    ]
+    run = engine.get_run(task.run_id, tenant=task.tenant)
+    history = engine.history(task.run_id, tenant=task.tenant)[-12:]
+    definition = engine.definition(task.workflow, task.version, tenant=task.tenant)
+    states = _states(engine, run.id)
+    console = request.app.state.console
+    return console.page(  # type: ignore[no-any-return]
+        request,
+        "task.html",
+        who=who,
+        section="inbox",
+        status=status,
+        task=task,
+        run=run,
+        sla=sla(task, now),
+        why_not=why,
+        can_claim=task.status == "active"
+        and task.assignee is None
+        and task.candidate_group in tv.groups
+        and tv.username not in task.excluded,
+        can_release=task.status == "active" and task.assignee in tv.holders and task.candidate_group is not None,
+        can_delegate=task.status == "active" and task.assignee in tv.holders,
+        fields=form_fields,
+        outcomes=outcomes,
+        explanation=task.explanation,
+        document=_document(task),
+        events=engine.tasks.events(task.tenant, task.id),
+        history=history,
+        svg=graph.render(definition, states, label=f"Progress of run {run.id}"),
+        legend=graph.legend(states, definition),
+        error=error,
+        error_items=error_items or [],
+        chosen=chosen or {},
+        notice=notice,
+        approvals_left=max(0, task.approvals_required - len(task.approvals)),
+    )
+
+
+def _states(engine: Any, run_id: str) -> dict[str, str]:
+    """Completed, current and failed steps of the run, for its graph."""
+    with engine.store.read() as tx:
+        positions = Positions(
+            jobs=tx.jobs_of_run(run_id),
+            waits=tx.waits_of_run(run_id),
+            joins=[(s, i, r) for s, i, _, r in tx.joins_of_run(run_id)],
+            signals=tx.buffered_signals(run_id),
+        )
+        last_events = tx_console.last_step_events(tx, run_id)
+    return state.step_states(positions, last_events)
+
+
+def _document(task: TaskRow) -> dict[str, Any] | None:
+    """The task's document: a stored file id (or ``{"file_id": ...}``), shown on the page."""
+    ref = task.spec.get("document")
+    if isinstance(ref, dict):
+        ref = ref.get("file_id") or ref.get("id")
+    if not isinstance(ref, str) or not ref:
+        return None
+    return {"file_id": ref, "src": f"/tasks/{task.id}/document"}
+
+
+@router.get("/tasks/{task_id}/document")
+def task_document(request: Request, task_id: str) -> Response:
+    """The task's document as an image: images as they are, a PDF's first page rendered."""
+    who, _, task = load_task(request, task_id)
+    document = _document(task)
+    if document is None or not who.can("files.read"):
+        raise PageError(404, "This task has no document you may see.")
+    with request.app.state.engine.store.read() as tx:
+        found = tx.get_file(task.tenant, document["file_id"])
+    if found is None:
+        raise PageError(404, "The task's document is not stored (any more).")
+    row, content = found
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"}
+    if row.content_type in ("image/png", "image/jpeg", "image/webp", "image/gif"):
+        return Response(content, media_type=row.content_type, headers=headers)
+    if row.content_type == "application/pdf":
+        return Response(pdf_page_png(content), media_type="image/png", headers=headers)
+    raise PageError(415, f"A {row.content_type} document cannot be shown here; download it instead.")
+
+
+def pdf_page_png(content: bytes, page: int = 0) -> bytes:
+    """One page of a PDF as PNG (pdfium renders it; scripts in the PDF never run)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(content)
+    try:
+        pdf_page = document[page]
+        width = pdf_page.get_width()
+        scale = min(3.0, DOCUMENT_PAGE_WIDTH / width) if width else 1.0
+        image = pdf_page.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=False)
+        return out.getvalue()
+    finally:
+        document.close()
+
+
+# Actions
+
+
+async def _form(request: Request) -> dict[str, str]:
+    raw = await request.form()
+    out: dict[str, str] = {}
+    for key, value in raw.multi_items():
+        if isinstance(value, str) and len(out) < MAX_FORM_FIELDS:
+            out[key] = value
+    return out
+
+
+def _back(task: TaskRow, done: str, form: dict[str, str]) -> Response:
+    back = safe_next(form.get("back"), default="") or "/inbox"
+    return RedirectResponse(back + ("&" if "?" in back else "?") + f"done={done}", status_code=303)
+
+
+def _lock(form: dict[str, str]) -> int | None:
+    text = form.get("lock_version", "")
+    return int(text) if text.isdigit() else None
+
+
+@router.post("/tasks/{task_id}/decide")
+async def decide(request: Request, task_id: str) -> Response:
+    form = await _form(request)
+    who, tv, task = load_task(request, task_id)
+    if not who.can("tasks.decide", task.workflow):
+        raise PageError(403, "Deciding tasks of this workflow needs the approver role.")
+    outcome = form.get("outcome", "")
+    schema = (task.spec.get("form") or {}).get("schema")
+    values: dict[str, Any] | None = None
+    field_errors: dict[str, str] = {}
+    if isinstance(schema, dict):
+        values, problems = forms.read(schema, form, task.data or {})
+        field_errors = {p.pointer or "/": p.message for p in problems}
+    chosen = {
+        "outcome": outcome,
+        "reason_code": form.get("reason_code", ""),
+        "reason_text": form.get("reason_text", ""),
+    }
+    if field_errors:
+        return render_task(
+            request,
+            who,
+            tv,
+            task,
+            status=422,
+            error="Some fields need attention.",
+            field_errors=field_errors,
+            typed=values,
+            chosen=chosen,
+        )
+    decision = Decision(
+        outcome=outcome,
+        values=values,
+        reason_code=form.get("reason_code") or None,
+        reason_text=form.get("reason_text") or None,
+        lock_version=_lock(form),
+    )
+    engine = request.app.state.engine
+    try:
+        after = engine.tasks.decide(tv, task.id, decision)
+    except DecisionInvalid as exc:
+        errors = {(p.pointer or "/").removeprefix("/values"): p.message for p in exc.problems}
+        field_errors = {k: v for k, v in errors.items() if not k.startswith("/reason") and k != "/outcome"}
+        others = [p.message for p in exc.problems if (p.pointer or "").startswith(("/reason", "/outcome"))]
+        return render_task(
+            request,
+            who,
+            tv,
+            task,
+            status=422,
+            error="The decision is not complete.",
+            error_items=others,
+            field_errors=field_errors,
+            typed=values,
+            chosen=chosen,
+        )
+    except TaskConflict as exc:
+        fresh = engine.tasks.get(task.tenant, task.id)
+        return render_task(request, who, tv, fresh, status=409, error=_conflict(fresh, exc.message))
+    except (NotAllowed, InvalidRunState) as exc:
+        return render_task(
+            request, who, tv, task, status=403 if isinstance(exc, NotAllowed) else 409, error=exc.message
+        )
+    if after.status == "active":
+        return RedirectResponse(f"/tasks/{task.id}?done=approved", status_code=303)
+    return _back(task, "decided", form)
+
+
+def _conflict(task: TaskRow, message: str) -> str:
+    if task.status == "completed" and task.decided_by:
+        when = time.strftime("%H:%M", time.gmtime(task.decided_at or 0))
+        return f"{task.decided_by} already decided this task ({task.outcome}, {when} UTC). Nothing was changed."
+    return message[:1].upper() + message[1:]
+
+
+@router.post("/tasks/{task_id}/claim")
+async def claim(request: Request, task_id: str) -> Response:
+    form = await _form(request)
+    who, tv, task = load_task(request, task_id)
+    return _attempt(
+        request, who, tv, task, lambda: request.app.state.engine.tasks.claim(tv, task.id, _lock(form)), "claimed"
+    )
+
+
+@router.post("/tasks/{task_id}/release")
+async def release(request: Request, task_id: str) -> Response:
+    form = await _form(request)
+    who, tv, task = load_task(request, task_id)
+    result = _attempt(
+        request, who, tv, task, lambda: request.app.state.engine.tasks.release(tv, task.id, _lock(form)), "released"
+    )
+    if result.status_code == 303:
+        return _back(task, "released", form)
+    return result
+
+
+@router.post("/tasks/{task_id}/delegate")
+async def delegate(request: Request, task_id: str) -> Response:
+    form = await _form(request)
+    who, tv, task = load_task(request, task_id)
+    to, reason = form.get("to", "").strip(), form.get("reason", "").strip()
+    if not to or not reason:
+        return render_task(request, who, tv, task, status=422, error="Name the person and say why you hand it over.")
+    result = _attempt(
+        request,
+        who,
+        tv,
+        task,
+        lambda: request.app.state.engine.tasks.delegate(tv, task.id, to[:100], reason[:2000], _lock(form)),
+        "delegated",
+    )
+    if result.status_code == 303:
+        return _back(task, "delegated", form)
+    return result
+
+
+def _attempt(request: Request, who: Viewer, tv: TaskViewer, task: TaskRow, work: Any, done: str) -> Response:
+    if not who.can("tasks.decide", task.workflow):
+        raise PageError(403, "Working on tasks of this workflow needs the approver role.")
+    engine = request.app.state.engine
+    try:
+        work()
+    except TaskConflict as exc:
+        return render_task(
+            request, who, tv, engine.tasks.get(task.tenant, task.id), status=409, error=_conflict(task, exc.message)
+        )
+    except (NotAllowed, DecisionInvalid) as exc:
+        return render_task(
+            request, who, tv, task, status=403 if isinstance(exc, NotAllowed) else 422, error=exc.message.split("\n")[0]
+        )
+    return RedirectResponse(f"/tasks/{task.id}?done={done}", status_code=303)
