@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## demo: set up .venv, install, run the expense-approval example on SQLite and print its history
+## demo: set up .venv, install, serve API + console + a worker on http://127.0.0.1:8080 (SQLite, var/demo.db)
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo --database-url sqlite:///var/demo.db
 
@@ -48,7 +48,7 @@ docs: $(STAMP)
 
 ## screenshots: the web console's pages as PNGs in docs/screenshots/ (headless Chromium)
 screenshots: $(STAMP)
-	OFFICEFLOW_SCREENSHOTS=1 OFFICEFLOW_TEST_BACKENDS=sqlite $(BIN)/python -m pytest tests/web/test_screenshots.py -q
+	OFFICEFLOW_SCREENSHOTS=1 OFFICEFLOW_TEST_BACKENDS=sqlite $(BIN)/python -m pytest tests/web/test_screenshots.py tests/web/test_inbox.py -q
 
 ## services: start PostgreSQL, NATS and Mosquitto when they are installed but not running
 services:

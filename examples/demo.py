@@ -12,6 +12,7 @@ again keeps everything and adds nothing twice. Ctrl-C stops it cleanly.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 import time
 from datetime import date, timedelta
@@ -116,7 +117,8 @@ def main() -> None:
         server = uvicorn.Server(
             uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
         )
-        server.run()  # until Ctrl-C (or SIGTERM)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has stopped
+            server.run()  # until Ctrl-C (or SIGTERM)
         console.print("stopping: the worker finishes its steps")
         worker.stop()
         thread.join(timeout=30)

@@ -113,10 +113,17 @@ def open_task_of(console: Console, run_id: str) -> Any:
     return task
 
 
-def shot(page: Any, name: str) -> None:
-    if SCREENSHOTS:
-        SHOTS_DIR.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS_DIR / f"{name}.png"), full_page=True)
+def shot(page: Any, name: str, *, phone: bool = True) -> None:
+    """With OFFICEFLOW_SCREENSHOTS=1 (make screenshots): the page at desktop and phone width."""
+    if not SCREENSHOTS:
+        return
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS_DIR / f"{name}-desktop.png"), full_page=True)
+    if phone:
+        size = page.viewport_size
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(SHOTS_DIR / f"{name}-phone.png"), full_page=True)
+        page.set_viewport_size(size)
 
 
 def test_file_a_claim_then_the_manager_corrects_and_approves_it(people: Console, context: Any, tmp_path: Path) -> None:
@@ -134,7 +141,7 @@ def test_file_a_claim_then_the_manager_corrects_and_approves_it(people: Console,
     receipt = tmp_path / "receipt.png"
     receipt.write_bytes(_png())
     page.set_input_files("[name='/receipt']", str(receipt))
-    shot(page, "request-form")
+    shot(page, "request-form", phone=False)
     page.click("text=Submit request")
     page.wait_for_url("**/runs/*")
     run_id = page.url.split("/runs/")[1].split("?")[0]
@@ -256,7 +263,7 @@ def test_two_people_deciding_the_same_task_one_wins_the_other_is_told(people: Co
         message = pages[1].locator("[role=alert]").inner_text()
         assert "ria already decided this task (approve" in message
         assert "Nothing was changed" in message
-        shot(pages[1], "task-conflict")
+        shot(pages[1], "task-conflict", phone=False)
     finally:
         for ctx in contexts:
             ctx.close()
