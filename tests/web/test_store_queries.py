@@ -19,7 +19,9 @@ def add_entries(engine: Engine, count: int, *, action: str = "test.thing", tenan
     engine.store.run(body)
 
 
-def pages(engine: Engine, flt: tx_console.AuditFilter, *, limit: int, window: int = 20_000) -> list[tx_console.AuditPage]:
+def pages(
+    engine: Engine, flt: tx_console.AuditFilter, *, limit: int, window: int = 20_000
+) -> list[tx_console.AuditPage]:
     out, cursor = [], None
     while True:
         with engine.store.read() as tx:
@@ -88,3 +90,25 @@ def test_last_step_events(make_engine: Any) -> None:
     with engine.store.read() as tx:
         last = tx_console.last_step_events(tx, run.id)
     assert last == {"check": "step_completed", "route": "step_completed", "ship": "step_failed"}
+
+
+def test_a_version_filter_without_a_workflow_searches_a_window_at_a_time(make_engine: Any) -> None:
+    from officeflow.store.tx_runs import RunFilter
+
+    engine: Engine = make_engine(handlers=[handlers])
+    engine.apply(LOANS)
+    old = engine.start("web-loans", {"n": 0})
+    for i in range(6):
+        engine.start("web-loans", {"n": i + 1})
+    with engine.store.read() as tx:
+        first = tx_console.runs_page(tx, RunFilter(tenant="default", version=1, limit=10), window=3)
+        assert len(first.runs) == 3
+        none = tx_console.runs_page(tx, RunFilter(tenant="default", version=2, limit=10), window=3)
+        assert none.runs == []
+        assert none.searched_to is not None
+        rest = tx_console.runs_page(
+            tx, RunFilter(tenant="default", version=1, limit=10, before=first.searched_to), window=30
+        )
+        assert rest.searched_to is None
+        assert len(first.runs) + len(rest.runs) == 7
+        assert old.id in {r.id for r in rest.runs}

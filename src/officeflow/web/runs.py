@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from officeflow.store import tx_console
 from officeflow.store.records import Run, RunStatus
+from officeflow.store.tx_runs import RunFilter
 from officeflow.web.errors import PageError
 from officeflow.web.session import Viewer, viewer
 
@@ -64,24 +65,30 @@ def runs_page(request: Request, status: str = "", workflow: str = "", version: s
     position = parse_cursor(before) if before else None
     items: list[Run] = []
     next_cursor: str | None = None
+    searched = False
     if wanted is None or allowed is None or wanted in allowed:
-        for _ in range(MAX_ROUNDS):
-            page = engine.list_runs(
-                tenant=who.tenant,
-                statuses=[status] if status else [],
-                workflow=wanted,
-                version=number,
-                limit=PAGE + 1,
-                before=position,
-            )
-            items += [r for r in page if allowed is None or r.workflow in allowed]
-            if page:
-                position = (page[-1].created_at, page[-1].id)
-            if len(items) > PAGE or len(page) <= PAGE:
-                break
-        else:  # read enough for one request: the next page goes on from the last run read
-            if position is not None and len(items) <= PAGE:
-                next_cursor = cursor_of(*position)
+        with engine.store.read() as tx:
+            for _ in range(MAX_ROUNDS):
+                flt = RunFilter(
+                    tenant=who.tenant,
+                    statuses=[status] if status else [],
+                    workflow=wanted,
+                    version=number,
+                    limit=PAGE + 1,
+                    before=position,
+                )
+                page = tx_console.runs_page(tx, flt)
+                items += [r for r in page.runs if allowed is None or r.workflow in allowed]
+                if page.runs:
+                    position = (page.runs[-1].created_at, page.runs[-1].id)
+                if page.searched_to is not None and len(page.runs) <= PAGE:
+                    position = page.searched_to
+                if len(items) > PAGE or (len(page.runs) <= PAGE and page.searched_to is None):
+                    break
+            else:  # read enough for one request: the next page goes on from the last run read
+                if position is not None and len(items) <= PAGE:
+                    next_cursor = cursor_of(*position)
+                    searched = True
         if len(items) > PAGE:
             items = items[:PAGE]
             next_cursor = cursor_of(items[-1].created_at, items[-1].id)
@@ -96,6 +103,7 @@ def runs_page(request: Request, status: str = "", workflow: str = "", version: s
         workflows=workflow_names(request, who, "runs.read"),
         filters=filters,
         next_cursor=next_cursor,
+        searched=searched,
         paged=bool(before),
         query={k: v for k, v in filters.items() if v},
     )
