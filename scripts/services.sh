@@ -20,6 +20,12 @@ if ! up 1883 && command -v mosquitto >/dev/null; then
   echo "starting Mosquitto"
   mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
 fi
+if ! up 6379 && command -v redis-server >/dev/null; then
+  echo "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+fi
 
 for _ in $(seq 1 30); do
   up 5432 && exit 0

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="Seal the audit log and fire schedules inside each API process (`officeflow serve` "
         "with several processes turns this off and runs that work once, in its supervising process)",
     )
+    api_trusted_proxies: str = Field(
+        "",
+        description="Addresses of reverse proxies whose X-Forwarded-For/-Proto `serve` believes (comma-separated, "
+        "or * for any); behind a TLS proxy this makes session cookies Secure",
+    )
     api_max_body: int = Field(1_048_576, ge=1024, description="Largest request body (bytes) except file uploads")
     api_max_upload: int = Field(20 * 1_048_576, ge=1024, description="Largest file upload (bytes)")
     rate_limit_key: str = Field("200/s:400", description="Per API key or user: RATE/s[:BURST], or off")

@@ -158,6 +158,25 @@ def test_tenant_rate_limits_are_shared_by_every_api_process(make_engine: Any, ba
     assert ok >= 18
 
 
+def test_rate_limits_kept_in_redis_are_shared_by_every_api_process(make_engine: Any, backend: str) -> None:
+    """OFFICEFLOW_REDIS_URL: the buckets live in the real Redis on this machine, shared by apps."""
+    import redis
+
+    if backend != "sqlite":
+        pytest.skip("the buckets do not depend on the database: one backend is enough")
+    engine: Engine = make_engine(clock=SystemClock())
+    url = "redis://127.0.0.1:6379/15"
+    tenant_limit = "1/m:10"
+    first = make_api(engine, rate_limit_key="off", rate_limit_tenant=tenant_limit, redis_url=url)
+    second = make_api(engine, rate_limit_key="off", rate_limit_tenant=tenant_limit, redis_url=url)
+    redis.Redis.from_url(url).flushdb()  # database 15: this test's own
+    statuses = [(first if i % 2 else second).get("/v1/definitions", who="auditor").status_code for i in range(14)]
+    assert statuses.count(200) == 10
+    limited = second.get("/v1/definitions", who="auditor")
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) >= 1
+
+
 def test_login_sessions_and_lockout(api: Api) -> None:
     api.engine.accounts.create_user("default", "mia", password="a long passphrase", grants=["approver"], actor="system")
     token = api.client.post("/v1/auth/login", json={"username": "mia", "password": "a long passphrase"}).json()["token"]
@@ -207,6 +226,38 @@ def test_signed_webhooks_are_accepted_and_tampered_expired_replayed_or_wrongly_k
     is_problem(api.client.post(url, content=body), 401, "signature-invalid")
     # the API-key route of a signed type needs the signature too
     is_problem(api.post("/v1/events/erp.invoice", content=body, who="submitter"), 401, "signature-invalid")
+
+
+def test_a_refused_webhook_delivery_may_be_retried_with_its_id(api: Api) -> None:
+    """Only accepted message ids count as seen: a delivery refused as invalid is not a replay
+    when the sender retries it (fixed) with the same webhook-id."""
+    secret = signed_setup(api)
+    url = "/v1/webhooks/default/erp.invoice"
+    bad = json.dumps({"number": "A-2"}).encode()  # lacks "no"
+    is_problem(
+        api.client.post(url, content=bad, headers=webhooks.sign(secret, bad, message_id="msg_9")), 422, "invalid-event"
+    )
+    good = json.dumps({"no": "A-2"}).encode()
+    retried = api.client.post(url, content=good, headers=webhooks.sign(secret, good, message_id="msg_9"))
+    assert retried.status_code == 202, retried.text
+    is_problem(
+        api.client.post(url, content=good, headers=webhooks.sign(secret, good, message_id="msg_9")),
+        409,
+        "webhook-replayed",
+    )
+
+
+def test_an_event_of_an_unknown_type_over_http_is_kept_with_the_rejects(api: Api) -> None:
+    is_problem(api.post("/v1/events/no.such.type", json={"a": 1}, who="submitter"), 404, "not-found")
+    rejects = api.get("/v1/event-rejects").json()
+    assert [(r["type"], r["reason"]["error"]) for r in rejects] == [("no.such.type", "unknown type")]
+
+
+def test_event_ids_with_slashes_can_be_read_back(api: Api) -> None:
+    api.post("/v1/event-types", json={"name": "ping", "schema": {"type": "object"}})
+    posted = api.post("/v1/events/ping", json={}, who="submitter", headers={"Event-Id": "orders/2026/17"})
+    assert posted.status_code == 202, posted.text
+    assert api.get("/v1/events/orders/2026/17").json()["id"] == "orders/2026/17"
 
 
 def test_events_over_http_start_runs_once_and_invalid_ones_are_kept(api: Api) -> None:

@@ -6,11 +6,12 @@ import random
 import textwrap
 import threading
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from officeflow import Conflict, Engine, RunStatus
+from officeflow import Engine, RequestInvalid, RunStatus
 from officeflow.engine.staged import run_together
 from officeflow.ingest import EventInvalid, SchemaIncompatible
 from officeflow.ingest import files as attachments
@@ -153,13 +154,13 @@ def test_replay_redelivers_stored_events_and_starts_only_what_is_missing(engine:
 
 
 def test_trigger_expressions_are_checked_when_saved(engine: Engine) -> None:
-    with pytest.raises(Conflict, match="triggers see only `event`"):
+    with pytest.raises(RequestInvalid, match="triggers see only `event`"):
         engine.events.save_trigger(
             "default",
             {"name": "x", "event_type": "invoice.received", "workflow": "pay-invoice", "filter": "input.amount > 1"},
             actor="user:designer",
         )
-    with pytest.raises(Conflict, match="bad CEL"):
+    with pytest.raises(RequestInvalid, match="bad CEL"):
         engine.events.save_trigger(
             "default",
             {"name": "x", "event_type": "invoice.received", "workflow": "pay-invoice", "filter": "event.data.amount >"},
@@ -252,13 +253,16 @@ def test_schedules_fire_once_per_slot_however_many_processes_try(engine: Engine)
     (event,) = list(engine.events.events("default", type="tick"))[:1]
     assert event.meta is not None
     assert event.meta["missed_slots"] == 2
+    latest = datetime.fromtimestamp(schedule.next_fire_at + 3 * 86400, UTC).isoformat().replace("+00:00", "Z")
+    assert event.meta["slot"] == latest  # the most recent missed slot, not the oldest
+    assert event.id == f"schedule:nightly:{latest}"
 
 
 def test_bad_cron_or_time_zone_is_refused(engine: Engine) -> None:
     engine.events.register_type("default", "tick", {"type": "object"}, actor="user:designer")
-    with pytest.raises(Conflict, match="is not a cron expression"):
+    with pytest.raises(RequestInvalid, match="is not a cron expression"):
         engine.schedules.create("default", "x", "every day", "tick", actor="u")
-    with pytest.raises(Conflict, match="is not a time zone"):
+    with pytest.raises(RequestInvalid, match="is not a time zone"):
         engine.schedules.create("default", "x", "0 2 * * *", "tick", timezone="Mars/Olympus", actor="u")
 
 

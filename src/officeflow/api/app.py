@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +33,7 @@ from officeflow.tasks.notify import Notifier
 
 log = structlog.get_logger("officeflow.api")
 SEAL_EVERY = 0.25
+PURGE_EVERY = 600.0
 SWITCH_INTERVAL = 0.0005
 DESCRIPTION = """\
 Durable, audited office workflows. Authenticate with `Authorization: Bearer <API key or session
@@ -75,11 +77,25 @@ class Background:
     def _seal(self) -> None:
         if self.low_priority:
             _lower_priority()
+        next_purge = time.monotonic() + 10.0
         while not self.stop_event.wait(SEAL_EVERY):
             try:
                 self.engine.audit.seal()
             except Exception:
                 log.exception("sealing the audit log failed; the next round tries again")
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + PURGE_EVERY
+                try:
+                    self.purge()
+                except Exception:
+                    log.exception("purging expired idempotency keys and webhook ids failed; trying again later")
+
+    def purge(self) -> tuple[int, int]:
+        """Forget expired Idempotency-Key responses and webhook ids too old to be replayed."""
+        from officeflow.security.webhooks import SEEN_FOR
+
+        now = self.engine.now()
+        return self.engine.store.run(lambda tx: (tx.purge_idempotency(now), tx.purge_webhook_seen(now - SEEN_FOR)))
 
     def start(self) -> None:
         for thread in self.threads:

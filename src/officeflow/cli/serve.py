@@ -58,7 +58,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
             workers=workers,
             log_level=settings.log_level,
             access_log=False,
-            proxy_headers=False,
+            proxy_headers=bool(settings.api_trusted_proxies),
+            forwarded_allow_ips=settings.api_trusted_proxies or None,
             server_header=False,
         )
     finally:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 from croniter import croniter
 
-from officeflow.errors import Conflict, NotFound
+from officeflow.errors import Conflict, NotFound, Problem, RequestInvalid
 from officeflow.ids import uuid7
 from officeflow.store.tx import Tx
 from officeflow.store.tx_events import ScheduleRow
@@ -42,11 +42,17 @@ def next_slot(cron: str, timezone: str, after: float) -> float:
 
 def validate(cron: str, timezone: str) -> None:
     if not croniter.is_valid(cron):
-        raise Conflict(f"{cron!r} is not a cron expression (expected five fields, e.g. '0 8 * * 1-5')")
+        message = f"{cron!r} is not a cron expression"
+        raise RequestInvalid(
+            [Problem(pointer="/cron", message=message, expected="five fields, e.g. '0 8 * * 1-5'")], message
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Conflict(f"{timezone!r} is not a time zone (expected e.g. 'UTC' or 'Europe/Paris')") from None
+        message = f"{timezone!r} is not a time zone"
+        raise RequestInvalid(
+            [Problem(pointer="/timezone", message=message, expected="e.g. 'UTC' or 'Europe/Paris'")], message
+        ) from None
 
 
 class Schedules:
@@ -146,14 +152,16 @@ class Schedules:
             due = tx.due_schedules(now)
         fired = 0
         for row in due:
-            slot = row.next_fire_at
+            due_slot = row.next_fire_at
             upcoming = next_slot(row.cron, row.timezone, now)
-            skipped = 0
+            slot, skipped = due_slot, 0  # after downtime: the most recent missed slot fires
             probe = next_slot(row.cron, row.timezone, slot)
             while probe <= now and skipped < 10_000:
-                skipped += 1
+                slot, skipped = probe, skipped + 1
                 probe = next_slot(row.cron, row.timezone, probe)
-            claimed = self.engine.store.run(functools.partial(_claim, schedule_id=row.id, slot=slot, upcoming=upcoming))
+            claimed = self.engine.store.run(
+                functools.partial(_claim, schedule_id=row.id, slot=due_slot, upcoming=upcoming)
+            )
             if not claimed:
                 continue  # another process took this slot
             stamp = datetime.fromtimestamp(slot, UTC).isoformat().replace("+00:00", "Z")

@@ -133,11 +133,15 @@ def _expr(source: str, what: str) -> Expr:
     try:
         expr = compile_expr(source)
     except ExpressionError as exc:
-        raise Conflict(f"{what}: {exc.message}") from None
+        raise _invalid(what, exc.message) from None
     unknown = expr.variables - EVENT_VARIABLES
     if unknown:
-        raise Conflict(f"{what}: `{source}` reads {', '.join(sorted(unknown))}; triggers see only `event`")
+        raise _invalid(what, f"`{source}` reads {', '.join(sorted(unknown))}; triggers see only `event`")
     return expr
+
+
+def _invalid(what: str, message: str) -> RequestInvalid:
+    return RequestInvalid([Problem(pointer=f"/{what}", message=message)], f"{what}: {message}")
 
 
 def compile_trigger(row: TriggerRow) -> CompiledTrigger:
@@ -147,12 +151,13 @@ def compile_trigger(row: TriggerRow) -> CompiledTrigger:
         try:
             value = compile_value(row.input)
         except ExpressionError as exc:
-            raise Conflict(f"input: {exc.message}") from None
+            raise _invalid("input", exc.message) from None
         for _, expr in value.expressions():
             if expr.variables - EVENT_VARIABLES:
-                raise Conflict(
-                    f"input: `{expr.source}` reads {', '.join(sorted(expr.variables - EVENT_VARIABLES))}; "
-                    "triggers see only `event`"
+                raise _invalid(
+                    "input",
+                    f"`{expr.source}` reads {', '.join(sorted(expr.variables - EVENT_VARIABLES))}; "
+                    "triggers see only `event`",
                 )
     key = _expr(row.idempotency_key or "event.id", "idempotency_key")
     return CompiledTrigger(row, filter_, value, key)

@@ -356,7 +356,9 @@ class Accounts:
 
         def body(tx: Tx) -> None:
             tx.revoke_session(session.id, self.now())
-            self._audit(tx, session.tenant, f"user:{session.user_id}", "auth.logout", "user", session.user_id)
+            user = tx.get_user(session.tenant, session.user_id)
+            who = user.username if user is not None else session.user_id
+            self._audit(tx, session.tenant, f"user:{who}", "auth.logout", "user", session.user_id)
 
         self.store.run(body)
 

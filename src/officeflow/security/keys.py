@@ -46,7 +46,7 @@ class Keyring:
     audit: bytes
     secrets: bytes
     fingerprint: str
-    """Identifies the key without revealing it (shown by `officeflow keys show`)."""
+    """Identifies the key without revealing it (a short hash of it, safe to log and compare)."""
 
     @classmethod
     def from_secret(cls, secret: bytes) -> Keyring:

@@ -54,8 +54,20 @@ def sign(secret: str, body: bytes | str, *, message_id: str | None = None, at: f
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(moment.timestamp())), "webhook-signature": signature}
 
 
-def check_not_replayed(store: Any, tenant: str, message_id: str, now: float) -> None:
-    """Remember ``message_id``; raise WebhookReplayed when it was seen before."""
-    seen = store.run(lambda tx: tx.webhook_seen(tenant, message_id, now))
-    if seen:
+def check_not_replayed(store: Any, tenant: str, message_id: str) -> None:
+    """Raise WebhookReplayed when ``message_id`` was accepted before (see :func:`remember`)."""
+    with store.read() as tx:
+        known = tx.webhook_known(tenant, message_id)
+    if known:
         raise WebhookReplayed(f"webhook message {message_id} was already delivered")
+
+
+def remember(store: Any, tenant: str, message_id: str, now: float) -> None:
+    """Record an accepted message: a delivery that was refused (an invalid event, a server error)
+    may be retried with the same id; one that was accepted may not be replayed. Ids are kept
+    while their timestamps could still pass (``SEEN_FOR``), then purged."""
+    store.run(lambda tx: tx.webhook_seen(tenant, message_id, now))
+
+
+SEEN_FOR = 2 * TOLERANCE
+"""How long accepted message ids are kept (a replay older than the tolerance fails on its timestamp)."""

@@ -9,6 +9,10 @@ from typing import Any
 
 from officeflow.store.tx_base import TxBase
 
+IN_PROGRESS_LIMIT = 300.0
+"""A request still "in progress" under an Idempotency-Key after this long died with its process
+(no request runs this long): the key may be claimed again."""
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UserRow:
@@ -413,8 +417,9 @@ class SecurityMixin(TxBase):
         """Claim the key for this request; None when claimed now, otherwise the earlier
         (request hash, status, response) — status None while that request is still in progress."""
         self._exec(
-            "DELETE FROM of_idempotency WHERE tenant = :t AND principal = :p AND key = :k AND expires_at < :now",
-            {"t": tenant, "p": principal, "k": key, "now": now},
+            "DELETE FROM of_idempotency WHERE tenant = :t AND principal = :p AND key = :k "
+            "AND (expires_at < :now OR (status IS NULL AND created_at < :abandoned))",
+            {"t": tenant, "p": principal, "k": key, "now": now, "abandoned": now - IN_PROGRESS_LIMIT},
         )
         inserted = self._count(
             "INSERT INTO of_idempotency (tenant, principal, key, method, path, request_hash, status, response, "
@@ -484,6 +489,13 @@ class SecurityMixin(TxBase):
             {"t": tenant, "m": message_id, "now": now},
         )
         return inserted == 0
+
+    def webhook_known(self, tenant: str, message_id: str) -> bool:
+        """Whether ``message_id`` was delivered (and accepted) before."""
+        row = self._one(
+            "SELECT 1 FROM of_webhook_seen WHERE tenant = :t AND message_id = :m", {"t": tenant, "m": message_id}
+        )
+        return row is not None
 
     def purge_webhook_seen(self, before: float) -> int:
         return self._count("DELETE FROM of_webhook_seen WHERE seen_at < :b", {"b": before})

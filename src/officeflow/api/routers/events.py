@@ -28,7 +28,7 @@ from officeflow.api.schemas import (
     TriggerIn,
     TriggerOut,
 )
-from officeflow.ingest.service import IngestResult
+from officeflow.ingest.service import EventTypeNotFound, IngestResult
 from officeflow.security import webhooks
 from officeflow.security.permissions import Principal
 from officeflow.store.tx_events import EventTypeRow
@@ -85,7 +85,7 @@ def _check_signature(
     try:
         secret = engine.secrets.get(tenant, event_type.signature_secret)
         message_id = webhooks.verify(secret, body, headers)
-        webhooks.check_not_replayed(engine.store, tenant, message_id, engine.now())
+        webhooks.check_not_replayed(engine.store, tenant, message_id)
     except webhooks.SignatureInvalid as exc:
         raise ApiProblem(401, "signature-invalid", "Signature invalid", exc.message) from None
     except webhooks.WebhookReplayed as exc:
@@ -106,7 +106,17 @@ def _publish(
     actor: str,
     signed_only: bool,
 ) -> JSONResponse:
-    event_type = engine.events.event_type(tenant, type_name)
+    try:
+        event_type = engine.events.event_type(tenant, type_name)
+    except EventTypeNotFound as exc:  # kept with the other refused events, as every source does
+        engine.events.reject(
+            tenant,
+            type_name,
+            source,
+            body.decode("utf-8", "replace"),
+            {"error": "unknown type", "message": exc.message},
+        )
+        raise
     headers = dict(request.headers)
     if signed_only and event_type.signature_secret is None:
         raise ApiProblem(404, "not-found", "Not found", f"event type '{type_name}' takes no signed webhooks")
@@ -122,6 +132,8 @@ def _publish(
         meta={"content_type": headers.get("content-type")},
         actor=actor,
     )
+    if message_id is not None:
+        webhooks.remember(engine.store, tenant, message_id, engine.now())
     return JSONResponse(_ingest_out(result), status_code=200 if result.duplicate else 202)
 
 
@@ -291,8 +303,9 @@ def list_events(
     return [EventOut.of(r) for r in rows]
 
 
-@router.get("/v1/events/{event_id}", response_model=EventOut, **guarded("events.read"))
+@router.get("/v1/events/{event_id:path}", response_model=EventOut, **guarded("events.read"))
 def get_event(request: Request, event_id: str = Path(max_length=200)) -> EventOut:
+    """One stored event (event ids may contain ``/``: ``/v1/events/orders/2026/17``)."""
     principal = _principal(request)
     return EventOut.of(_engine(request).events.event(principal.tenant, event_id))
 

@@ -16,12 +16,14 @@ router = APIRouter(prefix="/v1/files", tags=["files"])
 
 @router.post("", response_model=FileOut, status_code=201, **guarded("files.write"))
 async def upload(request: Request, file: UploadFile = File(...)) -> FileOut:
-    """Store a file (PDF, image, text, CSV or JSON up to 20 MB); refused with the reason otherwise."""
+    """Store a file (PDF, image, text, CSV or JSON up to OFFICEFLOW_API_MAX_UPLOAD, 20 MiB by
+    default); refused with the reason otherwise."""
     import anyio
 
     principal = current(request)
     assert principal is not None
-    content = await file.read(attachments.MAX_SIZE + 1)
+    limit = request.app.state.settings.api_max_upload
+    content = await file.read(limit + 1)
     engine = request.app.state.engine
 
     def store() -> FileOut:
@@ -34,6 +36,7 @@ async def upload(request: Request, file: UploadFile = File(...)) -> FileOut:
                 content,
                 source="upload",
                 now=engine.now(),
+                max_size=limit,
             )
         )
         return FileOut(
