@@ -291,3 +291,23 @@ def test_claim_from_the_group_and_keyboard_decision(people: Console, context: An
     page.keyboard.press("1")  # the first outcome: approve
     page.wait_for_url("**/inbox?done=decided")
     assert console.engine.tasks.get("default", task.id).decided_by == "rob"
+
+
+def test_an_operator_reassigns_a_task_to_a_group(people: Console, context: Any) -> None:
+    console = people
+    run_id = console.engine.start("web-claim", {"amount": 40.0, "purpose": "Books"}, actor="user:wendy").id
+    task = open_task_of(console, run_id)
+    assert task.assignee == "wade"
+    page = log_in(context, console, "oscar")
+    page.goto(f"/tasks/{task.id}")
+    assert page.locator("button[name=outcome]").count() == 0  # operators manage tasks, they do not decide them
+    page.click("summary:has-text('Reassign')")
+    page.fill("#reassign-to", "group:web-reviewers")
+    page.fill("#reassign-why", "wade is on leave")
+    page.click("form[action$='/reassign'] button[type=submit]")
+    page.wait_for_url("**?done=reassigned")
+    assert page.locator("[data-assignee]").inner_text() == "group web-reviewers"
+    moved = console.engine.tasks.get("default", task.id)
+    assert (moved.assignee, moved.candidate_group) == (None, "web-reviewers")
+    log = page.locator("li[data-type=reassigned]").inner_text()
+    assert "wade is on leave" in log

@@ -158,6 +158,7 @@ def _notice(done: str) -> str | None:
         "claimed": "The task is yours now.",
         "released": "The task is back with its group.",
         "delegated": "The task was handed over.",
+        "reassigned": "The task was reassigned.",
     }.get(done)
 
 
@@ -241,6 +242,8 @@ def render_task(
         and tv.username not in task.excluded,
         can_release=task.status == "active" and task.assignee in tv.holders and task.candidate_group is not None,
         can_delegate=task.status == "active" and task.assignee in tv.holders,
+        can_reassign=task.status == "active" and who.can("tasks.assign", task.workflow),
+        groups=_group_names(engine, task.tenant) if who.can("tasks.assign", task.workflow) else [],
         fields=form_fields,
         outcomes=outcomes,
         explanation=task.explanation,
@@ -255,6 +258,10 @@ def render_task(
         notice=notice,
         approvals_left=max(0, task.approvals_required - len(task.approvals)),
     )
+
+
+def _group_names(engine: Any, tenant: str) -> list[str]:
+    return [g.name for g in engine.directory.groups(tenant)]
 
 
 def _states(engine: Any, run_id: str) -> dict[str, str]:
@@ -453,6 +460,32 @@ async def delegate(request: Request, task_id: str) -> Response:
     if result.status_code == 303:
         return _back(task, "delegated", form)
     return result
+
+
+@router.post("/tasks/{task_id}/reassign")
+async def reassign(request: Request, task_id: str) -> Response:
+    """A manager of tasks (``tasks.assign``) gives the task to another person or group."""
+    form = await _form(request)
+    who, tv, task = load_task(request, task_id)
+    if not who.can("tasks.assign", task.workflow):
+        raise PageError(403, "Reassigning tasks needs the tasks.assign permission (operators and admins).")
+    target, reason = form.get("to", "").strip(), form.get("reason", "").strip()
+    to_group = target.removeprefix("group:") if target.startswith("group:") else None
+    to_user = None if to_group is not None else target
+    if not target or not reason:
+        return render_task(request, who, tv, task, status=422, error="Name a person or a group, and say why.")
+    engine = request.app.state.engine
+    try:
+        engine.tasks.reassign(
+            tv, task.id, to_user=to_user, to_group=to_group, reason=reason[:2000], lock_version=_lock(form)
+        )
+    except TaskConflict as exc:
+        return render_task(
+            request, who, tv, engine.tasks.get(task.tenant, task.id), status=409, error=_conflict(task, exc.message)
+        )
+    except (NotAllowed, DecisionInvalid) as exc:
+        return render_task(request, who, tv, task, status=422, error=exc.message.split("\n")[0])
+    return RedirectResponse(f"/tasks/{task.id}?done=reassigned", status_code=303)
 
 
 def _attempt(request: Request, who: Viewer, tv: TaskViewer, task: TaskRow, work: Any, done: str) -> Response:
