@@ -118,17 +118,31 @@ def test_idempotency_keys_replay_refuse_other_bodies_and_mark_replays(api: Api) 
     assert other.json()["id"] != first.json()["id"]
 
 
-def test_a_request_still_in_progress_under_a_key_is_a_409(api: Api) -> None:
+def test_a_request_still_in_progress_under_a_key_is_a_409_until_abandoned(api: Api) -> None:
+    """The same request (same hash) while the first is in progress: 409 with Retry-After; a key
+    whose request died with its process is free again after IN_PROGRESS_LIMIT."""
+    import hashlib
+
+    from officeflow.store.tx_security import IN_PROGRESS_LIMIT
+
     principal = api.engine.accounts.api_key_principal(api.keys["admin"])
     assert principal is not None
-    api.engine.store.run(
-        lambda tx: tx.idempotency_claim("default", principal.id, "slow", "POST", "/v1/runs", "x", api.engine.now(), 60)
-    )
-    is_problem(
-        api.post("/v1/runs", json={"workflow": "hello"}, headers={"Idempotency-Key": "slow"}),
-        422,
-        "idempotency-key-reused",
-    )
+    body = json.dumps({"workflow": "hello"}).encode()
+    digest = hashlib.sha256(b"\n".join([b"POST", b"/v1/runs", b"", body])).hexdigest()
+
+    def claim(at: float) -> None:
+        api.engine.store.run(
+            lambda tx: tx.idempotency_claim("default", principal.id, "slow", "POST", "/v1/runs", digest, at, 86400)
+        )
+
+    claim(api.engine.now())
+    headers = {"Idempotency-Key": "slow", "content-type": "application/json"}
+    busy = api.post("/v1/runs", content=body, headers=headers)
+    is_problem(busy, 409, "idempotency-in-progress")
+    assert busy.headers["retry-after"] == "1"
+    api.engine.store.run(lambda tx: tx._exec("DELETE FROM of_idempotency WHERE key = 'slow'"))
+    claim(api.engine.now() - IN_PROGRESS_LIMIT - 1)  # its process died long ago
+    assert api.post("/v1/runs", content=body, headers=headers).status_code == 201
 
 
 def test_rate_limits_answer_429_with_retry_after(make_engine: Any) -> None:
