@@ -39,6 +39,22 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise AssertionError("the demo did not come up:\n" + log.read_text())
 
 
+def start_demo(url: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """The demo on a free port, ready (another port when a concurrent test took the chosen one)."""
+    for _ in range(5):
+        port = free_port()
+        proc = run_demo(url, port, log)
+        try:
+            wait_ready(port, proc, log)
+            return proc, port
+        except AssertionError:
+            proc.kill()
+            proc.wait(timeout=30)
+            if "address already in use" not in log.read_text():
+                raise
+    raise AssertionError("no free port found for the demo")
+
+
 def tasks_of(port: int, username: str, view: str = "mine") -> dict[str, int]:
     base = f"http://127.0.0.1:{port}"
     login = httpx.post(
@@ -55,10 +71,8 @@ def test_the_demo_serves_inboxes_stops_on_ctrl_c_and_keeps_its_data(tmp_path: Pa
     url = f"sqlite:///{tmp_path}/demo.db"
     log = tmp_path / "demo.log"
     for attempt in (1, 2):
-        port = free_port()
-        proc = run_demo(url, port, log)
+        proc, port = start_demo(url, log)
         try:
-            wait_ready(port, proc, log)
             deadline = time.monotonic() + 20
             while tasks_of(port, "mark")["mine"] < 4 and time.monotonic() < deadline:
                 time.sleep(0.3)  # the worker takes the claims to the manager

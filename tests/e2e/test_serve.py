@@ -26,16 +26,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "the API process exited"
+        assert proc.poll() is None, "the API process exited" + (f":\n{log.read_text()}" if log else "")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
     raise AssertionError("the API did not come up")
+
+
+def start_serving(args: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``officeflow serve`` on a free port, ready; another port when a concurrent test took the
+    one chosen (the port is free when chosen, not necessarily when the server binds it)."""
+    for _ in range(5):
+        port = free_port()
+        with log.open("ab") as out:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "officeflow", "serve", "--port", str(port), *args],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_up(port, proc, log=log)
+            return proc, port
+        except AssertionError:
+            proc.kill()
+            proc.wait(timeout=30)
+            if "address already in use" not in log.read_text():
+                raise
+    raise AssertionError("no free port found for the API")
 
 
 @pytest.mark.slow
@@ -46,7 +70,6 @@ def test_two_api_processes_take_duplicate_events_and_start_each_run_once(db_url:
     engine.events.register_type("default", "invoice", {"type": "object"}, actor="test")
     engine.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
     token = engine.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
-    ports = [free_port(), free_port()]
     env = {
         **os.environ,
         "OFFICEFLOW_DATABASE_URL": db_url,
@@ -54,21 +77,13 @@ def test_two_api_processes_take_duplicate_events_and_start_each_run_once(db_url:
         "OFFICEFLOW_RATE_LIMIT_KEY": "off",
         "PYTHONPATH": str(ROOT),
     }
-    procs = []
-    for port in ports:
-        with (tmp_path / f"api-{port}.log").open("wb") as log:  # the child keeps its own copy
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "officeflow", "serve", "--port", str(port)],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+    procs: list[subprocess.Popen[bytes]] = []
+    ports: list[int] = []
     try:
-        for port, proc in zip(ports, procs, strict=True):
-            wait_up(port, proc)
+        for n in range(2):
+            proc, port = start_serving([], env, tmp_path / f"api-{n}.log")
+            procs.append(proc)
+            ports.append(port)
         statuses: list[int] = []
 
         def deliver(port: int) -> None:
@@ -111,18 +126,9 @@ def test_serve_with_two_processes_seals_the_audit_log_once_in_its_supervisor(db_
     engine.events.register_type("default", "invoice", {"type": "object"}, actor="test")
     engine.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
     token = engine.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
-    port = free_port()
     env = {**os.environ, "OFFICEFLOW_DATABASE_URL": db_url, "OFFICEFLOW_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
-    with (tmp_path / "serve.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "officeflow", "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc, port = start_serving(["--workers", "2"], env, tmp_path / "serve.log")
     try:
-        wait_up(port, proc)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}) as c:
             for i in range(30):
                 assert c.post("/v1/events/invoice", json={"n": i}, headers={"Event-Id": f"e-{i}"}).status_code == 202
