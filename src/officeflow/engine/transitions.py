@@ -11,8 +11,7 @@ one (inserted as already claimed by it): the run continues without a round trip 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -20,6 +19,7 @@ import structlog
 from officeflow.engine.context import RunContext
 from officeflow.engine.errorinfo import ErrorInfo
 from officeflow.engine.staged import Staged, drive
+from officeflow.engine.transition_base import Chained, TransitionBase
 from officeflow.errors import (
     IdempotencyConflict,
     InputInvalid,
@@ -31,13 +31,11 @@ from officeflow.jsonutil import dumps
 from officeflow.retry import Retry
 from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, OpenTask, Sleep, StartChild
 from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope, Wait
-from officeflow.store.tx import Tx
 from officeflow.store.tx_jobs import NewJob
 from officeflow.store.tx_runs import NewRun
 
 if TYPE_CHECKING:
     from officeflow.definitions.model import Definition
-    from officeflow.engine.engine import Engine
 
 log = structlog.get_logger("officeflow.engine")
 
@@ -46,83 +44,7 @@ END = "$end"
 """Pseudo step id of a run's output: a failure to compute it parks the run here."""
 
 
-@dataclass
-class ChainSlots:
-    """A worker that can take on follow-up steps inside the transaction."""
-
-    worker_id: str
-    queues: frozenset[str]
-    free: int
-    lease_until: float
-
-
-@dataclass(frozen=True)
-class Chained:
-    job: Job
-    ctx: RunContext
-
-
-@dataclass
-class _Stats:
-    completed: int = 0
-    started: int = 0
-    failed: int = 0
-    ended_runs: list[tuple[str, str]] = field(default_factory=list)
-
-
-class Transition:
-    def __init__(
-        self,
-        engine: Engine,
-        tx: Tx,
-        now: float,
-        *,
-        chain: ChainSlots | None = None,
-        actor: str | None = None,
-    ) -> None:
-        self.engine = engine
-        self.tx = tx
-        self.now = now
-        self.chain = chain
-        self.actor = actor
-        self.chained: list[Chained] = []
-        self.heads: dict[str, RunHead] = {}
-        self.status: dict[str, RunStatus] = {}
-        self._original: dict[str, RunStatus] = {}
-        self._touched: set[str] = set()
-        self._runnable: set[str] = set()
-        self.stats = _Stats()
-
-    # Locks and contexts
-
-    def lock(self, run_ids: Iterable[str]) -> dict[str, RunHead]:
-        wanted = [r for r in set(run_ids) if r not in self.heads]
-        if wanted:
-            self._locked(self.tx.lock_runs(wanted))
-        return self.heads
-
-    def lock_and_finish(self, run_ids: Iterable[str], fenced: list[tuple[str, int]]) -> set[str]:
-        """Lock the runs and finish the fenced jobs in one round trip; returns the jobs finished."""
-        heads, done = self.tx.lock_and_finish(list(set(run_ids)), fenced)
-        self._locked(heads)
-        return done
-
-    def _locked(self, heads: dict[str, RunHead]) -> None:
-        for run_id, head in heads.items():
-            self.heads[run_id] = head
-            self.status[run_id] = head.status
-            self._original[run_id] = head.status
-
-    def head(self, run_id: str) -> RunHead | None:
-        self.lock([run_id])
-        return self.heads.get(run_id)
-
-    def context(self, run_id: str) -> RunContext:
-        return self.engine.load_contexts(self.tx, [run_id])[run_id]
-
-    def definition(self, head: RunHead) -> Definition:
-        return self.engine.definition(head.workflow, head.version, tenant=head.tenant, tx=self.tx)
-
+class Transition(TransitionBase):
     # Entry points
 
     def start(
@@ -533,112 +455,6 @@ class Transition:
         )
         self._history(head, "step_failed", step_id, iteration, 1, data=record)
         self._set_failed(head, step_id, iteration, record)
-
-    def finalize(self) -> None:
-        """Settle running/waiting for every run this transaction moved."""
-        for run_id in self._touched:
-            status = self.status.get(run_id)
-            if status not in (RunStatus.RUNNING, RunStatus.WAITING):
-                continue
-            busy = run_id in self._runnable or self.tx.has_runnable(run_id)
-            new = RunStatus.RUNNING if busy else RunStatus.WAITING
-            if new != self._original.get(run_id) or new != status:
-                self.tx.set_run_status(run_id, new, self.now)
-                self.status[run_id] = new
-
-    # Internals
-
-    def audit(self, head: RunHead, action: str, *, before: Any = None, after: Any = None) -> None:
-        """An audit entry about the run, written in this transaction."""
-        self.engine.record_audit(
-            self.tx, head.tenant, self.actor or "system", action, "run", head.id, before=before, after=after
-        )
-
-    def set_status(self, run_id: str, status: RunStatus) -> None:
-        self.status[run_id] = status
-        self._touch(run_id)
-
-    def _touch(self, run_id: str) -> None:
-        self._touched.add(run_id)
-
-    def _history(
-        self,
-        head: RunHead,
-        type: str,
-        step_id: str | None = None,
-        iteration: int | None = None,
-        attempt: int | None = None,
-        *,
-        output_json: str | None = None,
-        data: Any = None,
-    ) -> None:
-        self.tx.add_history(
-            run_id=head.id,
-            tenant=head.tenant,
-            at=self.now,
-            type=type,
-            step_id=step_id,
-            iteration=iteration,
-            attempt=attempt,
-            actor=self.actor,
-            output_json=output_json,
-            data=data,
-        )
-
-    def _record(
-        self,
-        head: RunHead,
-        ctx: RunContext,
-        step_id: str,
-        iteration: int,
-        output: Any,
-        data: Any = None,
-    ) -> None:
-        self._history(head, "step_completed", step_id, iteration, output_json=dumps(output), data=data)
-        ctx.record(step_id, iteration, output)
-
-    def _set_failed(self, head: RunHead, step_id: str, iteration: int, record: dict[str, Any]) -> None:
-        error = {
-            "step_id": step_id,
-            "iteration": iteration,
-            **{k: v for k, v in record.items() if k != "traceback"},
-        }
-        self.tx.set_run_status(head.id, RunStatus.FAILED, self.now, error=error)
-        self.status[head.id] = RunStatus.FAILED
-        self._history(head, "run_failed", step_id, iteration, data={"message": record.get("message")})
-        self.audit(head, "run.failed", after={"status": "failed", "step_id": step_id, "error": record.get("message")})
-        self.tx.notify("runs", head.id)
-        self.stats.failed += 1
-        self.stats.ended_runs.append((head.id, "failed"))
-
-    def _insert_job(
-        self,
-        head: RunHead,
-        kind: JobKind,
-        step_id: str,
-        iteration: int,
-        scope: Scope,
-        queue: str,
-        available_at: float,
-    ) -> str:
-        paused = self.status.get(head.id) == RunStatus.PAUSED
-        job_id = uuid7()
-        self.tx.insert_job(
-            NewJob(
-                id=job_id,
-                run_id=head.id,
-                tenant=head.tenant,
-                kind=kind,
-                step_id=step_id,
-                iteration=iteration,
-                scope=scope,
-                queue=queue,
-                status=JobStatus.PAUSED if paused else JobStatus.QUEUED,
-                available_at=available_at,
-                created_at=self.now,
-            )
-        )
-        return job_id
 
     def _queue_step(
         self, head: RunHead, ctx: RunContext, step_id: str, iteration: int, scope: Scope, queue: str

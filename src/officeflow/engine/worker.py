@@ -33,7 +33,8 @@ import structlog
 
 from officeflow.engine.context import RunContext
 from officeflow.engine.errorinfo import ErrorInfo
-from officeflow.engine.transitions import END, ChainSlots, Transition
+from officeflow.engine.transition_base import ChainSlots
+from officeflow.engine.transitions import END, Transition
 from officeflow.errors import ExpressionError, NonRetryableError
 from officeflow.ids import idempotency_key, uuid7
 from officeflow.jsonutil import NotJSON, dumps

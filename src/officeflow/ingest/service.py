@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import jsonschema.validators
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from officeflow.engine.staged import Staged, drive
 from officeflow.errors import (
@@ -33,18 +33,16 @@ from officeflow.errors import (
     Problem,
     RequestInvalid,
 )
-from officeflow.expressions import Expr, Value, compile_expr, compile_value, evaluate_condition
+from officeflow.expressions import evaluate_condition
 from officeflow.ids import uuid7
 from officeflow.ingest.compat import breaking_changes
+from officeflow.ingest.triggers import CompiledTrigger, TriggerSpec, compile_trigger, event_variables
 from officeflow.jsonutil import dumps
 from officeflow.store.tx import Tx
 from officeflow.store.tx_events import EventRow, EventTypeRow, RejectRow, TriggerRow
 
 if TYPE_CHECKING:
     from officeflow.engine.engine import Engine
-
-NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
-EVENT_VARIABLES = {"event"}
 
 
 class EventTypeNotFound(NotFound):
@@ -65,29 +63,6 @@ class SchemaIncompatible(Conflict):
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
         super().__init__("the new version would break existing producers: " + "; ".join(reasons))
-
-
-class TriggerSpec(BaseModel):
-    """What starts a workflow when an event arrives."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=NAME)
-    event_type: str = Field(pattern=NAME)
-    workflow: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
-    version: int | None = Field(None, ge=1)
-    filter: str | None = Field(None, description="CEL over `event`; the trigger fires when it is true")
-    input: Any = Field(None, description="the run input: a value over `event` (default: event.data)")
-    idempotency_key: str | None = Field(None, description="CEL over `event` (default: event.id)")
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
-class CompiledTrigger:
-    row: TriggerRow
-    filter: Expr | None
-    input: Value | None
-    key: Expr
 
 
 @dataclass(frozen=True)
@@ -112,55 +87,6 @@ class IngestResult:
     duplicate: bool
     runs: list[Started]
     failures: list[TriggerFailure]
-
-
-def event_variables(event: EventRow) -> dict[str, Any]:
-    return {
-        "event": {
-            "id": event.id,
-            "type": event.type,
-            "version": event.version,
-            "source": event.source,
-            "subject": event.subject or "",
-            "data": event.payload,
-            "time": event.received_at,
-            "meta": event.meta or {},
-        }
-    }
-
-
-def _expr(source: str, what: str) -> Expr:
-    try:
-        expr = compile_expr(source)
-    except ExpressionError as exc:
-        raise _invalid(what, exc.message) from None
-    unknown = expr.variables - EVENT_VARIABLES
-    if unknown:
-        raise _invalid(what, f"`{source}` reads {', '.join(sorted(unknown))}; triggers see only `event`")
-    return expr
-
-
-def _invalid(what: str, message: str) -> RequestInvalid:
-    return RequestInvalid([Problem(pointer=f"/{what}", message=message)], f"{what}: {message}")
-
-
-def compile_trigger(row: TriggerRow) -> CompiledTrigger:
-    filter_ = _expr(row.filter, "filter") if row.filter else None
-    value = None
-    if row.input is not None:
-        try:
-            value = compile_value(row.input)
-        except ExpressionError as exc:
-            raise _invalid("input", exc.message) from None
-        for _, expr in value.expressions():
-            if expr.variables - EVENT_VARIABLES:
-                raise _invalid(
-                    "input",
-                    f"`{expr.source}` reads {', '.join(sorted(expr.variables - EVENT_VARIABLES))}; "
-                    "triggers see only `event`",
-                )
-    key = _expr(row.idempotency_key or "event.id", "idempotency_key")
-    return CompiledTrigger(row, filter_, value, key)
 
 
 class Ingestor:
