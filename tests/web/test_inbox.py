@@ -161,7 +161,9 @@ def test_file_a_claim_then_the_manager_corrects_and_approves_it(people: Console,
     row.locator("a.task-link").click()
     page.wait_for_url("**/tasks/*")
     assert page.locator("h1").inner_text() == "Claim of 84.5 EUR: Taxi to the airport"
-    assert page.locator("img.doc").evaluate("img => img.complete && img.naturalWidth") > 0
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.doc'); return i.complete && i.naturalWidth > 0 }"
+    )
     why = page.locator(".explain").inner_text()
     assert "64%" in why
     assert "first claim from this vendor" in why
@@ -311,3 +313,38 @@ def test_an_operator_reassigns_a_task_to_a_group(people: Console, context: Any) 
     assert (moved.assignee, moved.candidate_group) == (None, "web-reviewers")
     log = page.locator("li[data-type=reassigned]").inner_text()
     assert "wade is on leave" in log
+
+
+def test_a_pdf_receipt_is_shown_as_its_first_page(people: Console, context: Any, tmp_path: Path) -> None:
+    """A PDF document is rendered to an image on the server (pdfium), not handed to the browser."""
+    from PIL import Image, ImageDraw
+
+    from officeflow.ingest import files as attachments
+
+    page_image = Image.new("RGB", (600, 800), "white")
+    ImageDraw.Draw(page_image).text((40, 40), "INVOICE 2026-117  TOTAL 1,250.00 EUR", fill="black")
+    pdf = io.BytesIO()
+    page_image.save(pdf, format="PDF")
+    engine = people.engine
+    row = engine.store.run(
+        lambda tx: attachments.store(
+            tx, "default", "invoice.pdf", "application/pdf", pdf.getvalue(), source="test", now=engine.now()
+        )
+    )
+    run_id = engine.start(
+        "web-claim", {"amount": 1250.0, "purpose": "Invoice", "receipt": row.id}, actor="user:wendy"
+    ).id
+    task = open_task_of(people, run_id)
+    context.add_cookies([cookie(people, "wade")])
+    page = context.new_page()
+    response = page.request.get(f"/tasks/{task.id}/document")
+    assert response.status == 200
+    assert response.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(response.body()))
+    assert image.width > 600  # rendered at a readable scale
+    assert image.height > image.width  # a portrait page
+    page.goto(f"/tasks/{task.id}")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.doc'); return i.complete && i.naturalWidth > 0 }"
+    )
+    assert page.locator("img.doc").evaluate("img => img.naturalWidth") > 600
