@@ -13,6 +13,8 @@ Create Date: 2026-11-25 17:52:09.599872
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-URGENT = [sa.literal_column("priority DESC"), "sort_due", "id"]
+URGENT: list[str | sa.ColumnElement[Any]] = [sa.literal_column("priority DESC"), "sort_due", "id"]
 
 
 def upgrade() -> None:
