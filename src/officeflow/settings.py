@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     api_max_upload: int = Field(20 * 1_048_576, ge=1024, description="Largest file upload (bytes)")
     rate_limit_key: str = Field("200/s:400", description="Per API key or user: RATE/s[:BURST], or off")
     rate_limit_tenant: str = Field("2000/s:4000", description="Per tenant: RATE/s[:BURST], or off")
+    rate_limit_login: str = Field("1/s:30", description="Sign-in attempts per client address: RATE/s[:BURST], or off")
     redis_url: str | None = Field(None, description="redis://... to keep rate limits in Redis")
     http_allow: str = Field(
         "", description="Private hosts, IPs or CIDRs the http step may reach anyway, comma-separated"
@@ -73,7 +74,7 @@ class Settings(BaseSettings):
     def _duration(cls, value: Any) -> float:
         return parse_duration(value)
 
-    @field_validator("rate_limit_key", "rate_limit_tenant")
+    @field_validator("rate_limit_key", "rate_limit_tenant", "rate_limit_login")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_rate(value)

@@ -207,6 +207,53 @@ def test_login_sessions_and_lockout(api: Api) -> None:
     assert int(locked.headers["retry-after"]) > 800
 
 
+def test_an_unknown_username_locks_like_a_real_account(api: Api) -> None:
+    """The lockout message must not tell whether an account exists: a name nobody has is locked
+    after the same five failures, with the same answer."""
+    api.engine.accounts.create_user("default", "noa", password="a long passphrase", actor="system")
+    answers = {}
+    for name in ("noa", "nobody-here"):
+        for _ in range(5):
+            is_problem(
+                api.client.post("/v1/auth/login", json={"username": name, "password": "wrong!"}), 401, "login-failed"
+            )
+        answers[name] = api.client.post("/v1/auth/login", json={"username": name, "password": "a long passphrase"})
+    assert answers["noa"].json()["detail"] == answers["nobody-here"].json()["detail"]
+    assert "locked for 15 more minute(s)" in answers["nobody-here"].json()["detail"]
+    assert answers["noa"].headers["retry-after"] == answers["nobody-here"].headers["retry-after"]
+
+
+def test_sign_in_attempts_from_one_address_are_limited(make_engine: Any, backend: str) -> None:
+    """Guessing across many accounts from one address is slowed to OFFICEFLOW_RATE_LIMIT_LOGIN (the
+    buckets are the database's on PostgreSQL, shared by API processes); the web form says so too."""
+    engine: Engine = make_engine(clock=SystemClock())
+    first = make_api(engine, rate_limit_login="1/m:4")
+    second = make_api(engine, rate_limit_login="1/m:4")
+    engine.accounts.create_user("default", "ola", password="a long passphrase", actor="system")
+    statuses = []
+    for i in range(4):
+        app = first if i % 2 or backend == "sqlite" else second
+        response = app.client.post("/v1/auth/login", json={"username": f"guess{i}", "password": "wrong!"})
+        statuses.append(response.status_code)
+    assert statuses == [401, 401, 401, 401]
+    refused = first.client.post("/v1/auth/login", json={"username": "ola", "password": "a long passphrase"})
+    body = is_problem(refused, 429, "rate-limited")
+    assert "sign-in attempts" in body["detail"]
+    assert int(refused.headers["retry-after"]) >= 1
+    form = first.client.get("/login")
+    token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    page = first.client.post("/login", data={"username": "ola", "password": "a long passphrase", "csrf_token": token})
+    assert page.status_code == 429
+    assert "Too many sign-in attempts" in page.text
+    assert int(page.headers["retry-after"]) >= 1
+    other = make_api(engine, rate_limit_login="1/m:4", redis_url=None)
+    if backend == "sqlite":  # in-process buckets: a fresh process has its own
+        assert (
+            other.client.post("/v1/auth/login", json={"username": "ola", "password": "a long passphrase"}).status_code
+            == 200
+        )
+
+
 def signed_setup(api: Api) -> str:
     secret = webhooks.new_secret()
     assert api.client.put("/v1/secrets/erp-hook", json={"value": secret}, headers=api.headers()).status_code == 200

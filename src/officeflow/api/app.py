@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from officeflow import __version__
 from officeflow.api import problems
 from officeflow.api.gate import Gate
-from officeflow.api.ratelimit import Limit, LocalBuckets, RateLimiter, RedisBuckets, SharedBuckets
+from officeflow.api.ratelimit import Limit, LocalBuckets, LoginThrottle, RateLimiter, RedisBuckets, SharedBuckets
 from officeflow.api.routers import audit, definitions, directory, events, files, health, runs, security, tasks
 from officeflow.engine import Engine
 from officeflow.errors import OfficeflowError
@@ -41,10 +41,13 @@ token>`. Every error is an RFC 9457 problem document. Every POST accepts an `Ide
 Each operation states the permission it needs in `x-officeflow-permission`."""
 
 
-def build_limiter(settings: Settings, engine: Engine) -> RateLimiter | None:
+def build_limiters(settings: Settings, engine: Engine) -> tuple[RateLimiter | None, LoginThrottle | None]:
+    """The request limits (per key, per tenant) and the sign-in throttle, in one set of buckets:
+    in the process (SQLite), in the database (PostgreSQL) or in Redis (when configured)."""
     per_key, per_tenant = parse_rate(settings.rate_limit_key), parse_rate(settings.rate_limit_tenant)
-    if per_key is None and per_tenant is None:
-        return None
+    per_address = parse_rate(settings.rate_limit_login)
+    if per_key is None and per_tenant is None and per_address is None:
+        return None, None
     buckets: LocalBuckets | SharedBuckets | RedisBuckets
     if settings.redis_url:
         buckets = RedisBuckets(settings.redis_url)
@@ -52,7 +55,10 @@ def build_limiter(settings: Settings, engine: Engine) -> RateLimiter | None:
         buckets = SharedBuckets(engine.store)
     else:
         buckets = LocalBuckets()
-    return RateLimiter(buckets, Limit(*per_key) if per_key else None, Limit(*per_tenant) if per_tenant else None)
+    limiter = None
+    if per_key is not None or per_tenant is not None:
+        limiter = RateLimiter(buckets, Limit(*per_key) if per_key else None, Limit(*per_tenant) if per_tenant else None)
+    return limiter, LoginThrottle(buckets, Limit(*per_address)) if per_address else None
 
 
 class Background:
@@ -156,6 +162,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.settings = settings
+    limiter, app.state.login_throttle = build_limiters(settings, engine)
     app.add_exception_handler(OfficeflowError, problems.officeflow_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, problems.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, problems.http_error)  # type: ignore[arg-type]
@@ -173,7 +180,7 @@ def create_app(
         engine=engine,
         max_body=settings.api_max_body,
         max_upload=settings.api_max_upload,
-        limiter=build_limiter(settings, engine),
+        limiter=limiter,
         refused_page=console.refused_page,
     )
     _document_security(app)

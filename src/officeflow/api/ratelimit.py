@@ -152,5 +152,25 @@ class RateLimiter:
         return Verdict(True)
 
 
+class LoginThrottle:
+    """Sign-in attempts per client address (the web form and ``POST /v1/auth/login``), in the same
+    buckets as the other limits: password guessing slows to the configured rate from any one
+    address, however many accounts it tries; the account lockout covers guessing from many."""
+
+    def __init__(self, buckets: LocalBuckets | SharedBuckets | RedisBuckets, limit: Limit) -> None:
+        self.buckets = buckets
+        self.limit = limit
+
+    def check(self, tenant: str, address: str) -> Verdict:
+        return self.buckets.take(f"login:{tenant}:{address}", self.limit)
+
+
+def login_verdict(throttle: LoginThrottle | None, tenant: str, address: str | None) -> Verdict:
+    """May this client address try to sign in now? (Always, when the throttle is off.)"""
+    if throttle is None:
+        return Verdict(True)
+    return throttle.check(tenant, address or "unknown")
+
+
 def retry_after_header(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))

@@ -35,6 +35,8 @@ MAX_FAILURES = 5
 LOCKOUT = 15 * 60
 SESSION_TTL = 12 * 3600
 KEY_CACHE = 10.0
+UNKNOWN_NAMES = 10_000
+"""Unknown usernames whose failed logins a process remembers (to lock them like real accounts)."""
 """Seconds a verified API key is trusted without a database read (revocation takes at most this)."""
 
 
@@ -101,6 +103,10 @@ class Accounts:
         self.now = now
         self._cache: dict[str, tuple[Principal, float, str]] = {}
         self._lock = threading.Lock()
+        self._unknown: dict[tuple[str, str], tuple[int, float | None]] = {}
+        """(tenant, username) of no account -> (failures, locked until): an unknown name is
+        locked after the same failures as a real account, so a lockout message does not tell
+        whether the account exists."""
 
     def _audit(
         self,
@@ -275,22 +281,25 @@ class Accounts:
         now = self.now()
         with self.store.read() as tx:
             user = tx.user_by_name(tenant, username)
-        if user is not None and user.locked_until is not None and user.locked_until > now:
+        locked_until = user.locked_until if user is not None else self._unknown_locked(tenant, username)
+        if locked_until is not None and locked_until > now:
+            target = user.id if user is not None else username
             self.store.run(
                 lambda tx: self._audit(
-                    tx, tenant, f"user:{username}", "auth.login_refused", "user", user.id, after={"reason": "locked"}
+                    tx, tenant, f"user:{username}", "auth.login_refused", "user", target, after={"reason": "locked"}
                 )
             )
             raise LoginFailed(
-                f"too many failed logins: the account is locked for {round((user.locked_until - now) / 60) or 1} "
+                f"too many failed logins: the account is locked for {round((locked_until - now) / 60) or 1} "
                 "more minute(s)",
-                locked_until=user.locked_until,
+                locked_until=locked_until,
             )
         good = verify_password(user.password_hash if user else None, password)
         if user is None or not good or user.disabled:
             if user is not None:
                 self._failed(user, now)
             else:
+                self._unknown_failed(tenant, username, now)
                 self.store.run(
                     lambda tx: self._audit(
                         tx,
@@ -329,6 +338,19 @@ class Accounts:
 
         self.store.run(body)
         return NewSession(row=session, token=token)
+
+    def _unknown_locked(self, tenant: str, username: str) -> float | None:
+        with self._lock:
+            return self._unknown.get((tenant, username), (0, None))[1]
+
+    def _unknown_failed(self, tenant: str, username: str, now: float) -> None:
+        with self._lock:
+            failures, _ = self._unknown.pop((tenant, username), (0, None))
+            failures += 1
+            locked = now + LOCKOUT if failures >= MAX_FAILURES else None
+            self._unknown[(tenant, username)] = (0 if locked else failures, locked)
+            while len(self._unknown) > UNKNOWN_NAMES:  # the least recently failed go first
+                del self._unknown[next(iter(self._unknown))]
 
     def _failed(self, user: UserRow, now: float) -> None:
         def body(tx: Tx) -> None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from officeflow.api.auth import SESSION_COOKIE
+from officeflow.api.ratelimit import login_verdict, retry_after_header
 from officeflow.security.accounts import LoginFailed
 from officeflow.web import csrf
 from officeflow.web.session import clear_session_cookie, current_viewer, safe_next, set_session_cookie
@@ -103,6 +104,20 @@ def login_submit(
             status=422,
         )
     engine = request.app.state.engine
+    client = request.client.host if request.client else None
+    verdict = login_verdict(request.app.state.login_throttle, tenant, client)
+    if not verdict.allowed:
+        wait = retry_after_header(verdict.retry_after)
+        response = _form(
+            request,
+            next_url=target,
+            username=username,
+            tenant=tenant,
+            error=f"Too many sign-in attempts from your network. Please try again in {wait} seconds.",
+            status=429,
+        )
+        response.headers["Retry-After"] = wait
+        return response
     try:
         if not TENANT.match(tenant):
             raise LoginFailed()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from officeflow.api.auth import SESSION_COOKIE, bearer_token, current, guarded
 from officeflow.api.problems import ApiProblem
+from officeflow.api.ratelimit import login_verdict, retry_after_header
 from officeflow.api.schemas import (
     ApiKeyIn,
     ApiKeyOut,
@@ -44,10 +45,26 @@ def _principal(request: Request) -> Principal:
     return principal
 
 
+def throttled(request: Request, tenant: str) -> None:
+    """429 when this client address has tried to sign in too often."""
+    verdict = login_verdict(request.app.state.login_throttle, tenant, request.client.host if request.client else None)
+    if not verdict.allowed:
+        wait = retry_after_header(verdict.retry_after)
+        raise ApiProblem(
+            429,
+            "rate-limited",
+            "Too many sign-in attempts",
+            f"too many sign-in attempts from this address; retry in {wait} s",
+            headers={"Retry-After": wait},
+        )
+
+
 @router.post("/v1/auth/login", response_model=LoginOut, openapi_extra={"x-officeflow-permission": "public"})
 def login(request: Request, response: Response, body: LoginIn) -> LoginOut:
     """Exchange a username and password for a session token (also set as an HttpOnly cookie).
-    Five failures in a row lock the account for 15 minutes."""
+    Five failures in a row lock the account for 15 minutes; attempts from one client address are
+    limited (`OFFICEFLOW_RATE_LIMIT_LOGIN`, 429 with `Retry-After` beyond it)."""
+    throttled(request, body.tenant)
     session = _engine(request).accounts.login(body.tenant, body.username, body.password)
     response.set_cookie(
         SESSION_COOKIE,
