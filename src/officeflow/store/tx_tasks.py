@@ -240,45 +240,66 @@ class TasksMixin(TxBase):
         return [_task(r) for r in rows]
 
     def list_tasks(self, flt: TaskFilter) -> list[TaskRow]:
-        where, params = self._task_where(flt)
+        """A page of tasks, most urgent first. A view of several holders and groups is one arm
+        per holder and per group (each a range of its index, already in the inbox's order, read
+        only as far as the page needs), merged by one outer sort of at most ``limit`` rows per
+        arm: an OR over the view would make the database collect and sort every task of the view."""
+        params: dict[str, Any] = {"n": flt.limit}
+        where = self._task_where(flt, params)
         if flt.after is not None:
             where.append(
                 "(priority < :ap OR (priority = :ap AND sort_due > :ad) "
                 "OR (priority = :ap AND sort_due = :ad AND id > :ai))"
             )
             params.update(ap=flt.after[0], ad=flt.after[1], ai=flt.after[2])
-        params["n"] = flt.limit
-        rows = self._all(
-            f"SELECT {TASK_COLUMNS} FROM of_tasks WHERE {' AND '.join(where)} "
-            "ORDER BY priority DESC, sort_due, id LIMIT :n",
-            params,
-        )
+        order = "ORDER BY priority DESC, sort_due, id LIMIT :n"
+        arms = [
+            f"SELECT {TASK_COLUMNS} FROM of_tasks WHERE {' AND '.join([*where, arm])} {order}"
+            for arm in self._task_arms(flt, params)
+        ]
+        if len(arms) == 1:
+            rows = self._all(arms[0], params)
+        else:
+            union = " UNION ALL ".join(f"SELECT * FROM ({arm}) a{i}" for i, arm in enumerate(arms))
+            rows = self._all(f"SELECT * FROM ({union}) page {order}", params)
         return [_task(r) for r in rows]
 
     def count_tasks(self, flt: TaskFilter, cap: int = 10_000) -> int:
-        """How many tasks match (counting stops at ``cap``: an inbox badge says "10000+")."""
-        where, params = self._task_where(flt)
-        params["cap"] = cap
-        row = self._one(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM of_tasks WHERE {' AND '.join(where)} LIMIT :cap) c", params
-        )
-        return int(row[0]) if row else 0
+        """How many tasks match (counting stops at ``cap``: an inbox badge says "10000+"). The
+        arms (see ``list_tasks``) are disjoint, so the count is their sum."""
+        params: dict[str, Any] = {"cap": cap}
+        where = self._task_where(flt, params)
+        counts = [
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM of_tasks WHERE {' AND '.join([*where, arm])} LIMIT :cap) c{i})"
+            for i, arm in enumerate(self._task_arms(flt, params))
+        ]
+        row = self._one("SELECT " + " + ".join(counts), params)
+        return min(cap, int(row[0])) if row else 0
 
-    def _task_where(self, flt: TaskFilter) -> tuple[list[str], dict[str, Any]]:
+    def _task_arms(self, flt: TaskFilter, params: dict[str, Any]) -> list[str]:
+        """The view's disjoint parts: one per holder (assigned to them), one per group (offered to
+        it, unclaimed); everything when the filter names neither."""
+        arms = []
+        for i, who in enumerate(dict.fromkeys(flt.assignees)):
+            params[f"who{i}"] = who
+            arms.append(f"assignee = :who{i}")
+        for i, group in enumerate(dict.fromkeys(flt.groups)):
+            params[f"grp{i}"] = group
+            arms.append(f"assignee IS NULL AND candidate_group = :grp{i}")
+        return arms or ["1 = 1"]
+
+    def _task_where(self, flt: TaskFilter, params: dict[str, Any]) -> list[str]:
+        """The conditions every arm shares."""
         where = ["tenant = :t", "status = :st"]
-        params: dict[str, Any] = {"t": flt.tenant, "st": flt.status}
-        views = []
-        if flt.assignees:
-            views.append(self._in("assignee", "who", list(flt.assignees), params))
-        if flt.groups:
-            views.append("(assignee IS NULL AND " + self._in("candidate_group", "grp", list(flt.groups), params) + ")")
-        if views:
-            where.append("(" + " OR ".join(views) + ")")
+        params.update(t=flt.tenant, st=flt.status)
+        # In a view of holders or groups, each arm's own index is the short range; "workflow || ''"
+        # keeps the planner (SQLite's has no statistics) from walking the workflow's index instead.
+        workflow = "workflow || ''" if flt.assignees or flt.groups else "workflow"
         if flt.workflow is not None:
-            where.append("workflow = :wf")
+            where.append(f"{workflow} = :wf")
             params["wf"] = flt.workflow
         if flt.workflows is not None:
-            where.append(self._in("workflow", "wfs", list(flt.workflows) or [""], params))
+            where.append(self._in(workflow, "wfs", list(flt.workflows) or [""], params))
         if flt.run_id is not None:
             where.append("run_id = :run")
             params["run"] = flt.run_id
@@ -288,7 +309,7 @@ class TasksMixin(TxBase):
         if flt.min_priority is not None:
             where.append("priority >= :prio")
             params["prio"] = flt.min_priority
-        return where, params
+        return where
 
     def cancel_tasks_of_run(self, run_id: str, now: float, reason: str, step_id: str | None = None) -> list[str]:
         """Cancel the run's active tasks (of one step, or all); their ids."""
