@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench docs services screenshots clean
+.PHONY: demo test test-fast lint bench bench-inbox docs services screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/engine.py --backend sqlite --vs dbos | tee bench/results/engine-sqlite.txt
 	$(BIN)/python bench/engine.py --backend postgresql --vs dbos | tee bench/results/engine-postgresql.txt
+
+## bench-inbox: the console's pages with 100,000 open tasks and 1M completed runs, on both backends (about 15 min)
+bench-inbox: $(STAMP)
+	mkdir -p bench/results
+	$(BIN)/python bench/inbox.py --backend sqlite | tee bench/results/inbox-sqlite.json
+	$(BIN)/python bench/inbox.py --backend postgresql | tee bench/results/inbox-postgresql.json
 
 ## docs: regenerate docs/cli.md from the commands' --help
 docs: $(STAMP)
