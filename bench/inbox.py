@@ -20,7 +20,7 @@ page p50/p95/p99, the target and whether it is met, with each variant's figures.
     python bench/inbox.py --backend postgresql
     python bench/inbox.py --backend sqlite --scale 0.01 --samples 50      # a quick look
     python bench/inbox.py --backend postgresql --keep                    # keep the database, print its URL
-    python bench/inbox.py --reuse postgresql://postgres@127.0.0.1/of_inbox_1a2b3c4d   # measure it again
+    python bench/inbox.py --reuse postgresql://postgres@127.0.0.1/of_bench_1a2b3c4d   # measure it again
 """
 
 from __future__ import annotations
@@ -32,12 +32,9 @@ import math
 import os
 import random
 import re
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,42 +47,17 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.engine import Database  # noqa: E402
 from bench.inbox_data import COLUMNS, DAY, HANDLERS, NOW, TENANT, Generator, Rows, Sizes, World, definition  # noqa: E402
 from bench.inbox_shapes import check_shapes  # noqa: E402
 from officeflow import Engine, FakeClock  # noqa: E402
 from officeflow.api import create_app  # noqa: E402
 from officeflow.security import keys  # noqa: E402
 from officeflow.settings import load_settings  # noqa: E402
-from officeflow.store import migrate, open_store  # noqa: E402
 
 TARGETS = {"inbox": 100.0, "task": 100.0, "runs": 150.0}
 """p95 server time, ms."""
 PASSWORD = "bench inbox correct horse battery"
-
-
-class Scratch:
-    """A scratch database on the chosen backend, migrated; removed by ``drop``."""
-
-    def __init__(self, backend: str, pg_admin: str) -> None:
-        self.pg_admin = pg_admin
-        self.tmp = Path(tempfile.mkdtemp(prefix="of_inbox_"))
-        self.name = ""
-        if backend == "sqlite":
-            self.url = f"sqlite:///{self.tmp}/bench.db"
-        else:
-            self.name = f"of_inbox_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(pg_admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-            self.url = pg_admin.rsplit("/", 1)[0] + "/" + self.name
-        store = open_store(self.url)
-        migrate.upgrade(store)
-        store.close()
-
-    def drop(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.name:
-            with psycopg.connect(self.pg_admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 class Writer:
@@ -421,7 +393,7 @@ def main() -> None:
         backend = "sqlite" if url.startswith("sqlite") else "postgresql"
     else:
         backend = args.backend
-        scratch = Scratch(backend, args.pg_admin)
+        scratch = Database(backend, args.pg_admin)
         url = scratch.url
     try:
         if scratch is not None:
