@@ -348,3 +348,35 @@ def test_a_pdf_receipt_is_shown_as_its_first_page(people: Console, context: Any,
         "() => { const i = document.querySelector('img.doc'); return i.complete && i.naturalWidth > 0 }"
     )
     assert page.locator("img.doc").evaluate("img => img.naturalWidth") > 600
+
+
+def test_a_pdf_that_cannot_be_rendered_gets_a_clear_answer_and_the_task_still_opens(
+    people: Console, context: Any
+) -> None:
+    """A broken PDF (it passes the upload checks: a PDF header, nothing active) is rendered in a
+    limited child process, which fails; the document URL answers 422 with the reason, the task
+    page opens as usual, and the server goes on serving."""
+    from officeflow.ingest import files as attachments
+
+    engine = people.engine
+    row = engine.store.run(
+        lambda tx: attachments.store(
+            tx,
+            "default",
+            "scan.pdf",
+            "application/pdf",
+            b"%PDF-1.7\n% not really a PDF\n",
+            source="test",
+            now=engine.now(),
+        )
+    )
+    run_id = engine.start("web-claim", {"amount": 12.0, "purpose": "Taxi", "receipt": row.id}, actor="user:wendy").id
+    task = open_task_of(people, run_id)
+    context.add_cookies([cookie(people, "wade")])
+    page = context.new_page()
+    response = page.request.get(f"/tasks/{task.id}/document")
+    assert response.status == 422
+    assert "The PDF cannot be shown here (not a readable PDF" in response.text()
+    assert "Traceback" not in response.text()
+    assert page.goto(f"/tasks/{task.id}").status == 200
+    assert page.locator("h1").inner_text().startswith("Claim of 12")

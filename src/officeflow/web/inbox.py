@@ -11,7 +11,6 @@ refused with a clear message instead of being decided twice.
 from __future__ import annotations
 
 import base64
-import io
 import time
 from typing import Any
 
@@ -25,6 +24,7 @@ from officeflow.store.tx_tasks import NO_DUE, TaskRow
 from officeflow.tasks.service import Decision
 from officeflow.tasks.service import Viewer as TaskViewer
 from officeflow.web import forms, graph, state
+from officeflow.web.documents import DocumentUnreadable, PageCache
 from officeflow.web.errors import PageError
 from officeflow.web.session import Viewer, safe_next, viewer
 
@@ -34,7 +34,8 @@ SOON = 4 * 3600.0
 """A task due within this long is 'due soon'."""
 DUE_FILTERS = {"overdue": 0.0, "today": 86400.0, "week": 7 * 86400.0}
 MAX_FORM_FIELDS = 500
-DOCUMENT_PAGE_WIDTH = 1400
+PAGES = PageCache()
+"""Rendered PDF pages of task documents (see officeflow.web.documents)."""
 
 
 def task_viewer(request: Request, who: Viewer) -> TaskViewer:
@@ -303,25 +304,12 @@ def task_document(request: Request, task_id: str) -> Response:
     if row.content_type in ("image/png", "image/jpeg", "image/webp", "image/gif"):
         return Response(content, media_type=row.content_type, headers=headers)
     if row.content_type == "application/pdf":
-        return Response(pdf_page_png(content), media_type="image/png", headers=headers)
+        try:
+            png = PAGES.get(row.sha256, 0, content)
+        except DocumentUnreadable as exc:
+            raise PageError(422, f"The PDF cannot be shown here ({exc.message}); download it instead.") from None
+        return Response(png, media_type="image/png", headers=headers)
     raise PageError(415, f"A {row.content_type} document cannot be shown here; download it instead.")
-
-
-def pdf_page_png(content: bytes, page: int = 0) -> bytes:
-    """One page of a PDF as PNG (pdfium renders it; scripts in the PDF never run)."""
-    import pypdfium2 as pdfium
-
-    document = pdfium.PdfDocument(content)
-    try:
-        pdf_page = document[page]
-        width = pdf_page.get_width()
-        scale = min(3.0, DOCUMENT_PAGE_WIDTH / width) if width else 1.0
-        image = pdf_page.render(scale=scale).to_pil()
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=False)
-        return out.getvalue()
-    finally:
-        document.close()
 
 
 # Actions
