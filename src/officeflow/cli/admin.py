@@ -41,7 +41,7 @@ def _roles_option() -> Callable[[F], F]:
 
 @click.group()
 def users() -> None:
-    """People who log in (to the API and, later, the inbox)."""
+    """People who log in (to the API and the web console)."""
 
 
 @users.command("add")
