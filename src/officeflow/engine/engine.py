@@ -182,18 +182,17 @@ class Engine:
         after: Any = None,
     ) -> None:
         """Append an audit entry inside ``tx`` (sealed into the tenant's chain later)."""
-        tx.add_audit(
-            audit.entry(
-                self.keyring,
-                tenant=tenant,
-                at=self.now(),
-                actor=actor,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                before=before,
-                after=after,
-            )
+        audit.record(
+            tx,
+            self.keyring,
+            tenant=tenant,
+            at=self.now(),
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
         )
 
     # Definitions

@@ -119,18 +119,17 @@ class Accounts:
         before: Any = None,
         after: Any = None,
     ) -> None:
-        tx.add_audit(
-            audit.entry(
-                self.keyring,
-                tenant=tenant,
-                at=self.now(),
-                actor=actor,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                before=before,
-                after=after,
-            )
+        audit.record(
+            tx,
+            self.keyring,
+            tenant=tenant,
+            at=self.now(),
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
         )
 
     # Users

@@ -80,6 +80,35 @@ def entry(
     }
 
 
+def record(
+    tx: Tx,
+    keyring: Keyring,
+    *,
+    tenant: str,
+    at: float,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Append an entry inside ``tx`` (sealed into the tenant's chain later)."""
+    tx.add_audit(
+        entry(
+            keyring,
+            tenant=tenant,
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
 def row_mac(keyring: Keyring, row: AuditRow) -> str:
     return keyring.mac(
         keyring.audit,
