@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from officeflow.api.auth import authorize, current, documented, guarded
 from officeflow.api.problems import ApiProblem
@@ -190,6 +191,22 @@ def _header(request: Request, name: str, pattern: re.Pattern[str] | None, max_le
 EVENT_ID_RE = re.compile(EVENT_ID)
 
 
+class _AnyPath(Convertor[str]):
+    """Starlette's ``path`` with line breaks too (its ``.*`` stops at one, and the request would
+    then fall through to ``POST /v1/events/{type}`` as a 405): an id that is no event's is a 404."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anypath", _AnyPath())
+
+
 @router.post(
     "/v1/events/{type}",
     response_model=IngestOut,
@@ -303,7 +320,7 @@ def list_events(
     return [EventOut.of(r) for r in rows]
 
 
-@router.get("/v1/events/{event_id:path}", response_model=EventOut, **guarded("events.read"))
+@router.get("/v1/events/{event_id:anypath}", response_model=EventOut, **guarded("events.read"))
 def get_event(request: Request, event_id: str = Path(max_length=200)) -> EventOut:
     """One stored event (event ids may contain ``/``: ``/v1/events/orders/2026/17``)."""
     principal = _principal(request)
