@@ -111,5 +111,10 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        import uvloop  # what uvicorn runs on too: the generator should cost the machine little
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
     sys.exit(0)

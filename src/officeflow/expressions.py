@@ -44,7 +44,7 @@ class CompileFailure:
 class Expr:
     """One compiled CEL expression."""
 
-    __slots__ = ("_program", "source", "variables")
+    __slots__ = ("_path", "_program", "source", "variables")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -54,8 +54,15 @@ class Expr:
             failure = _failure(str(exc))
             raise ExpressionError(f"bad CEL `{source}` at column {failure.column}: {failure.reason}") from None
         self.variables: frozenset[str] = frozenset(self._program.variables())
+        path = tuple(source.strip().split("."))
+        self._path = path if _REFERENCE.fullmatch(source.strip()) and path[0] not in _LITERALS else None
+        """``a.b.c``, a plain reference: read straight from the variables (see _reference)."""
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        if self._path is not None:
+            value = _reference(variables, self._path)
+            if value is not _MISSING:
+                return value
         try:
             # Only the variables the expression reads cross into CEL (each is converted per call).
             used = {name: variables[name] for name in self.variables if name in variables}
@@ -70,6 +77,31 @@ class Expr:
 
     def __repr__(self) -> str:
         return f"Expr({self.source!r})"
+
+
+_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_LITERALS = frozenset({"true", "false", "null"})
+_MISSING = object()
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _reference(variables: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The value a plain reference (``event.id``, ``input.amount``) names, when CEL would give
+    exactly it: a string, a boolean, null, a float or a 64-bit integer found by map lookups.
+    Anything else (a missing key, a list, a map, a large integer) is _MISSING, and CEL evaluates
+    the expression, with its own conversions and errors. Passing a whole event into CEL costs
+    more than the rest of a trigger; most keys and conditions read one field."""
+    value: Any = variables.get(path[0], _MISSING)
+    for name in path[1:]:
+        if type(value) is not dict:
+            return _MISSING
+        value = value.get(name, _MISSING)
+    kind = type(value)
+    if kind is str or kind is bool or kind is float or value is None:
+        return value
+    if kind is int and _INT64[0] <= value <= _INT64[1]:
+        return value
+    return _MISSING
 
 
 def _failure(message: str) -> CompileFailure:

@@ -340,6 +340,59 @@ def test_events_over_http_start_runs_once_and_invalid_ones_are_kept(api: Api) ->
     is_problem(api.post("/v1/events/ping", content=b"{not json", who="submitter"), 400, "bad-json")
 
 
+def test_the_fast_publish_path_answers_as_the_route_does(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST /v1/events/{type} is served past the framework when it can be (officeflow.api.fastpath).
+    Every answer must be the route's own: the same requests go once each way and are compared."""
+    from officeflow.api import fastpath
+
+    api.post("/v1/event-types", json={"name": "ping", "schema": {"type": "object", "required": ["n"]}})
+    for name, extra in (("on-ping", {}), ("broken", {"input": "{'x': event.data.missing}"})):
+        trigger = {"event_type": "ping", "workflow": "hello", **extra}
+        assert api.client.put(f"/v1/triggers/{name}", json=trigger, headers=api.headers()).status_code in (200, 201)
+    taken: list[bool] = []
+    publish = fastpath.publish
+
+    async def spy(*args: Any, **kwargs: Any) -> bool:
+        served = await publish(*args, **kwargs)
+        taken.append(served)
+        return served
+
+    monkeypatch.setattr(fastpath, "publish", spy)
+
+    def exchange(tag: str) -> list[Any]:
+        post = api.post
+        return [
+            post("/v1/events/ping", json={"n": 1}, who="submitter", headers={"Event-Id": tag, "Event-Subject": "s"}),
+            post("/v1/events/ping", json={"n": 1}, who="submitter", headers={"Event-Id": tag}),  # a duplicate
+            post("/v1/events/ping", json={"m": 1}, who="submitter"),  # against the schema
+            post("/v1/events/ping", content=b"{not json", who="submitter"),
+            post("/v1/events/ping", json={"n": 1}, who="submitter", headers={"Event-Id": "no spaces"}),
+            post("/v1/events/ping", json={"n": 1}, who="auditor"),  # may not publish
+            post("/v1/events/no.such.type", json={"n": 1}, who="submitter"),
+        ]
+
+    api.post("/v1/events/ping", json={"n": 0}, who="submitter")  # this process now knows the type
+    taken.clear()
+    fast = exchange("fast-1")
+    assert taken == [True, True, True, False, False, False, False]
+    monkeypatch.setattr(fastpath, "applies", lambda scope: False)
+    slow = exchange("slow-1")
+    assert len(taken) == 7  # the second time, nothing went the fast way
+
+    def seen(response: Any) -> tuple[int, str, Any]:
+        text = response.text
+        for run in response.json().get("runs", []) if response.status_code < 300 else []:
+            text = text.replace(run["run_id"], "RUN")
+        body = json.loads(text.replace("fast-1", "ID").replace("slow-1", "ID"))
+        return response.status_code, response.headers["content-type"], body
+
+    assert [seen(r) for r in fast] == [seen(r) for r in slow]
+    assert [r.status_code for r in fast] == [202, 200, 422, 400, 422, 403, 404]
+    assert fast[0].json()["trigger_failures"][0]["trigger"] == "broken"
+    rejects = [r["reason"]["error"] for r in api.get("/v1/event-rejects", params={"limit": 100}).json()]
+    assert rejects.count("schema") == 2  # once each way: the fast path kept its refused event too
+
+
 def test_file_uploads_are_checked(api: Api) -> None:
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
     stored = api.post("/v1/files", who="submitter", files={"file": ("r.pdf", pdf, "application/pdf")})

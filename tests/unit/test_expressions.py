@@ -64,3 +64,67 @@ def test_step_references_are_found_in_both_notations() -> None:
 
 def test_compiled_expressions_are_cached() -> None:
     assert compile_expr("1 + 2") is compile_expr("1 + 2")
+
+
+REFERENCE_DATA = {
+    "event": {
+        "id": "ev-1",
+        "n": 7,
+        "neg": -(2**63),
+        "big": 2**70,
+        "x": 1.5,
+        "ok": True,
+        "none": None,
+        "list": [1, "a"],
+        "map": {"a": {"b": "deep"}},
+        "text": "abc",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "event.id",
+        "event.n",
+        "event.neg",
+        "event.big",
+        "event.x",
+        "event.ok",
+        "event.none",
+        "event.list",
+        "event.map",
+        "event.map.a.b",
+        " event.id ",
+        "event",
+        "true",
+        "null",
+    ],
+)
+def test_plain_references_give_what_cel_gives(source: str) -> None:
+    """A plain reference is read without CEL (the hot path of every trigger key); the answer must
+    be CEL's own, including its conversions (a 2**70 integer becomes a float in CEL)."""
+    expr = compile_expr(source)
+    by_cel = _plain_cel(expr)
+    assert expr.evaluate(REFERENCE_DATA) == by_cel
+    assert type(expr.evaluate(REFERENCE_DATA)) is type(by_cel)
+
+
+@pytest.mark.parametrize("source", ["event.missing", "event.text.length", "event.map.a.c", "other.id"])
+def test_plain_references_fail_as_cel_fails(source: str) -> None:
+    expr = compile_expr(source)
+    with pytest.raises(ExpressionError) as fast:
+        expr.evaluate(REFERENCE_DATA)
+    with pytest.raises(ExpressionError) as slow:
+        _plain_cel(expr)
+    assert fast.value.message == slow.value.message
+
+
+def _plain_cel(expr: object) -> object:
+    """Evaluate through CEL only (the reference shortcut switched off)."""
+    from officeflow.expressions import Expr
+
+    assert isinstance(expr, Expr)
+    forced = Expr(expr.source)
+    forced._path = None
+    return forced.evaluate(REFERENCE_DATA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 
@@ -87,6 +88,8 @@ def test_uuid7_is_time_ordered_and_versioned() -> None:
     ids = [uuid7() for _ in range(100)]
     assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids)
     assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 7 for i in ids)
+    assert all(uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
 
 
 def test_settings_fail_loudly_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +23,7 @@ import anyio
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from officeflow.api import auth
+from officeflow.api import auth, fastpath
 from officeflow.api.problems import BASE, MEDIA_TYPE
 from officeflow.api.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
 from officeflow.web import csrf
@@ -140,6 +142,12 @@ class Gate:
         if scope["method"] == "POST" and key is not None and principal is not None:
             await self._idempotent(scope, replay_receive, send, key, body, principal, path)
             return
+        if (
+            principal is not None
+            and fastpath.applies(scope)
+            and await fastpath.publish(self.engine, scope, headers, body, principal, send)
+        ):
+            return
         await self.app(scope, replay_receive, send)
 
     async def _csrf_refused(self, send: Send, path: str) -> None:
@@ -179,9 +187,6 @@ class Gate:
         cached = self.engine.accounts._cache.get(parts[1])
         if cached is None:
             return None
-        import hmac
-        import time
-
         digest = hashlib.sha256("_".join(parts[2:]).encode()).hexdigest()
         if cached[1] > time.monotonic() and hmac.compare_digest(cached[2], digest):
             return cached[0]

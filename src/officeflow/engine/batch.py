@@ -18,7 +18,7 @@ import asyncio
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -34,7 +34,8 @@ log = structlog.get_logger("officeflow.engine")
 @dataclass
 class Item(Generic[T]):
     work: Callable[[Tx], T]
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event | None = None
+    """For callers in a thread: set when the result is in."""
     result: Any = None
     error: BaseException | None = None
     future: asyncio.Future[T] | None = None
@@ -43,6 +44,7 @@ class Item(Generic[T]):
     def finish(self) -> None:
         future = self.future
         if future is None:
+            assert self.done is not None
             self.done.set()
             return
         future.get_loop().call_soon_threadsafe(_settle, future, self.result, self.error)
@@ -71,8 +73,9 @@ class Batcher:
 
     def submit(self, work: Callable[[Tx], T]) -> T:
         """Run ``work(tx)`` in a transaction shared with whatever else is waiting; its result."""
-        item: Item[T] = Item(work)
+        item: Item[T] = Item(work, done=threading.Event())
         self._enqueue(item)
+        assert item.done is not None
         item.done.wait()
         if item.error is not None:
             raise item.error

@@ -10,6 +10,7 @@ because every process on every machine needs the same one.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -57,7 +58,14 @@ class Keyring:
         )
 
     def mac(self, key: bytes, data: bytes) -> str:
-        return hmac.new(key, data, hashlib.sha256).hexdigest()
+        mac = _keyed(key).copy()  # a copy of the keyed state: the key is not hashed in again
+        mac.update(data)
+        return mac.hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed(key: bytes) -> hmac.HMAC:
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def _derive(secret: bytes, info: bytes) -> bytes:

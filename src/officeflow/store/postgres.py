@@ -40,10 +40,19 @@ class PostgresStore(SqlStore):
     def transaction(self, *, pipeline: bool = False) -> Iterator[Tx]:
         with self.pool.connection() as conn:
             if pipeline:
-                with conn.pipeline() as pipe, conn.transaction():
-                    tx = self._tx(conn, pipe)
-                    yield tx
-                    tx.flush()
+                # BEGIN and COMMIT by hand: psycopg's transaction() in pipeline mode nests two more
+                # pipelines, each ending with a sync, so a transaction would cost three round trips
+                # at its end instead of one: the sync that ends the pipeline, which COMMIT precedes.
+                try:
+                    with conn.pipeline() as pipe:
+                        conn.execute("BEGIN")
+                        tx = self._tx(conn, pipe)
+                        yield tx
+                        tx.flush()
+                        conn.execute("COMMIT")
+                except BaseException:
+                    _roll_back(conn)
+                    raise
             else:
                 with conn.transaction():
                     tx = self._tx(conn, None)
@@ -75,6 +84,17 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     cached while a table was nearly empty would keep scanning it sequentially as it grows (until
     the next ANALYZE), so officeflow's sessions rule sequential scans out where an index applies."""
     conn.execute("SET enable_seqscan = off")
+
+
+def _roll_back(conn: psycopg.Connection[Any]) -> None:
+    """End a pipelined transaction that failed. The pipeline's last sync ran what was sent (after
+    an error, the server skipped the rest, COMMIT included): the transaction is still open or
+    aborted, and is rolled back. A broken connection is discarded by the pool when it comes back."""
+    try:
+        if conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR):
+            conn.execute("ROLLBACK")
+    except psycopg.Error as exc:
+        log.warning("rollback failed; the connection will be discarded", error=str(exc))
 
 
 def _no_notify(channel: str, payload: str) -> None:
