@@ -60,6 +60,7 @@ class SharedBuckets:
         self._batch = batch
         self._hold = hold
         self._local: dict[str, tuple[float, float]] = {}
+        self._refills: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def take_local(self, key: str) -> bool:
@@ -75,6 +76,18 @@ class SharedBuckets:
     def take(self, key: str, limit: Limit) -> Verdict:
         if self.take_local(key):
             return Verdict(True)
+        # One withdrawal per key at a time: when the tokens run out, every request arriving
+        # meanwhile would otherwise go to the database for the same row, and each would wait for
+        # the others' locks (a stall of a tenth of a second at 1,000 requests/s). The others wait
+        # here instead and spend what the first one brought.
+        with self._lock:
+            refill = self._refills.setdefault(key, threading.Lock())
+        with refill:
+            if self.take_local(key):
+                return Verdict(True)
+            return self._withdraw(key, limit)
+
+    def _withdraw(self, key: str, limit: Limit) -> Verdict:
         now = self._now()
         # About 50 ms worth of tokens at the configured rate, at most a quarter of the bucket:
         # few database round trips at high rates, exact enforcement at small ones.
