@@ -132,6 +132,59 @@ def test_a_run_idempotency_key_is_unique_per_tenant(store: Store) -> None:
         assert tx.insert_run(run("b"))() is True
 
 
+def test_keyed_inserts_sent_together_tell_each_row_whether_it_went_in(store: Store) -> None:
+    """In a pipelined transaction, keyed inserts of one table wait and go out as one statement
+    (officeflow.store.keyed); each caller must still learn about its own row: new, a duplicate of
+    a row already stored, or a duplicate of a row sent with it. A read in between sees them."""
+
+    def run(key: str | None, tenant: str = "t") -> NewRun:
+        return NewRun(
+            id=uuid7(),
+            tenant=tenant,
+            workflow="w",
+            version=1,
+            status=RunStatus.RUNNING,
+            input_json="{}",
+            idempotency_key=key,
+            created_at=NOW,
+        )
+
+    def event(event_id: str, tenant: str = "t") -> dict[str, Any]:
+        return dict(
+            id=event_id,
+            tenant=tenant,
+            type="ping",
+            version=1,
+            source="test",
+            subject=None,
+            payload={"n": 1},
+            meta=None,
+            received_at=NOW,
+        )
+
+    with store.transaction() as tx:
+        assert tx.insert_run(run("old"))() is True
+        assert tx.insert_event(**event("old"))() is True
+
+    def body(tx: Any) -> tuple[list[bool], list[bool], bool]:
+        events = [tx.insert_event(**event(i)) for i in ("e1", "e2", "e1", "old")]
+        events.append(tx.insert_event(**event("e1", tenant="u")))
+        seen = tx.get_event("t", "e2") is not None  # a read sends what waits before it
+        runs = [tx.insert_run(run(k)) for k in ("k1", "k2", "k1", "old", None)]
+        runs.append(tx.insert_run(run("k1", tenant="u")))
+        return [e() for e in events], [r() for r in runs], seen
+
+    events, runs, seen = store.run(body, pipeline=True)
+    assert events == [True, True, False, False, True]
+    assert runs == [True, True, False, False, True, True]
+    assert seen
+    with store.read() as tx:
+        assert tx.count_events("t", "ping", None, None) == 3
+        assert tx.count_events("u", "ping", None, None) == 1
+        assert tx.run_by_key("t", "k1") is not None and tx.run_by_key("u", "k1") is not None
+        assert sum(tx.count_runs_by_status("t").values()) == 4  # old, k1, k2 and the one without a key
+
+
 def test_definition_versions_are_stored_once(store: Store) -> None:
     record = DefinitionRecord(
         tenant="t",

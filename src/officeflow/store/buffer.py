@@ -172,15 +172,16 @@ def row_chunks(count: int) -> list[tuple[int, int]]:
     return pieces
 
 
-_multi_row_sql: dict[tuple[str, tuple[str, ...], int], str] = {}
+_multi_row_sql: dict[tuple[str, tuple[str, ...], int, str], str] = {}
 
 
-def multi_row_insert(table: str, columns: tuple[str, ...], rows: int) -> str:
-    """``INSERT INTO table (columns) VALUES (%s, ...), (...)``: ``rows`` rows, positional (psycopg)."""
-    key = (table, columns, rows)
+def multi_row_insert(table: str, columns: tuple[str, ...], rows: int, suffix: str = "") -> str:
+    """``INSERT INTO table (columns) VALUES (%s, ...), (...)`` and ``suffix``: ``rows`` rows,
+    positional (psycopg)."""
+    key = (table, columns, rows, suffix)
     sql = _multi_row_sql.get(key)
     if sql is None:
         one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES " + ", ".join([one] * rows) + suffix
         _multi_row_sql[key] = sql
     return sql

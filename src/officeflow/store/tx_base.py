@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from officeflow.store import buffer as buffered
 from officeflow.store.dialect import Dialect
+from officeflow.store.keyed import KeyedInserts, KeyedTable
 
 RUNS_PAYLOAD_LIMIT = 7000
 T = TypeVar("T")
@@ -24,6 +25,8 @@ class TxBase:
         self._notified: set[tuple[str, str]] = set()
         self._ended_runs: list[str] = []
         self.buffer = buffered.WriteBuffer()
+        self.keyed = KeyedInserts()
+        """Keyed inserts waiting for the next statement or sync (pipeline mode only)."""
         self._syncs = 0
 
     def notify(self, channel: str, payload: str = "") -> None:
@@ -38,7 +41,9 @@ class TxBase:
             self._notify(channel, payload)
 
     def flush(self) -> None:
-        """Write what is buffered (see officeflow.store.buffer)."""
+        """Write what is buffered (see officeflow.store.buffer and officeflow.store.keyed)."""
+        if self.keyed.waiting:
+            self.keyed.send(self.conn)
         if self._ended_runs:
             chunk: list[str] = []
             size = 0
@@ -77,6 +82,8 @@ class TxBase:
     def _exec(self, sql: str, params: dict[str, Any] | None = None, *, flush: bool = True) -> Any:
         """Execute, after writing what is buffered (unless ``flush=False``: for statements that
         neither read nor conflict with any table the buffer writes to before them)."""
+        if self.keyed.waiting:
+            self.keyed.send(self.conn)
         if flush and (self.buffer or self._ended_runs):
             self.flush()
         return self.conn.execute(self.dialect.sql(sql), params or {})
@@ -105,6 +112,17 @@ class TxBase:
 
         return count
 
+    def _insert_keyed(
+        self, spec: KeyedTable, row: dict[str, Any], key: tuple[Any, ...], one_row_sql: str
+    ) -> Later[bool]:
+        """Insert ``row`` unless its key is taken; later: whether it went in. In pipeline mode the
+        row waits to go out with others of its table (officeflow.store.keyed); otherwise it is
+        one statement, ``one_row_sql``."""
+        if self.pipeline is None:
+            count = self._count_later(one_row_sql, row, flush=False)
+            return lambda: count() == 1
+        return self.keyed.add(spec, tuple(row[c] for c in spec.columns), key, self.sync)
+
     @property
     def needs_sync(self) -> bool:
         """Whether results of statements sent so far wait for a sync (PostgreSQL pipeline mode)."""
@@ -113,12 +131,15 @@ class TxBase:
     def sync(self) -> None:
         """Wait for the results of every statement sent so far (one round trip in pipeline mode)."""
         if self.pipeline is not None:
+            if self.keyed.waiting:
+                self.keyed.send(self.conn)
             self.pipeline.sync()
             self._syncs += 1
+            self.keyed.synced()
 
     def _many(self, sql: str, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        if self.buffer:
+        if self.buffer or self.keyed.waiting:
             self.flush()
         if rows:
             cur = self.conn.cursor()

@@ -7,6 +7,7 @@ from typing import Any
 
 from officeflow.jsonutil import dumps, dumps_or_none
 from officeflow.store.codec import json_or_none
+from officeflow.store.keyed import KeyedTable
 from officeflow.store.tx_base import Later, TxBase
 
 
@@ -168,6 +169,18 @@ def _file(r: tuple[Any, ...]) -> FileRow:
     )
 
 
+EVENTS_KEYED = KeyedTable(
+    "of_events",
+    ("id", "tenant", "type", "version", "source", "subject", "payload", "meta", "received_at"),
+    key=("tenant", "id"),
+    conflict="ON CONFLICT DO NOTHING",
+)
+EVENT_INSERT = (
+    "INSERT INTO of_events (id, tenant, type, version, source, subject, payload, meta, received_at) "
+    "VALUES (:id, :tenant, :type, :version, :source, :subject, :payload, :meta, :received_at) ON CONFLICT DO NOTHING"
+)
+
+
 class EventsMixin(TxBase):
     # Event types
 
@@ -226,23 +239,18 @@ class EventsMixin(TxBase):
         received_at: float,
     ) -> Later[bool]:
         """Store an accepted event; later: False when the tenant already has an event with this id."""
-        count = self._count_later(
-            "INSERT INTO of_events (id, tenant, type, version, source, subject, payload, meta, received_at) "
-            "VALUES (:id, :t, :type, :v, :source, :subject, :payload, :meta, :at) ON CONFLICT DO NOTHING",
-            {
-                "id": id,
-                "t": tenant,
-                "type": type,
-                "v": version,
-                "source": source,
-                "subject": subject,
-                "payload": dumps(payload),
-                "meta": dumps_or_none(meta),
-                "at": received_at,
-            },
-            flush=False,  # of_events is never buffered
-        )
-        return lambda: count() == 1
+        row = {
+            "id": id,
+            "tenant": tenant,
+            "type": type,
+            "version": version,
+            "source": source,
+            "subject": subject,
+            "payload": dumps(payload),
+            "meta": dumps_or_none(meta),
+            "received_at": received_at,
+        }
+        return self._insert_keyed(EVENTS_KEYED, row, (tenant, id), EVENT_INSERT)
 
     def get_event(self, tenant: str, event_id: str) -> EventRow | None:
         row = self._one(

@@ -8,6 +8,7 @@ from typing import Any
 
 from officeflow.jsonutil import dumps_or_none
 from officeflow.store.codec import json_or_none, scope_of, scope_text
+from officeflow.store.keyed import KeyedTable
 from officeflow.store.records import HistoryEvent, Run, RunHead, RunStatus, Scope
 from officeflow.store.tx_base import Later, TxBase
 
@@ -99,6 +100,32 @@ class RunFilter:
     limit: int = 50
 
 
+KEYED_RUN_COLUMNS = (
+    "id",
+    "tenant",
+    "workflow",
+    "version",
+    "status",
+    "input",
+    "idempotency_key",
+    "parent_run_id",
+    "parent_step",
+    "parent_iteration",
+    "parent_scope",
+    "created_at",
+    "updated_at",
+    "created_by",
+)
+KEYED_CONFLICT = "ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+RUNS_KEYED = KeyedTable("of_runs", KEYED_RUN_COLUMNS, key=("id",), conflict=KEYED_CONFLICT)
+"""Runs with an idempotency key: RETURNING gives the ids of those that went in. Two rows with one
+key in the same statement: the first goes in, as ``KeyedInserts`` sends a key only once."""
+KEYED_RUN_INSERT = (
+    f"INSERT INTO of_runs ({', '.join(KEYED_RUN_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in KEYED_RUN_COLUMNS)}) {KEYED_CONFLICT}"
+)
+
+
 class RunsMixin(TxBase):
     def insert_run(self, run: NewRun) -> Later[bool]:
         """Insert; later: False when the tenant already has a run with this idempotency key.
@@ -125,16 +152,7 @@ class RunsMixin(TxBase):
         if run.idempotency_key is None:
             self.buffer.runs.append(row)
             return _created
-        sql = (
-            "INSERT INTO of_runs (id, tenant, workflow, version, status, input, idempotency_key, "
-            "parent_run_id, parent_step, parent_iteration, parent_scope, created_at, updated_at, created_by) "
-            "VALUES (:id, :tenant, :workflow, :version, :status, :input, :idempotency_key, :parent_run_id, "
-            ":parent_step, :parent_iteration, :parent_scope, :created_at, :updated_at, :created_by) "
-            "ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-        )
-        # Buffered runs have no idempotency key, so they cannot conflict with this one: no flush.
-        count = self._count_later(sql, row, flush=False)
-        return lambda: count() == 1
+        return self._insert_keyed(RUNS_KEYED, row, (run.id,), KEYED_RUN_INSERT)
 
     def run_by_key(self, tenant: str, key: str) -> Run | None:
         row = self._one(
