@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench bench-inbox docs services screenshots clean
+.PHONY: demo test test-fast lint bench bench-inbox docs services screenshots clean bench-api
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: $(STAMP)
 	mkdir -p bench/results
 	$(BIN)/python bench/engine.py --backend sqlite --vs dbos | tee bench/results/engine-sqlite.txt
 	$(BIN)/python bench/engine.py --backend postgresql --vs dbos | tee bench/results/engine-postgresql.txt
+
+## bench-api: events through POST /v1/events/{type}, 2 API processes, 1,000 events/s for 30 s, both backends (about 2 min)
+bench-api: $(STAMP)
+	mkdir -p bench/results
+	$(BIN)/python bench/api.py --backend postgresql --rate 1000 --duration 30 2>&1 | tee bench/results/api-postgresql.txt
+	$(BIN)/python bench/api.py --backend sqlite --rate 1000 --duration 30 2>&1 | tee bench/results/api-sqlite.txt
 
 ## bench-inbox: the console's pages with 100,000 open tasks and 1M completed runs, on both backends (about 15 min)
 bench-inbox: $(STAMP)
