@@ -150,17 +150,17 @@ def test_keyed_inserts_sent_together_tell_each_row_whether_it_went_in(store: Sto
         )
 
     def event(event_id: str, tenant: str = "t") -> dict[str, Any]:
-        return dict(
-            id=event_id,
-            tenant=tenant,
-            type="ping",
-            version=1,
-            source="test",
-            subject=None,
-            payload={"n": 1},
-            meta=None,
-            received_at=NOW,
-        )
+        return {
+            "id": event_id,
+            "tenant": tenant,
+            "type": "ping",
+            "version": 1,
+            "source": "test",
+            "subject": None,
+            "payload": {"n": 1},
+            "meta": None,
+            "received_at": NOW,
+        }
 
     with store.transaction() as tx:
         assert tx.insert_run(run("old"))() is True
@@ -181,7 +181,8 @@ def test_keyed_inserts_sent_together_tell_each_row_whether_it_went_in(store: Sto
     with store.read() as tx:
         assert tx.count_events("t", "ping", None, None) == 3
         assert tx.count_events("u", "ping", None, None) == 1
-        assert tx.run_by_key("t", "k1") is not None and tx.run_by_key("u", "k1") is not None
+        assert tx.run_by_key("t", "k1") is not None
+        assert tx.run_by_key("u", "k1") is not None
         assert sum(tx.count_runs_by_status("t").values()) == 4  # old, k1, k2 and the one without a key
 
 
