@@ -3,7 +3,9 @@ history, definitions, dead letters, the audit log and its verify button, problem
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .conftest import Console, log_in
 
@@ -210,6 +212,42 @@ def test_audit_filters_and_verify(console: Console, context: Any) -> None:
             "UPDATE of_audit SET actor = 'api_key:intake' WHERE tenant = 'default' AND object_id = :id",
             {"id": run_id},
         )
+
+
+def test_audit_time_filters_are_read_in_the_readers_time_zone(console: Console, browser: Any) -> None:
+    """The pages show times in the reader's zone, so the From/Until fields take them in it too:
+    the page names the zone and sends it. Without it (no script), times are UTC."""
+    zone = "Pacific/Auckland"  # 13 hours ahead of UTC in summer (the test clock is in January)
+    context = browser.new_context(base_url=console.url, timezone_id=zone, locale="en-GB")
+    try:
+        run_id = console.start("web-loans", {"zone": True})
+        page = log_in(context, console, "aude")
+        page.goto("/audit")
+        assert page.locator("label[for=f-since]").inner_text() == f"From ({zone})"
+        # the console's clock is the engine's (a test clock): the entry was written at its now
+        local = datetime.fromtimestamp(console.clock.now(), ZoneInfo(zone)).replace(tzinfo=None, microsecond=0)
+        page.fill("#f-oid", run_id)
+        page.fill("#f-since", (local - timedelta(minutes=10)).isoformat())
+        page.click("text=Filter")
+        page.wait_for_url("**/audit?**tz=Pacific%2FAuckland**")
+        assert [r.get_attribute("data-action") for r in page.locator("tbody tr").all()] == ["run.started"]
+        assert page.locator("label[for=f-until]").inner_text() == f"Until ({zone})"
+
+        hour_ago = (local - timedelta(hours=1)).isoformat()
+        page.goto(f"/audit?object_id={run_id}&until={hour_ago}&tz={zone}")
+        assert page.locator("tbody tr").count() == 0  # an hour ago, in Auckland: before the run
+        page.goto(f"/audit?object_id={run_id}&until={hour_ago}")
+        assert page.locator("tbody tr").count() == 1  # the same figures as UTC are hours ahead
+        page.goto("/audit")
+        page.fill("#f-oid", run_id)
+        page.click("text=Filter")
+        page.wait_for_url(f"**/audit?object_id={run_id}")  # no time given: no zone in the URL
+        bad = page.goto(f"/audit?since={hour_ago}&tz=Mars/Olympus")
+        assert bad is not None
+        assert bad.status == 400
+        assert "is not a time zone" in page.locator(".problem").inner_text()
+    finally:
+        context.close()
 
 
 def test_problem_pages_are_html_and_api_errors_stay_problem_documents(console: Console, context: Any) -> None:

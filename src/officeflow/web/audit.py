@@ -3,8 +3,9 @@ page at a time; "Verify chain" walks the hash chain and shows the result."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 from fastapi import APIRouter, Request
@@ -17,7 +18,7 @@ from officeflow.web.session import Viewer, viewer
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-FILTERS = ("action", "actor", "object_type", "object_id", "since", "until")
+FILTERS = ("action", "actor", "object_type", "object_id", "since", "until", "tz")
 ACTIONS = (
     "run.started",
     "run.failed",
@@ -40,8 +41,19 @@ ACTIONS = (
 OBJECT_TYPES = ("run", "definition", "user", "api_key", "principal", "secret", "event_type", "trigger", "schedule")
 
 
-def parse_time(text: str, field: str) -> float | None:
-    """A ``datetime-local`` value (or ISO 8601) read as UTC."""
+def parse_zone(name: str) -> tzinfo:
+    """The time zone the filter's times were typed in: the reader's, which the page's script
+    sends (an IANA name such as Europe/Berlin); UTC without it."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PageError(400, f"'{name}' is not a time zone (expected a name such as Europe/Berlin).") from None
+
+
+def parse_time(text: str, field: str, zone: tzinfo = UTC) -> float | None:
+    """A ``datetime-local`` value read in ``zone`` (an ISO 8601 value with an offset keeps it)."""
     text = text.strip()
     if not text:
         return None
@@ -52,7 +64,7 @@ def parse_time(text: str, field: str) -> float | None:
             400, f"'{text}' is not a date and time for '{field}' (expected e.g. 2026-01-31T14:00)."
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=zone)
     return moment.timestamp()
 
 
@@ -73,13 +85,14 @@ def _row(row: AuditRow) -> dict[str, Any]:
 def render_audit(
     request: Request, who: Viewer, params: dict[str, str], cursor: str | None, report: Any = None
 ) -> Response:
+    zone = parse_zone(params.get("tz", ""))
     flt = tx_console.AuditFilter(
         action=params.get("action") or None,
         actor=params.get("actor") or None,
         object_type=params.get("object_type") or None,
         object_id=params.get("object_id") or None,
-        since=parse_time(params.get("since", ""), "from"),
-        until=parse_time(params.get("until", ""), "until"),
+        since=parse_time(params.get("since", ""), "from", zone),
+        until=parse_time(params.get("until", ""), "until", zone),
     )
     try:
         with request.app.state.engine.store.read() as tx:
@@ -120,6 +133,7 @@ def audit_page(
     object_id: str = "",
     since: str = "",
     until: str = "",
+    tz: str = "",
     before: str | None = None,
 ) -> Response:
     who = _viewer(request, "audit.read")
@@ -130,6 +144,7 @@ def audit_page(
         "object_id": object_id,
         "since": since,
         "until": until,
+        "tz": tz,
     }
     params = {k: v.strip()[:300] for k, v in params.items()}
     return render_audit(request, who, params, before or None)

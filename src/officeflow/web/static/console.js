@@ -64,6 +64,22 @@
     });
   });
 
+  // Times typed into a filter are the reader's local time, as the pages show it: name the zone
+  // beside the fields and send it (only when a time is given). Without this script: UTC.
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  document.querySelectorAll("input[data-time-zone]").forEach(function (field) {
+    var form = field.form;
+    if (!field.value && zone) field.value = zone;
+    if (!field.value) return;
+    form.querySelectorAll("[data-zone-label]").forEach(function (label) {
+      label.textContent = "(" + field.value + ")";
+    });
+    form.addEventListener("submit", function () {
+      var times = form.querySelectorAll("input[type=datetime-local]");
+      if (!Array.prototype.some.call(times, function (t) { return t.value; })) field.disabled = true;
+    });
+  });
+
   // Filter forms: drop empty fields from the URL.
   document.querySelectorAll("form[data-clean-get]").forEach(function (form) {
     form.addEventListener("submit", function () {
