@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="32+ random bytes, base64: keys the audit log and stored secrets (required on PostgreSQL)"
     )
+    secret_keys_retired: SecretStr | None = Field(
+        None,
+        description="Earlier secret keys, comma-separated: still read, never written with, while "
+        "`officeflow keys rotate` moves the audit log and secrets to the current key",
+    )
     api_host: str = Field("127.0.0.1", description="Address `officeflow serve` listens on")
     api_port: int = Field(8080, ge=1, le=65535, description="Port `officeflow serve` listens on")
     api_workers: int = Field(1, ge=1, le=64, description="API processes `officeflow serve` runs")

@@ -91,3 +91,26 @@ def test_event_types_triggers_publish_and_replay(cli: Any, tmp_path: Path) -> No
     rejects = json.loads(ok(cli("events", "rejects", "--format", "json")))
     assert rejects[0]["reason"]["error"] == "schema"
     assert "is not an ISO 8601 time" in cli("events", "replay", "--type", "invoice", "--since", "yesterday").output
+
+
+def test_keys_rotate_moves_secrets_and_the_audit_log_to_the_new_key(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator's way through a key change: new key everywhere with the old one retired,
+    `keys rotate`, then the old key can go."""
+    from officeflow.security import keys
+
+    old, new = keys.generate(), keys.generate()
+    monkeypatch.setenv(keys.ENV, old)
+    ok(cli("users", "add", "ada", "--role", "admin"))
+    ok(cli("secrets", "set", "erp-token", input="sup3r-secret\n"))
+    monkeypatch.setenv(keys.ENV, new)
+    monkeypatch.setenv(keys.RETIRED_ENV, old)
+    rotated = ok(cli("keys", "rotate"))
+    assert "1 stored secret(s) encrypted again" in rotated
+    assert "audit log of tenant 'default':" in rotated
+    assert "verified and signed again" in rotated
+    monkeypatch.delenv(keys.RETIRED_ENV)
+    assert "chain intact" in ok(cli("audit", "verify"))
+    report = json.loads(ok(cli("keys", "rotate", "--format", "json")))  # again: nothing retired
+    assert report["secrets"] == 1
+    assert report["retired"] == []
+    assert report["refused"] == {}

@@ -277,6 +277,7 @@ def engine_from_settings(settings: Settings) -> Engine:
         store,
         handlers=[import_app(m) for m in settings.apps],
         secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
+        retired_keys=(settings.secret_keys_retired.get_secret_value() if settings.secret_keys_retired else None),
         http_allow=settings.http_allowlist,
     )
 

@@ -29,6 +29,42 @@ def keys_generate() -> None:
     click.echo(generate())
 
 
+@keys.command("rotate")
+@format_option()
+@pass_ctx
+def keys_rotate(ctx: Context, fmt: str) -> None:
+    """Move stored secrets and every tenant's audit log to the current OFFICEFLOW_SECRET_KEY.
+
+    Run it once every process has the new key, with the old one in
+    OFFICEFLOW_SECRET_KEYS_RETIRED. Each audit chain is verified (each entry under the key it was
+    signed with) and signed again; a chain that does not verify is left as it was and reported
+    (exit 1). Afterwards the retired keys can be removed."""
+    from officeflow.security.rekey import rotate
+
+    engine = ctx.engine()
+    done = rotate(engine.audit, engine.secrets, actor=ctx.actor)
+    if fmt == "json":
+        emit_json(
+            {
+                "key": engine.keyring.fingerprint,
+                "retired": [k.fingerprint for k in engine.keyring.retired],
+                "secrets": done.secrets,
+                "resigned": done.resigned,
+                "refused": {t: {"kind": f.kind, "seq": f.seq, "detail": f.message} for t, f in done.refused.items()},
+            }
+        )
+    else:
+        if not engine.keyring.retired:
+            out.print("no retired keys are configured (OFFICEFLOW_SECRET_KEYS_RETIRED): everything was checked")
+        out.print(f"key {engine.keyring.fingerprint}: {done.secrets} stored secret(s) encrypted again")
+        for tenant, count in done.resigned.items():
+            out.print(f"audit log of tenant '{tenant}': {count} entries verified and signed again")
+        for tenant, finding in done.refused.items():
+            out.print(f"[red]audit log of tenant '{tenant}' left as it was[/]: {finding.message}")
+    if done.refused:
+        sys.exit(1)
+
+
 def _roles_option() -> Callable[[F], F]:
     return option(
         "--role",

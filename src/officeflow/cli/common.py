@@ -56,6 +56,11 @@ class Context:
                     handlers=self.modules(),
                     check_schema=check_schema,
                     secret_key=self.settings.secret_key.get_secret_value() if self.settings.secret_key else None,
+                    retired_keys=(
+                        self.settings.secret_keys_retired.get_secret_value()
+                        if self.settings.secret_keys_retired
+                        else None
+                    ),
                     http_allow=self.settings.http_allowlist,
                 )
             except BaseException:

@@ -101,11 +101,12 @@ class Engine:
         check_schema: bool = True,
         keyring: Keyring | None = None,
         secret_key: str | None = None,
+        retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
     ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
-        self.keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None))
+        self.keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None), retired=retired_keys)
         self.audit = AuditLog(store, self.keyring)
         self.accounts = Accounts(store, self.keyring, self.clock.now)
         self.secrets = Secrets(store, self.keyring)
@@ -139,16 +140,25 @@ class Engine:
         pool_size: int = 10,
         sqlite_synchronous: str = "NORMAL",
         secret_key: str | None = None,
+        retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
     ) -> Engine:
         """Open the database at ``url``; ``migrate=True`` first brings its schema up to date.
         ``secret_key`` (default: OFFICEFLOW_SECRET_KEY; on SQLite a generated key file) keys the
-        audit log and stored secrets."""
+        audit log and stored secrets; ``retired_keys`` (default: OFFICEFLOW_SECRET_KEYS_RETIRED) are
+        earlier keys, still read (see ``officeflow keys rotate``)."""
         store = open_store(url, pool_size=pool_size, sqlite_synchronous=sqlite_synchronous)
         try:
             if migrate:
                 migrations.upgrade(store)
-            return cls(store, handlers=handlers, clock=clock, secret_key=secret_key, http_allow=http_allow)
+            return cls(
+                store,
+                handlers=handlers,
+                clock=clock,
+                secret_key=secret_key,
+                retired_keys=retired_keys,
+                http_allow=http_allow,
+            )
         except BaseException:
             store.close()
             raise

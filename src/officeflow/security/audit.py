@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import hmac
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,6 +124,63 @@ def head_mac(keyring: Keyring, tenant: str, seq: int, hash_: str) -> str:
     return keyring.mac(keyring.audit, f"head:{tenant}:{seq}:{hash_}".encode())
 
 
+def signed_by(keyring: Keyring, row: AuditRow) -> Keyring | None:
+    """The key (current or retired) under which the entry's MAC verifies, if any."""
+    for key in keyring.all:
+        if hmac.compare_digest(row.mac, row_mac(key, row)):
+            return key
+    return None
+
+
+def check_chain(
+    keyring: Keyring,
+    tenant: str,
+    head: tuple[int, str, str, float] | None,
+    rows: Iterable[AuditRow],
+    visit: Callable[[AuditRow], None] | None = None,
+) -> tuple[int, Finding | None]:
+    """Walk sealed entries in chain order against the head; (entries seen, first problem).
+    Each entry must verify, MAC and link, under one known key (see ``signed_by``); ``visit``
+    sees every entry that does."""
+    head_seq = head[0] if head is not None else 0
+    if head is not None and not any(
+        hmac.compare_digest(head[2], head_mac(key, tenant, head[0], head[1])) for key in keyring.all
+    ):
+        return 0, Finding("altered", None, None, "the chain head was altered (its MAC does not verify)")
+    expected, prev, count = 1, "", 0
+    for row in rows:
+        count += 1
+        if row.seq != expected:
+            message = f"entry {expected} is missing (the chain jumps from {expected - 1} to {row.seq})"
+            return count, Finding("deleted", expected, None, message)
+        key = signed_by(keyring, row)
+        if key is None:
+            return count, Finding(
+                "altered",
+                row.seq,
+                row.id,
+                f"entry {row.seq} ({row.action} {row.object_type} {row.object_id}) was altered: "
+                "its content no longer matches its MAC",
+            )
+        if row.seq == 1:
+            prev = genesis(key, tenant)
+        if row.prev_hash != prev or not hmac.compare_digest(row.hash or "", link(key, prev, row.mac)):
+            message = f"entry {row.seq} does not link to entry {row.seq - 1}: inserted or rewritten"
+            return count, Finding("inserted", row.seq, row.id, message)
+        if visit is not None:
+            visit(row)
+        prev, expected = row.hash or "", expected + 1
+    if count < head_seq:
+        message = f"entries {count + 1} to {head_seq} are missing (the head says {head_seq})"
+        return count, Finding("deleted", count + 1, None, message)
+    if count > head_seq:
+        message = f"the chain continues past its head ({head_seq}): entries were inserted"
+        return count, Finding("inserted", head_seq + 1, None, message)
+    if head is not None and prev != head[1]:
+        return count, Finding("altered", head_seq, None, "the last entry does not match the chain head")
+    return count, None
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str
@@ -166,90 +223,46 @@ class AuditLog:
                 return total
 
     def _seal_batch(self, tx: Tx, *, tenant: str, after_id: int) -> tuple[int, int, int]:
-        """Seal the next batch of unsealed entries after ``after_id``; (fetched, sealed, last id)."""
+        """Seal the next batch of unsealed entries after ``after_id``; (fetched, sealed, last id).
+        An entry MACed with a retired key (by a process not yet given the new one) is MACed again
+        with the current key first: a sealed entry and its link are always under one key."""
         tx.lock_audit_chain(tenant)
         head = tx.audit_head(tenant)
         seq, prev = (head[0], head[1]) if head else (0, genesis(self.keyring, tenant))
         rows = tx.unsealed_audit(tenant, BATCH, after_id)
         links: list[tuple[int, int, str, str]] = []
+        remacs: list[tuple[int, str]] = []
         for row in rows:
-            if not hmac.compare_digest(row.mac, row_mac(self.keyring, row)):
+            signer = signed_by(self.keyring, row)
+            if signer is None:
                 continue  # written without the key: left for verify to report
+            mac = row.mac
+            if signer is not self.keyring:
+                mac = row_mac(self.keyring, row)
+                remacs.append((row.id, mac))
             seq += 1
-            current = link(self.keyring, prev, row.mac)
+            current = link(self.keyring, prev, mac)
             links.append((row.id, seq, prev, current))
             prev = current
         sealed = len(links)
+        if remacs:
+            tx.set_audit_macs(remacs)
         if sealed:
             tx.seal_audit(links)
             tx.put_audit_head(tenant, seq, prev, head_mac(self.keyring, tenant, seq, prev), time.time())
         return len(rows), sealed, rows[-1].id if rows else after_id
 
     def verify(self, tenant: str) -> Report:
-        """Walk the whole chain of ``tenant``; report the first problem found, if any."""
+        """Walk the whole chain of ``tenant``; report the first problem found, if any. Entries
+        sealed under a retired key (before ``officeflow keys rotate``) verify under it."""
         self.seal(tenant)
         with self.store.read() as tx:
             head = tx.audit_head(tenant)
             unsealed = tx.unsealed_audit(tenant, 100_000, 0)
-        head_seq = head[0] if head else 0
-        if head is not None and not hmac.compare_digest(head[2], head_mac(self.keyring, tenant, head[0], head[1])):
-            return Report(
-                tenant,
-                0,
-                head_seq,
-                len(unsealed),
-                Finding("altered", None, None, "the chain head was altered (its MAC does not verify)"),
-            )
-        expected, prev, count = 1, genesis(self.keyring, tenant), 0
-        finding: Finding | None = None
-        for row in self._walk(tenant):
-            count += 1
-            if row.seq != expected:
-                finding = Finding(
-                    "deleted",
-                    expected,
-                    None,
-                    f"entry {expected} is missing (the chain jumps from {expected - 1} to {row.seq})",
-                )
-                break
-            if not hmac.compare_digest(row.mac, row_mac(self.keyring, row)):
-                finding = Finding(
-                    "altered",
-                    row.seq,
-                    row.id,
-                    f"entry {row.seq} ({row.action} {row.object_type} {row.object_id}) was altered: "
-                    "its content no longer matches its MAC",
-                )
-                break
-            if row.prev_hash != prev or not hmac.compare_digest(row.hash or "", link(self.keyring, prev, row.mac)):
-                finding = Finding(
-                    "inserted",
-                    row.seq,
-                    row.id,
-                    f"entry {row.seq} does not link to entry {row.seq - 1}: inserted or rewritten",
-                )
-                break
-            prev, expected = row.hash or "", expected + 1
-        if finding is None and count != head_seq:
-            if count < head_seq:
-                finding = Finding(
-                    "deleted",
-                    count + 1,
-                    None,
-                    f"entries {count + 1} to {head_seq} are missing (the head says {head_seq})",
-                )
-            else:
-                finding = Finding(
-                    "inserted",
-                    head_seq + 1,
-                    None,
-                    f"the chain continues past its head ({head_seq}): entries were inserted",
-                )
-        if finding is None and head is not None and prev != head[1]:
-            finding = Finding("altered", head_seq, None, "the last entry does not match the chain head")
+        count, finding = check_chain(self.keyring, tenant, head, self._walk(tenant))
         if finding is None:
             for row in unsealed:
-                if not hmac.compare_digest(row.mac, row_mac(self.keyring, row)):
+                if signed_by(self.keyring, row) is None:
                     finding = Finding(
                         "inserted",
                         None,
@@ -258,7 +271,7 @@ class AuditLog:
                         "written without the audit key",
                     )
                     break
-        return Report(tenant, count, head_seq, len(unsealed), finding)
+        return Report(tenant, count, head[0] if head else 0, len(unsealed), finding)
 
     def _walk(self, tenant: str) -> Iterator[AuditRow]:
         after = 0

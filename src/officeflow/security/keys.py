@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from officeflow.errors import ConfigurationError
 
 ENV = "OFFICEFLOW_SECRET_KEY"
+RETIRED_ENV = "OFFICEFLOW_SECRET_KEYS_RETIRED"
 
 
 def generate() -> str:
@@ -48,14 +49,25 @@ class Keyring:
     secrets: bytes
     fingerprint: str
     """Identifies the key without revealing it (a short hash of it, safe to log and compare)."""
+    retired: tuple[Keyring, ...] = ()
+    """Earlier keys (``OFFICEFLOW_SECRET_KEYS_RETIRED``): still read, never written with. They let
+    processes change key one at a time; ``officeflow keys rotate`` then moves everything stored
+    to the current key, after which they can go (see docs/security.md)."""
 
     @classmethod
-    def from_secret(cls, secret: bytes) -> Keyring:
-        return cls(
+    def from_secret(cls, secret: bytes, retired: tuple[bytes, ...] = ()) -> Keyring:
+        current = cls(
             audit=_derive(secret, b"officeflow audit v1"),
             secrets=_derive(secret, b"officeflow secrets v1"),
             fingerprint=hashlib.sha256(b"fingerprint:" + secret).hexdigest()[:16],
         )
+        olds = tuple(cls.from_secret(old) for old in dict.fromkeys(retired) if old != secret)
+        return cls(current.audit, current.secrets, current.fingerprint, olds)
+
+    @property
+    def all(self) -> tuple[Keyring, ...]:
+        """The current key first, then the retired ones."""
+        return (self, *self.retired)
 
     def mac(self, key: bytes, data: bytes) -> str:
         mac = _keyed(key).copy()  # a copy of the keyed state: the key is not hashed in again
@@ -72,11 +84,25 @@ def _derive(secret: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
 
-def load(configured: str | None, *, sqlite_path: Path | None) -> Keyring:
-    """The keyring from the configured key, else (SQLite) the key file, else an error."""
+def parse_retired(text: str | None) -> tuple[bytes, ...]:
+    """Retired keys: comma-separated, each like OFFICEFLOW_SECRET_KEY."""
+    parts = [part.strip() for part in (text or "").split(",") if part.strip()]
+    try:
+        return tuple(parse(part) for part in parts)
+    except ConfigurationError:
+        raise ConfigurationError(
+            f"{RETIRED_ENV} must be a comma-separated list of earlier keys, each at least 32 random bytes, "
+            "base64-encoded"
+        ) from None
+
+
+def load(configured: str | None, *, sqlite_path: Path | None, retired: str | None = None) -> Keyring:
+    """The keyring from the configured key, else (SQLite) the key file, else an error; with the
+    retired keys (``retired``, else OFFICEFLOW_SECRET_KEYS_RETIRED)."""
+    olds = parse_retired(retired if retired is not None else os.environ.get(RETIRED_ENV))
     text = configured or os.environ.get(ENV)
     if text:
-        return Keyring.from_secret(parse(text))
+        return Keyring.from_secret(parse(text), olds)
     if sqlite_path is None:
         raise ConfigurationError(
             f"{ENV} is required with PostgreSQL (every process must share it); "
@@ -88,4 +114,4 @@ def load(configured: str | None, *, sqlite_path: Path | None) -> Keyring:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(generate())
-    return Keyring.from_secret(parse(key_file.read_text()))
+    return Keyring.from_secret(parse(key_file.read_text()), olds)

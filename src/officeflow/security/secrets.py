@@ -6,11 +6,12 @@ from __future__ import annotations
 import base64
 import re
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from officeflow.errors import ConfigurationError, NotFound
 from officeflow.security.keys import Keyring
 from officeflow.store.base import Store
+from officeflow.store.tx import Tx
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
@@ -20,8 +21,10 @@ class SecretNotFound(NotFound):
 
 
 class SecretBox:
+    """Encrypts with the current key; decrypts with it or any retired one."""
+
     def __init__(self, keyring: Keyring) -> None:
-        self._fernet = Fernet(base64.urlsafe_b64encode(keyring.secrets))
+        self._fernet = MultiFernet([Fernet(base64.urlsafe_b64encode(k.secrets)) for k in keyring.all])
 
     def seal(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
@@ -30,9 +33,20 @@ class SecretBox:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken:
-            raise ConfigurationError(
-                "a stored secret cannot be decrypted: OFFICEFLOW_SECRET_KEY is not the key it was stored with"
-            ) from None
+            raise ConfigurationError(_UNREADABLE) from None
+
+    def rotate(self, ciphertext: str) -> str:
+        """The same value encrypted with the current key."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise ConfigurationError(_UNREADABLE) from None
+
+
+_UNREADABLE = (
+    "a stored secret cannot be decrypted: neither OFFICEFLOW_SECRET_KEY nor any key in "
+    "OFFICEFLOW_SECRET_KEYS_RETIRED is the key it was stored with"
+)
 
 
 class Secrets:
@@ -48,3 +62,15 @@ class Secrets:
         if ciphertext is None:
             raise SecretNotFound(f"no secret '{name}' in tenant '{tenant}'")
         return self.box.open(ciphertext)
+
+    def rotate(self) -> int:
+        """Encrypt every stored secret of every tenant with the current key, in one transaction;
+        how many there are."""
+
+        def body(tx: Tx) -> int:
+            stored = tx.all_secret_ciphertexts()
+            for tenant, name, ciphertext in stored:
+                tx.set_secret_ciphertext(tenant, name, self.box.rotate(ciphertext))
+            return len(stored)
+
+        return self.store.run(body)

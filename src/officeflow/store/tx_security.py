@@ -327,6 +327,19 @@ class SecurityMixin(TxBase):
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
+    def all_secret_ciphertexts(self) -> list[tuple[str, str, str]]:
+        """(tenant, name, ciphertext) of every stored secret, locked until the transaction ends."""
+        lock = " FOR UPDATE" if self.dialect.name == "postgresql" else ""
+        rows = self._all(f"SELECT tenant, name, ciphertext FROM of_secrets ORDER BY tenant, name{lock}")
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def set_secret_ciphertext(self, tenant: str, name: str, ciphertext: str) -> None:
+        """Replace the ciphertext only (the same value under another key: not an update by anyone)."""
+        self._exec(
+            "UPDATE of_secrets SET ciphertext = :c WHERE tenant = :t AND name = :n",
+            {"t": tenant, "n": name, "c": ciphertext},
+        )
+
     def delete_secret(self, tenant: str, name: str) -> bool:
         return self._count("DELETE FROM of_secrets WHERE tenant = :t AND name = :n", {"t": tenant, "n": name}) == 1
 
@@ -342,6 +355,10 @@ class SecurityMixin(TxBase):
             {"t": tenant, "n": limit, "a": after_id},
         )
         return [_audit(r) for r in rows]
+
+    def audit_tenants(self) -> list[str]:
+        """Tenants whose audit log has a sealed chain."""
+        return [r[0] for r in self._all("SELECT tenant FROM of_audit_heads ORDER BY tenant")]
 
     def tenants_with_unsealed_audit(self) -> list[str]:
         return [r[0] for r in self._all("SELECT DISTINCT tenant FROM of_audit WHERE seq IS NULL")]
@@ -360,6 +377,20 @@ class SecurityMixin(TxBase):
         self._many(
             "UPDATE of_audit SET seq = :s, prev_hash = :p, hash = :h WHERE id = :id AND seq IS NULL",
             ({"id": entry_id, "s": seq, "p": prev_hash, "h": hash_} for entry_id, seq, prev_hash, hash_ in links),
+        )
+
+    def set_audit_macs(self, macs: Sequence[tuple[int, str]]) -> None:
+        """Unsealed entries MACed again under the current key: (id, mac) each."""
+        self._many(
+            "UPDATE of_audit SET mac = :m WHERE id = :id AND seq IS NULL",
+            ({"id": entry_id, "m": mac} for entry_id, mac in macs),
+        )
+
+    def resign_audit(self, entries: Sequence[tuple[int, str, str, str]]) -> None:
+        """Sealed entries signed again under the current key: (id, mac, previous hash, hash) each."""
+        self._many(
+            "UPDATE of_audit SET mac = :m, prev_hash = :p, hash = :h WHERE id = :id AND seq IS NOT NULL",
+            ({"id": entry_id, "m": mac, "p": prev, "h": hash_} for entry_id, mac, prev, hash_ in entries),
         )
 
     def put_audit_head(self, tenant: str, seq: int, hash_: str, mac: str, now: float) -> None:

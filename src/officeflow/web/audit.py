@@ -37,8 +37,20 @@ ACTIONS = (
     "grants.changed",
     "api_key.created",
     "api_key.revoked",
+    "keys.rotated",
 )
-OBJECT_TYPES = ("run", "definition", "user", "api_key", "principal", "secret", "event_type", "trigger", "schedule")
+OBJECT_TYPES = (
+    "run",
+    "definition",
+    "user",
+    "api_key",
+    "principal",
+    "secret",
+    "event_type",
+    "trigger",
+    "schedule",
+    "key",
+)
 
 
 def parse_zone(name: str) -> tzinfo:
