@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
@@ -36,6 +35,15 @@ from officeflow.errors import (
 from officeflow.expressions import evaluate_condition
 from officeflow.ids import uuid7
 from officeflow.ingest.compat import breaking_changes
+from officeflow.ingest.outcomes import (
+    EventInvalid,
+    EventTypeNotFound,
+    IngestResult,
+    SchemaIncompatible,
+    Started,
+    TriggerFailure,
+    TriggerNotFound,
+)
 from officeflow.ingest.triggers import CompiledTrigger, TriggerSpec, compile_trigger, event_variables
 from officeflow.jsonutil import dumps
 from officeflow.store.tx import Tx
@@ -44,49 +52,16 @@ from officeflow.store.tx_events import EventRow, EventTypeRow, RejectRow, Trigge
 if TYPE_CHECKING:
     from officeflow.engine.engine import Engine
 
-
-class EventTypeNotFound(NotFound):
-    """No such event type."""
-
-
-class TriggerNotFound(NotFound):
-    """No such trigger."""
-
-
-class EventInvalid(InputInvalid):
-    """The event does not match the schema of its type."""
-
-
-class SchemaIncompatible(Conflict):
-    """The new schema would refuse events that existing producers send."""
-
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
-        super().__init__("the new version would break existing producers: " + "; ".join(reasons))
-
-
-@dataclass(frozen=True)
-class Started:
-    trigger: str
-    run_id: str
-    new: bool
-
-
-@dataclass(frozen=True)
-class TriggerFailure:
-    trigger: str
-    message: str
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    event_id: str
-    type: str
-    version: int
-    duplicate: bool
-    runs: list[Started]
-    failures: list[TriggerFailure]
+__all__ = [
+    "EventInvalid",
+    "EventTypeNotFound",
+    "IngestResult",
+    "Ingestor",
+    "SchemaIncompatible",
+    "Started",
+    "TriggerFailure",
+    "TriggerNotFound",
+]
 
 
 class Ingestor:
