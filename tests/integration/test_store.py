@@ -113,41 +113,30 @@ def test_heartbeats_extend_only_the_workers_own_leases(store: Store) -> None:
         assert [j.id for j in tx.reap_expired(NOW + 60)] == [b.id]
 
 
-def test_a_run_idempotency_key_is_unique_per_tenant(store: Store) -> None:
-    def run(tenant: str) -> NewRun:
-        return NewRun(
-            id=uuid7(),
-            tenant=tenant,
-            workflow="w",
-            version=1,
-            status=RunStatus.RUNNING,
-            input_json="{}",
-            idempotency_key="k",
-            created_at=NOW,
-        )
+def new_run(key: str | None, tenant: str = "t") -> NewRun:
+    return NewRun(
+        id=uuid7(),
+        tenant=tenant,
+        workflow="w",
+        version=1,
+        status=RunStatus.RUNNING,
+        input_json="{}",
+        idempotency_key=key,
+        created_at=NOW,
+    )
 
+
+def test_a_run_idempotency_key_is_unique_per_tenant(store: Store) -> None:
     with store.transaction() as tx:
-        assert tx.insert_run(run("a"))() is True
-        assert tx.insert_run(run("a"))() is False
-        assert tx.insert_run(run("b"))() is True
+        assert tx.insert_run(new_run("k", "a"))() is True
+        assert tx.insert_run(new_run("k", "a"))() is False
+        assert tx.insert_run(new_run("k", "b"))() is True
 
 
 def test_keyed_inserts_sent_together_tell_each_row_whether_it_went_in(store: Store) -> None:
     """In a pipelined transaction, keyed inserts of one table wait and go out as one statement
     (officeflow.store.keyed); each caller must still learn about its own row: new, a duplicate of
     a row already stored, or a duplicate of a row sent with it. A read in between sees them."""
-
-    def run(key: str | None, tenant: str = "t") -> NewRun:
-        return NewRun(
-            id=uuid7(),
-            tenant=tenant,
-            workflow="w",
-            version=1,
-            status=RunStatus.RUNNING,
-            input_json="{}",
-            idempotency_key=key,
-            created_at=NOW,
-        )
 
     def event(event_id: str, tenant: str = "t") -> dict[str, Any]:
         return {
@@ -163,15 +152,15 @@ def test_keyed_inserts_sent_together_tell_each_row_whether_it_went_in(store: Sto
         }
 
     with store.transaction() as tx:
-        assert tx.insert_run(run("old"))() is True
+        assert tx.insert_run(new_run("old"))() is True
         assert tx.insert_event(**event("old"))() is True
 
     def body(tx: Any) -> tuple[list[bool], list[bool], bool]:
         events = [tx.insert_event(**event(i)) for i in ("e1", "e2", "e1", "old")]
         events.append(tx.insert_event(**event("e1", tenant="u")))
         seen = tx.get_event("t", "e2") is not None  # a read sends what waits before it
-        runs = [tx.insert_run(run(k)) for k in ("k1", "k2", "k1", "old", None)]
-        runs.append(tx.insert_run(run("k1", tenant="u")))
+        runs = [tx.insert_run(new_run(k)) for k in ("k1", "k2", "k1", "old", None)]
+        runs.append(tx.insert_run(new_run("k1", tenant="u")))
         return [e() for e in events], [r() for r in runs], seen
 
     events, runs, seen = store.run(body, pipeline=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from officeflow.jsonutil import dumps_or_none
+from officeflow.store.buffer import RUN_INSERT_COLUMNS
 from officeflow.store.codec import json_or_none, scope_of, scope_text
 from officeflow.store.keyed import KeyedTable
 from officeflow.store.records import HistoryEvent, Run, RunHead, RunStatus, Scope
@@ -100,22 +101,8 @@ class RunFilter:
     limit: int = 50
 
 
-KEYED_RUN_COLUMNS = (
-    "id",
-    "tenant",
-    "workflow",
-    "version",
-    "status",
-    "input",
-    "idempotency_key",
-    "parent_run_id",
-    "parent_step",
-    "parent_iteration",
-    "parent_scope",
-    "created_at",
-    "updated_at",
-    "created_by",
-)
+KEYED_RUN_COLUMNS = tuple(c for c in RUN_INSERT_COLUMNS if c not in ("output", "error", "completed_at"))
+"""A new run's columns (what it has no value for yet left out)."""
 KEYED_CONFLICT = "ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
 RUNS_KEYED = KeyedTable("of_runs", KEYED_RUN_COLUMNS, key=("id",), conflict=KEYED_CONFLICT)
 """Runs with an idempotency key: RETURNING gives the ids of those that went in. Two rows with one
