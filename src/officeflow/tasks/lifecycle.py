@@ -141,7 +141,7 @@ def open_task(
         task.id,
         after={"run_id": head.id, "step_id": step_id, "assignee": task.assignee, "group": task.candidate_group},
     )
-    notify.announce(t.engine, tx, task, "task.assigned", now)
+    notify.announce(tx, task, "task.assigned", now)
 
 
 def complete(
@@ -220,7 +220,7 @@ def sla_fired(t: Transition, job: Job, ctx: RunContext) -> None:
         level += 1
         if what == "remind":
             t.tx.add_task_event(task.tenant, task.id, t.now, None, "reminded", {"n": index + 1})
-            notify.announce(t.engine, t.tx, task, "task.reminder", t.now)
+            notify.announce(t.tx, task, "task.reminder", t.now)
             continue
         assert step.sla is not None
         escalation = step.sla.escalate[index]
@@ -265,9 +265,9 @@ def _escalate(t: Transition, task: TaskRow, action: str, to: Any, user: Any, ind
     t.engine.record_audit(tx, task.tenant, "system", "task.escalated", "task", task.id, after=data)
     if action == "reassign":
         task = dataclasses.replace(task, assignee=target.assignee, candidate_group=target.group, updated_at=now)
-        notify.announce(t.engine, tx, task, "task.escalated", now)
+        notify.announce(tx, task, "task.escalated", now)
     else:
-        notify.announce(t.engine, tx, task, "task.escalated", now, target=target)
+        notify.announce(tx, task, "task.escalated", now, target=target)
     return task
 
 

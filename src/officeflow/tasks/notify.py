@@ -44,7 +44,7 @@ SUBJECTS = {
 }
 
 
-def announce(engine: Engine, tx: Tx, task: TaskRow, event: str, now: float, *, target: Assignment | None = None) -> int:
+def announce(tx: Tx, task: TaskRow, event: str, now: float, *, target: Assignment | None = None) -> int:
     """Queue the notifications about ``event`` for the people the task is with (or ``target``);
     how many were queued."""
     spec = task.spec.get("notify") or {}

@@ -188,7 +188,7 @@ class Tasks:
                 raise NotAllowed("the task was assigned to a person, not offered to a group: delegate it instead")
             tx.add_task_event(viewer.tenant, task.id, self.engine.now(), viewer.username, "released")
             released = dataclasses.replace(task, assignee=None)
-            notify.announce(self.engine, tx, released, "task.assigned", self.engine.now())
+            notify.announce(tx, released, "task.assigned", self.engine.now())
             return released
 
         return self._change(viewer, task_id, lock_version, "task.released", change)
@@ -255,7 +255,7 @@ class Tasks:
             data["notes"] = notes
         tx.add_task_event(task.tenant, task.id, now, viewer.username, what, data)
         moved = dataclasses.replace(task, assignee=target_user, candidate_group=target_group)
-        notify.announce(self.engine, tx, moved, "task.assigned", now)
+        notify.announce(tx, moved, "task.assigned", now)
         return moved
 
     def _change(self, viewer: Viewer, task_id: str, lock_version: int | None, action: str, change: Any) -> TaskRow:
@@ -404,7 +404,7 @@ class Tasks:
             task.id,
             after={"n": len(approvals), "of": task.approvals_required, "run_id": task.run_id},
         )
-        notify.announce(self.engine, tx, pending, "task.assigned", now)
+        notify.announce(tx, pending, "task.assigned", now)
         return dataclasses.replace(pending, lock_version=task.lock_version + 1)
 
 
