@@ -10,6 +10,7 @@ import pytest
 
 from officeflow import DefinitionInvalid, handler, load_definition
 from officeflow.errors import Problem
+from officeflow.kinds import BUILTIN_KINDS
 from officeflow.steps.registry import Registry
 
 
@@ -20,7 +21,7 @@ def known(input: Any, ctx: Any) -> None:
 
 def problems(text: str, registry: Registry | None = None) -> list[Problem]:
     with pytest.raises(DefinitionInvalid) as info:
-        load_definition(textwrap.dedent(text).lstrip(), registry or Registry([known]), file="wf.yaml")
+        load_definition(textwrap.dedent(text).lstrip(), registry or Registry([known], kinds=BUILTIN_KINDS), file="wf.yaml")
     return info.value.problems
 
 
@@ -41,7 +42,7 @@ def test_a_valid_definition_loads_with_its_graph() -> None:
           c: {kind: task, handler: known}
           e: {kind: wait, signal: done}
     """),
-        Registry([known]),
+        Registry([known], kinds=BUILTIN_KINDS),
     )
     assert (d.name, d.version, d.start) == ("ok", 2, "a")
     assert d.scope_of("c") == (("b", "c"),)
@@ -100,7 +101,7 @@ def test_a_loop_with_a_switch_exit_is_fine_but_a_switch_only_loop_spins() -> Non
           check: {kind: switch, cases: [{when: "steps.a.output == null", to: a}], default: done}
           done: {kind: end}
     """),
-        Registry([known]),
+        Registry([known], kinds=BUILTIN_KINDS),
     )
     found = problems("""
         name: x
@@ -176,7 +177,7 @@ def test_missing_handlers_are_reported_when_the_handlers_are_known() -> None:
         steps:
           a: {kind: task, handler: ledger.post}
     """),
-        Registry(),
+        Registry(kinds=BUILTIN_KINDS),
     )
 
 
@@ -248,13 +249,13 @@ def test_yaml_syntax_errors_have_a_line() -> None:
 
 def test_python_data_loads_like_yaml() -> None:
     d = load_definition(
-        {"name": "py", "version": 1, "steps": {"a": {"kind": "task", "handler": "known"}}}, Registry([known])
+        {"name": "py", "version": 1, "steps": {"a": {"kind": "task", "handler": "known"}}}, Registry([known], kinds=BUILTIN_KINDS)
     )
     assert d.steps["a"].kind == "task"
-    assert d.digest == load_definition(d.data, Registry([known])).digest
+    assert d.digest == load_definition(d.data, Registry([known], kinds=BUILTIN_KINDS)).digest
 
 
 def test_the_example_sketch_from_the_design_reads_naturally(tmp_path: Path) -> None:
     path = tmp_path / "wf.yaml"
     path.write_text("name: ok\nversion: 1\nsteps:\n  a: {kind: end}\n")
-    assert load_definition(path, Registry()).file == str(path)
+    assert load_definition(path, Registry(kinds=BUILTIN_KINDS)).file == str(path)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from officeflow.definitions.load import load_definition
 from officeflow.definitions.model import Definition
+from officeflow.kinds import BUILTIN_KINDS
 from officeflow.steps.registry import Registry
 from officeflow.web import graph
 from tests.web import handlers
@@ -38,7 +39,7 @@ steps:
 def definition(source: str) -> Definition:
     from examples.expense_approval import handlers as expense_handlers
 
-    return load_definition(source, Registry([handlers, expense_handlers]))
+    return load_definition(source, Registry([handlers, expense_handlers], kinds=BUILTIN_KINDS))
 
 
 def real_boxes(layout: graph.Layout) -> list[graph.Box]:

@@ -33,9 +33,10 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 def validate(ctx: Context, paths: tuple[Path, ...]) -> None:
     """Check definition files without storing them (handlers are checked when --app is given)."""
     from officeflow.definitions import load_definition
+    from officeflow.kinds import BUILTIN_KINDS
     from officeflow.steps.registry import Registry
 
-    registry = Registry(ctx.modules())
+    registry = Registry(ctx.modules(), kinds=BUILTIN_KINDS)
     problems: list[str] = []
     for file in _files(paths):
         try:

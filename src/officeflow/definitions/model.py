@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,11 @@ class Definition:
     def queue(self, step: StepConfig) -> str:
         own = step.queue if isinstance(step, ActivityConfig) else None
         return own or self.defaults.queue or "default"
+
+    @functools.cached_property
+    def kinds(self) -> frozenset[str]:
+        """The step kinds this definition uses."""
+        return frozenset(step.kind for step in self.steps.values())
 
     @property
     def key(self) -> tuple[str, int]:

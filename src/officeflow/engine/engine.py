@@ -14,10 +14,10 @@ import dataclasses
 import functools
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from officeflow.clock import Clock, SystemClock
 from officeflow.definitions.load import load_definition
@@ -41,6 +41,8 @@ from officeflow.security.accounts import Accounts
 from officeflow.security.audit import AuditLog
 from officeflow.security.keys import Keyring
 from officeflow.security.secrets import Secrets
+from officeflow.steps.base import StepKind
+from officeflow.steps.port import StepPort
 from officeflow.steps.registry import Registry
 from officeflow.store import Store, open_store
 from officeflow.store import migrate as migrations
@@ -59,6 +61,7 @@ from officeflow.store.tx_runs import RunFilter
 if TYPE_CHECKING:
     from officeflow.engine.worker import Worker
 
+T = TypeVar("T")
 DEFAULT_TENANT = "default"
 LATEST_CACHE = 2.0
 """Seconds a process trusts its knowledge of a workflow's latest version. A version applied through
@@ -103,14 +106,23 @@ class Engine:
         secret_key: str | None = None,
         retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
+        kinds: Iterable[type[StepKind]] | None = None,
     ) -> None:
+        """``kinds``: the built-in step kinds (default: officeflow.kinds.BUILTIN_KINDS, the core
+        kinds and ``human``); ``handlers``: the user's modules, handlers and step kinds."""
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None), retired=retired_keys)
         self.audit = AuditLog(store, self.keyring)
         self.accounts = Accounts(store, self.keyring, self.clock.now)
         self.secrets = Secrets(store, self.keyring)
-        self.registry = Registry(handlers, now=self.clock.now, secrets=self.secrets.get, http_allow=http_allow)
+        if kinds is None:
+            from officeflow.kinds import BUILTIN_KINDS  # until a composition root hands them over
+
+            kinds = BUILTIN_KINDS
+        self.registry = Registry(
+            handlers, kinds=kinds, now=self.clock.now, secrets=self.secrets.get, http_allow=http_allow
+        )
         self._definitions: dict[tuple[str, str, int], Definition] = {}
         self._latest: dict[tuple[str, str], tuple[float, Definition]] = {}
         self._lock = threading.Lock()
@@ -142,6 +154,7 @@ class Engine:
         secret_key: str | None = None,
         retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
+        kinds: Iterable[type[StepKind]] | None = None,
     ) -> Engine:
         """Open the database at ``url``; ``migrate=True`` first brings its schema up to date.
         ``secret_key`` (default: OFFICEFLOW_SECRET_KEY; on SQLite a generated key file) keys the
@@ -158,6 +171,7 @@ class Engine:
                 secret_key=secret_key,
                 retired_keys=retired_keys,
                 http_allow=http_allow,
+                kinds=kinds,
             )
         except BaseException:
             store.close()
@@ -580,6 +594,23 @@ class Engine:
             actor=actor,
             dry_run=dry_run,
         )
+
+    def act_on_position(
+        self,
+        run_id: str,
+        step_id: str,
+        iteration: int,
+        fn: Callable[[StepPort], T],
+        *,
+        tenant: str = DEFAULT_TENANT,
+        actor: str | None = None,
+    ) -> T:
+        """Let a step kind act on a run's position from outside the engine (a person decides a
+        task): in one transaction under the run's lock, ``fn`` gets a port on (``step_id``,
+        ``iteration``) and may complete it, fail it, schedule jobs, write history; the run's
+        status is settled afterwards. Returns what ``fn`` returns; RunNotFound for a run of
+        another tenant."""
+        return operations.act_on_position(self, run_id, step_id, iteration, fn, tenant=tenant, actor=actor)
 
     # Workers
 

@@ -1,24 +1,29 @@
-"""Operator actions on runs: signal, retry, skip, cancel, pause, resume, migrate.
+"""Operator actions on runs: signal, retry, skip, cancel, pause, resume, migrate; and a step
+kind's action on a position from outside the engine (``act_on_position``).
 
 Each runs in one transaction under the run's lock and is recorded in the run's history with
-its actor.
+its actor. Step kinds take part through their hooks (``skipped``, ``migration_problems``,
+``migrate``), never by the engine knowing them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from officeflow.engine.transitions import END, Transition
 from officeflow.errors import InvalidRunState, MigrationRefused, RunNotFound
-from officeflow.store.records import JobKind, JobStatus, RunHead, RunStatus, Scope
+from officeflow.steps.port import Position, StepPort
+from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope, Wait
 from officeflow.store.tx import Tx
-from officeflow.tasks.lifecycle import cancel_tasks
 
 if TYPE_CHECKING:
     from officeflow.definitions.model import Definition
     from officeflow.engine.engine import Engine
 
+T = TypeVar("T")
 ACTIVE = (RunStatus.RUNNING, RunStatus.WAITING, RunStatus.PAUSED, RunStatus.FAILED)
 
 
@@ -91,7 +96,7 @@ def retry(engine: Engine, run_id: str, *, from_step: str | None, tenant: str, ac
             tx.delete_job(job.id)
             t.enter(head, t.context(run_id), from_step, job.scope)
             retried = 1
-        t._history(head, "run_retried", from_step, data={"positions": retried})
+        t.history(head, "run_retried", from_step, data={"positions": retried})
         t.audit(head, "run.retried", before={"status": "failed"}, after={"from_step": from_step, "positions": retried})
         _settle_failed(t, head)
         t.finalize()
@@ -122,22 +127,22 @@ def skip(engine: Engine, run_id: str, step_id: str, output: Any, *, tenant: str,
                 )
         if scope is None:
             for wait in tx.waits_of_run(run_id):
-                if wait.step_id == step_id and wait.kind in ("signal", "task"):
+                if wait.step_id == step_id and wait.kind != "child":
                     tx.delete_wait(run_id, step_id, wait.iteration)
                     if wait.timeout_job_id:
                         tx.delete_job(wait.timeout_job_id)
-                    if wait.kind == "task":
-                        _drop_task_timers(tx, run_id, step_id, wait.iteration)
-                        cancel_tasks(t, head, "the step was skipped by an operator", step_id)
                     scope, iteration = wait.scope, wait.iteration
+                    if wait.kind != "signal":  # a step kind's own wait: let it drop what it keeps
+                        step = t.definition(head).steps[step_id]
+                        engine.registry.kinds[step.kind].skipped(step, t.port(head, step_id, iteration, scope))
                     break
         if scope is None:
             raise InvalidRunState(
                 f"step '{step_id}' of run {run_id} is not failed, waiting or sleeping; nothing to skip"
             )
         ctx = t.context(run_id)
-        t._record(head, ctx, step_id, iteration, output, data={"skipped": True})
-        t._history(head, "step_skipped", step_id, iteration)
+        t.record(head, ctx, step_id, iteration, output, data={"skipped": True})
+        t.history(head, "step_skipped", step_id, iteration)
         t.audit(head, "run.step_skipped", after={"step_id": step_id, "output": output})
         _settle_failed(t, head)
         if step_id == END:
@@ -169,7 +174,7 @@ def pause(engine: Engine, run_id: str, *, tenant: str, actor: str | None) -> Non
         _require(head, (RunStatus.RUNNING, RunStatus.WAITING), "pause")
         tx.set_run_jobs_status(run_id, JobStatus.QUEUED, JobStatus.PAUSED, t.now)
         tx.set_run_status(run_id, RunStatus.PAUSED, t.now)
-        t._history(head, "run_paused")
+        t.history(head, "run_paused")
         t.audit(head, "run.paused", before={"status": str(head.status)}, after={"status": "paused"})
 
     engine.store.run(body)
@@ -184,7 +189,7 @@ def resume(engine: Engine, run_id: str, *, tenant: str, actor: str | None) -> No
         status = RunStatus.FAILED if tx.has_failed(run_id) else RunStatus.RUNNING
         tx.set_run_status(run_id, status, t.now)
         t.set_status(run_id, status)
-        t._history(head, "run_resumed")
+        t.history(head, "run_resumed")
         t.audit(head, "run.resumed", before={"status": "paused"}, after={"status": str(status)})
         t.finalize()
 
@@ -213,7 +218,10 @@ def migrate(
 ) -> MigrationPlan:
     """Move a running instance to ``to_version``. Each position (job, wait, join) moves to the
     step of the same id, or to ``step_map[id]``; refused, with every reason, when a position has
-    no counterpart of the same kind in the same branch, or a step is executing right now."""
+    no counterpart of the same kind in the same branch, when the step's kind finds the move
+    impossible (``migration_problems``: a ``human`` step that lost outcomes of its open task), or
+    a step is executing right now. The kind then carries over what it keeps (``migrate``: a
+    ``wait`` takes the new step's signal name, a ``human`` step's task moves along)."""
 
     def body(tx: Tx) -> MigrationPlan:
         t = Transition(engine, tx, engine.now(), actor=actor)
@@ -225,7 +233,7 @@ def migrate(
         new = engine.definition(head.workflow, to_version, tenant=tenant, tx=tx)
         unknown = [k for k in step_map if k not in old.steps]
         reasons = [f"--map names '{k}', which is not a step of version {head.version}" for k in unknown]
-        plan = _plan(tx, run_id, old, new, step_map, reasons)
+        plan = _Planner(engine, old, new, step_map, reasons).plan(tx, run_id)
         if reasons:
             raise MigrationRefused(reasons)
         if dry_run:
@@ -233,8 +241,12 @@ def migrate(
         for move in plan.apply:
             move(tx)
         tx.set_run_version(run_id, to_version, t.now)
+        moved = dataclasses.replace(head, version=to_version)
+        t.heads[run_id] = moved
+        for carry in plan.carry:
+            carry(t, moved)
         renames = {k: v for k, v in step_map.items() if k != v}
-        t._history(head, "run_migrated", data={"from": head.version, "to": to_version, "map": renames})
+        t.history(head, "run_migrated", data={"from": head.version, "to": to_version, "map": renames})
         t.audit(head, "run.migrated", before={"version": head.version}, after={"version": to_version, "map": renames})
         return MigrationPlan(
             run_id=run_id,
@@ -250,101 +262,154 @@ def migrate(
 @dataclass
 class _Plan:
     moves: list[tuple[str, str, str]] = field(default_factory=list)
-    apply: list[Any] = field(default_factory=list)
+    apply: list[Callable[[Tx], None]] = field(default_factory=list)
+    """Moves of the engine's rows (jobs, waits, joins), applied first."""
+    carry: list[Callable[[Transition, RunHead], None]] = field(default_factory=list)
+    """The kinds' ``migrate`` hooks, called once the run is on the new version."""
 
 
-def _plan(
-    tx: Tx,
-    run_id: str,
-    old: Definition,
-    new: Definition,
-    step_map: dict[str, str],
-    reasons: list[str],
-) -> _Plan:
-    plan = _Plan()
+class _Planner:
+    """Checks every position of a run against the new version and plans its move."""
 
-    def target(step_id: str) -> str:
-        return step_map.get(step_id, step_id)
+    def __init__(
+        self, engine: Engine, old: Definition, new: Definition, step_map: dict[str, str], reasons: list[str]
+    ) -> None:
+        self.engine = engine
+        self.old = old
+        self.new = new
+        self.step_map = step_map
+        self.reasons = reasons
+        self.result = _Plan()
 
-    def map_scope(scope: Scope) -> Scope:
-        return tuple((target(p), i, target(b)) for p, i, b in scope)
+    def target(self, step_id: str) -> str:
+        return self.step_map.get(step_id, step_id)
 
-    def check(what: str, step_id: str, scope: Scope) -> str | None:
+    def map_scope(self, scope: Scope) -> Scope:
+        return tuple((self.target(p), i, self.target(b)) for p, i, b in scope)
+
+    def plan(self, tx: Tx, run_id: str) -> _Plan:
+        for job in tx.jobs_of_run(run_id):
+            if job.status == JobStatus.RUNNING:
+                self.reasons.append(
+                    f"step '{job.step_id}' is executing (worker {job.lease_owner}); "
+                    "pause the run, let it finish, then migrate"
+                )
+                continue
+            self.position(run_id, job.step_id, job.iteration, job.scope, job=job)
+        for wait in tx.waits_of_run(run_id):
+            self.position(run_id, wait.step_id, wait.iteration, wait.scope, wait=wait)
+        for step_id, iteration, scope, _remaining in tx.joins_of_run(run_id):
+            self.join(run_id, step_id, iteration, scope)
+        return self.result
+
+    def check(self, what: str, step_id: str, scope: Scope) -> str | None:
+        """The id the position moves to, or None (with the reason noted) when it cannot move."""
         if step_id == END:
             return END
-        new_id = target(step_id)
-        old_step = old.steps.get(step_id)
-        new_step = new.steps.get(new_id)
+        new_id = self.target(step_id)
+        old_step = self.old.steps.get(step_id)
+        new_step = self.new.steps.get(new_id)
         if new_step is None:
-            reasons.append(
-                f"{what} '{step_id}' has no counterpart in version {new.version}: "
-                f"map it with --map {step_id}=<step of version {new.version}>"
+            self.reasons.append(
+                f"{what} '{step_id}' has no counterpart in version {self.new.version}: "
+                f"map it with --map {step_id}=<step of version {self.new.version}>"
             )
             return None
         if old_step is not None and old_step.kind != new_step.kind:
-            reasons.append(
-                f"{what} '{step_id}' is a {old_step.kind} in version {old.version} but '{new_id}' is a "
-                f"{new_step.kind} in version {new.version}"
+            self.reasons.append(
+                f"{what} '{step_id}' is a {old_step.kind} in version {self.old.version} but '{new_id}' is a "
+                f"{new_step.kind} in version {self.new.version}"
             )
             return None
-        if _static(map_scope(scope)) != new.scope_of(new_id):
-            reasons.append(f"{what} '{step_id}' would move to another branch as '{new_id}'")
+        if _static(self.map_scope(scope)) != self.new.scope_of(new_id):
+            self.reasons.append(f"{what} '{step_id}' would move to another branch as '{new_id}'")
             return None
         return new_id
 
-    for job in tx.jobs_of_run(run_id):
-        if job.status == JobStatus.RUNNING:
-            reasons.append(
-                f"step '{job.step_id}' is executing (worker {job.lease_owner}); "
-                "pause the run, let it finish, then migrate"
-            )
-            continue
-        what = {
-            JobKind.STEP: "failed step" if job.status == JobStatus.FAILED else "queued step",
-            JobKind.TIMER: "sleeping timer",
-            JobKind.TIMEOUT: "wait timeout",
-            JobKind.TASK_SLA: "task deadline",
-        }[job.kind]
-        new_id = check(what, job.step_id, job.scope)
-        if new_id is not None and (new_id != job.step_id or map_scope(job.scope) != job.scope):
-            plan.moves.append(("job", job.step_id, new_id))
-            plan.apply.append(lambda tx, j=job, n=new_id: tx.move_job(j.id, n, map_scope(j.scope)))
-    for wait in tx.waits_of_run(run_id):
-        what = {
-            "signal": f"waiting step (signal '{wait.signal}')",
-            "task": f"waiting step (task {wait.signal})",
-        }.get(wait.kind, "waiting step (child run)")
-        new_id = check(what, wait.step_id, wait.scope)
-        if new_id is not None and (new_id != wait.step_id or map_scope(wait.scope) != wait.scope):
-            plan.moves.append(("wait", wait.step_id, new_id))
-            plan.apply.append(lambda tx, w=wait, n=new_id: tx.move_wait(w, n, map_scope(w.scope)))
-        if new_id is not None and wait.kind == "task":
-            plan.apply.append(
-                lambda tx, w=wait, n=new_id: tx.move_task(
-                    w.run_id, w.step_id, w.iteration, n, map_scope(w.scope), new.version
-                )
-            )
-    for step_id, iteration, scope, _remaining in tx.joins_of_run(run_id):
-        new_id = check("running parallel", step_id, scope)
+    def position(
+        self,
+        run_id: str,
+        step_id: str,
+        iteration: int,
+        scope: Scope,
+        *,
+        job: Job | None = None,
+        wait: Wait | None = None,
+    ) -> None:
+        """A job or a wait: checked by the engine, then by its step's kind; its move planned."""
+        position = Position(
+            run_id=run_id,
+            step_id=step_id,
+            iteration=iteration,
+            scope=scope,
+            new_step_id=self.target(step_id),
+            new_scope=self.map_scope(scope),
+            new_version=self.new.version,
+            job=job,
+            wait=wait,
+        )
+        new_id = self.check(position.what, step_id, scope)
         if new_id is None:
-            continue
-        old_branches = [target(b) for b in getattr(old.steps[step_id], "branches", [])]
-        new_branches = list(getattr(new.steps[new_id], "branches", []))
+            return
+        moves = new_id != step_id or position.new_scope != scope
+        if moves:
+            self.result.moves.append(("job" if job is not None else "wait", step_id, new_id))
+            if job is not None:
+                self.result.apply.append(lambda tx: tx.move_job(job.id, new_id, position.new_scope))
+            elif wait is not None:
+                self.result.apply.append(lambda tx: tx.move_wait(wait, new_id, position.new_scope))
+        old_step, new_step = self.old.steps.get(step_id), self.new.steps.get(new_id)
+        if old_step is None or new_step is None:
+            return  # the run's output ($end)
+        kind = self.engine.registry.kinds[new_step.kind]
+        problems = kind.migration_problems(old_step, new_step, position)
+        if problems:
+            self.reasons.extend(problems)
+            return
+        self.result.moves.extend(kind.migrate(old_step, new_step, position, None))
+
+        def carry(t: Transition, head: RunHead) -> None:
+            port = t.port(head, new_id, iteration, position.new_scope)
+            kind.migrate(old_step, new_step, position, port)
+
+        self.result.carry.append(carry)
+
+    def join(self, run_id: str, step_id: str, iteration: int, scope: Scope) -> None:
+        new_id = self.check("running parallel", step_id, scope)
+        if new_id is None:
+            return
+        old_branches = [self.target(b) for b in getattr(self.old.steps[step_id], "branches", [])]
+        new_branches = list(getattr(self.new.steps[new_id], "branches", []))
         if sorted(old_branches) != sorted(new_branches):
-            reasons.append(
+            self.reasons.append(
                 f"running parallel '{step_id}' has branches {old_branches} but '{new_id}' in version "
-                f"{new.version} has {new_branches}"
+                f"{self.new.version} has {new_branches}"
             )
-            continue
-        if new_id != step_id or map_scope(scope) != scope:
-            plan.moves.append(("join", step_id, new_id))
-            plan.apply.append(
-                lambda tx, s=step_id, i=iteration, sc=scope, n=new_id: tx.move_join(run_id, s, i, n, map_scope(sc))
-            )
-    return plan
+            return
+        new_scope = self.map_scope(scope)
+        if new_id != step_id or new_scope != scope:
+            self.result.moves.append(("join", step_id, new_id))
+            self.result.apply.append(lambda tx: tx.move_join(run_id, step_id, iteration, new_id, new_scope))
 
 
-def _drop_task_timers(tx: Tx, run_id: str, step_id: str, iteration: int) -> None:
-    task = tx.task_at(run_id, step_id, iteration)
-    if task is not None and task.sla_job_id:
-        tx.delete_job(task.sla_job_id)
+def act_on_position(
+    engine: Engine,
+    run_id: str,
+    step_id: str,
+    iteration: int,
+    fn: Callable[[StepPort], T],
+    *,
+    tenant: str,
+    actor: str | None,
+) -> T:
+    """See :meth:`Engine.act_on_position`."""
+
+    def body(tx: Tx) -> T:
+        t = Transition(engine, tx, engine.now(), actor=actor)
+        head = _locked(t, run_id, tenant)
+        wait = tx.get_wait(run_id, step_id, iteration)
+        result = fn(t.port(head, step_id, iteration, wait.scope if wait is not None else ()))
+        t.finalize()
+        return result
+
+    return engine.store.run(body)

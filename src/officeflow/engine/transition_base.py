@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from officeflow.engine.context import RunContext
 from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
-from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope
+from officeflow.store.records import Job, JobStatus, RunHead, RunStatus, Scope
 from officeflow.store.tx import Tx
 from officeflow.store.tx_jobs import NewJob
 
@@ -119,12 +119,13 @@ class TransitionBase:
 
     def set_status(self, run_id: str, status: RunStatus) -> None:
         self.status[run_id] = status
-        self._touch(run_id)
+        self.touch(run_id)
 
-    def _touch(self, run_id: str) -> None:
+    def touch(self, run_id: str) -> None:
+        """Note that the run moved: ``finalize`` settles its running/waiting status."""
         self._touched.add(run_id)
 
-    def _history(
+    def history(
         self,
         head: RunHead,
         type: str,
@@ -148,7 +149,7 @@ class TransitionBase:
             data=data,
         )
 
-    def _record(
+    def record(
         self,
         head: RunHead,
         ctx: RunContext,
@@ -157,7 +158,7 @@ class TransitionBase:
         output: Any,
         data: Any = None,
     ) -> None:
-        self._history(head, "step_completed", step_id, iteration, output_json=dumps(output), data=data)
+        self.history(head, "step_completed", step_id, iteration, output_json=dumps(output), data=data)
         ctx.record(step_id, iteration, output)
 
     def _set_failed(self, head: RunHead, step_id: str, iteration: int, record: dict[str, Any]) -> None:
@@ -168,22 +169,23 @@ class TransitionBase:
         }
         self.tx.set_run_status(head.id, RunStatus.FAILED, self.now, error=error)
         self.status[head.id] = RunStatus.FAILED
-        self._history(head, "run_failed", step_id, iteration, data={"message": record.get("message")})
+        self.history(head, "run_failed", step_id, iteration, data={"message": record.get("message")})
         self.audit(head, "run.failed", after={"status": "failed", "step_id": step_id, "error": record.get("message")})
         self.tx.notify("runs", head.id)
         self.stats.failed += 1
         self.stats.ended_runs.append((head.id, "failed"))
 
-    def _insert_job(
+    def insert_job(
         self,
         head: RunHead,
-        kind: JobKind,
+        kind: str,
         step_id: str,
         iteration: int,
         scope: Scope,
         queue: str,
         available_at: float,
     ) -> str:
+        """Insert a job of ``kind`` (paused if the run is); its id."""
         paused = self.status.get(head.id) == RunStatus.PAUSED
         job_id = uuid7()
         self.tx.insert_job(

@@ -18,6 +18,7 @@ import structlog
 
 from officeflow.engine.context import RunContext
 from officeflow.engine.errorinfo import ErrorInfo
+from officeflow.engine.port import PositionAccess, RunAccess
 from officeflow.engine.staged import Staged, drive
 from officeflow.engine.transition_base import Chained, TransitionBase
 from officeflow.errors import (
@@ -29,7 +30,8 @@ from officeflow.errors import (
 from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.retry import Retry
-from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, OpenTask, Sleep, StartChild
+from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, Sleep, StartChild
+from officeflow.steps.port import RunEnd
 from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope, Wait
 from officeflow.store.tx_jobs import NewJob
 from officeflow.store.tx_runs import NewRun
@@ -45,6 +47,19 @@ END = "$end"
 
 
 class Transition(TransitionBase):
+    def port(
+        self,
+        head: RunHead,
+        step_id: str,
+        iteration: int,
+        scope: Scope,
+        *,
+        ctx: RunContext | None = None,
+        depth: int = 0,
+    ) -> PositionAccess:
+        """A step kind's port on one position of the run (see officeflow.steps.port)."""
+        return PositionAccess(self, head, step_id, iteration, scope, ctx=ctx, depth=depth)
+
     # Entry points
 
     def start(
@@ -116,7 +131,7 @@ class Transition(TransitionBase):
         )
         self.heads[run_id] = head
         self.status[run_id] = self._original[run_id] = RunStatus.RUNNING
-        self._history(
+        self.history(
             head,
             "run_started",
             data={"idempotency_key": idempotency_key} if idempotency_key else None,
@@ -137,7 +152,7 @@ class Transition(TransitionBase):
 
     def step_succeeded(self, job: Job, ctx: RunContext, output: Any, output_json: str, meta: dict[str, Any]) -> None:
         head = self.heads[job.run_id]
-        self._history(
+        self.history(
             head,
             "step_completed",
             job.step_id,
@@ -177,7 +192,7 @@ class Transition(TransitionBase):
                 paused=paused,
             ):
                 return False
-            self._history(
+            self.history(
                 head,
                 "step_retrying",
                 job.step_id,
@@ -189,7 +204,7 @@ class Transition(TransitionBase):
                     **(meta or {}),
                 },
             )
-            self._touch(head.id)
+            self.touch(head.id)
             if not paused:
                 self._runnable.add(head.id)
             return True
@@ -197,7 +212,7 @@ class Transition(TransitionBase):
         record = {**error.record(), "reason": reason}
         if not self.tx.fail_job(job.id, job.attempt, record):
             return False
-        self._history(
+        self.history(
             head,
             "step_failed",
             job.step_id,
@@ -211,7 +226,7 @@ class Transition(TransitionBase):
     def timer_fired(self, job: Job, ctx: RunContext) -> None:
         head = self.heads[job.run_id]
         output = {"fired_at": self.now, "due_at": job.available_at}
-        self._record(head, ctx, job.step_id, job.iteration, output)
+        self.record(head, ctx, job.step_id, job.iteration, output)
         self.after(head, ctx, job.step_id, output, job.scope)
 
     def timeout_fired(self, job: Job, ctx: RunContext) -> None:
@@ -221,11 +236,11 @@ class Transition(TransitionBase):
             return  # the signal came first
         self.tx.delete_wait(wait.run_id, wait.step_id, wait.iteration)
         step = self.definition(head).steps[job.step_id]
-        self._history(head, "wait_timed_out", job.step_id, job.iteration, data={"signal": wait.signal})
+        self.history(head, "wait_timed_out", job.step_id, job.iteration, data={"signal": wait.signal})
         target = getattr(step, "on_timeout", None)
         if target:
             output = {"timed_out": True, "signal": wait.signal}
-            self._record(head, ctx, job.step_id, job.iteration, output)
+            self.record(head, ctx, job.step_id, job.iteration, output)
             self.enter(head, ctx, target, wait.scope)
         else:
             self.fail_position(
@@ -246,7 +261,7 @@ class Transition(TransitionBase):
 
     def signal(self, head: RunHead, ctx: RunContext, name: str, payload: Any) -> bool:
         """Deliver a signal; True when a waiting step took it, False when it was kept for later."""
-        self._history(head, "signal_received", data={"name": name, "payload": payload})
+        self.history(head, "signal_received", data={"name": name, "payload": payload})
         wait = self.tx.signal_wait(head.id, name)
         if wait is None:
             from officeflow.store.records import Signal
@@ -266,7 +281,7 @@ class Transition(TransitionBase):
         self.tx.delete_wait(wait.run_id, wait.step_id, wait.iteration)
         if wait.timeout_job_id:
             self.tx.delete_job(wait.timeout_job_id)
-        self._record(head, ctx, wait.step_id, wait.iteration, payload)
+        self.record(head, ctx, wait.step_id, wait.iteration, payload)
         self.after(head, ctx, wait.step_id, payload, wait.scope)
         return True
 
@@ -282,7 +297,7 @@ class Transition(TransitionBase):
         depth: int = 0,
     ) -> None:
         """``step_id`` produced ``output``: go to its successor, or end its branch or the run."""
-        self._touch(head.id)
+        self.touch(head.id)
         definition = self.definition(head)
         step = definition.steps[step_id]
         kind = self.engine.registry.kinds[step.kind]
@@ -295,7 +310,7 @@ class Transition(TransitionBase):
     def enter(self, head: RunHead, ctx: RunContext, step_id: str, scope: Scope, depth: int = 0) -> None:
         definition = self.definition(head)
         iteration = ctx.next_iteration(step_id)
-        self._touch(head.id)
+        self.touch(head.id)
         if depth > MAX_INLINE_STEPS:
             self.fail_position(
                 head,
@@ -310,23 +325,28 @@ class Transition(TransitionBase):
         if kind.mode == "activity":
             self._queue_step(head, ctx, step_id, iteration, scope, definition.queue(step))
             return
+        port = self.port(head, step_id, iteration, scope, ctx=ctx, depth=depth)
         try:
-            directive = kind.enter(step, ctx.variables())  # type: ignore[attr-defined]
+            directive = kind.enter(step, port)  # type: ignore[attr-defined]
         except WorkerShutdown:
             raise
         except Exception as exc:
+            if port.acted:
+                raise  # the kind wrote part of its work: roll the whole transaction back
             self.fail_position(head, step_id, iteration, scope, ErrorInfo.from_exception(exc))
             return
         ctx.enter(step_id, iteration)
+        if directive is None:
+            return  # the kind acted through its port
         if isinstance(directive, Goto):
-            self._record(head, ctx, step_id, iteration, directive.output)
+            self.record(head, ctx, step_id, iteration, directive.output)
             if directive.target is None:
                 self.end_scope(head, ctx, scope, directive.output, depth)
             else:
                 self.enter(head, ctx, directive.target, scope, depth + 1)
         elif isinstance(directive, Fork):
             self.tx.insert_join(head.id, step_id, iteration, scope, len(directive.branches))
-            self._history(
+            self.history(
                 head,
                 "branches_started",
                 step_id,
@@ -338,16 +358,12 @@ class Transition(TransitionBase):
         elif isinstance(directive, AwaitSignal):
             self._await_signal(head, ctx, step_id, iteration, scope, directive, depth)
         elif isinstance(directive, Sleep):
-            self._insert_job(head, JobKind.TIMER, step_id, iteration, scope, "default", directive.until)
-            self._history(head, "timer_started", step_id, iteration, data={"until": directive.until})
+            self.insert_job(head, JobKind.TIMER, step_id, iteration, scope, "default", directive.until)
+            self.history(head, "timer_started", step_id, iteration, data={"until": directive.until})
         elif isinstance(directive, StartChild):
             self._start_child(head, step_id, iteration, scope, directive)
-        elif isinstance(directive, OpenTask):
-            from officeflow.tasks.lifecycle import open_task
-
-            open_task(self, head, ctx, step_id, iteration, scope, directive)
         elif isinstance(directive, Finish):
-            self._record(head, ctx, step_id, iteration, directive.output)
+            self.record(head, ctx, step_id, iteration, directive.output)
             self.finish(head, ctx, directive.output, has_output=directive.has_output, last_output=None)
         else:  # pragma: no cover - the Directive union is closed
             raise TypeError(f"unknown directive {directive!r}")
@@ -361,14 +377,14 @@ class Transition(TransitionBase):
         if arrived is None:
             return
         remaining, outputs = arrived
-        self._history(head, "branch_ended", parallel, par_iteration, data={"branch": branch})
+        self.history(head, "branch_ended", parallel, par_iteration, data={"branch": branch})
         if remaining > 0:
             return
         self.tx.delete_join(head.id, parallel, par_iteration)
         fresh = self.context(head.id)
         fresh.merge(ctx)
         ctx.merge(fresh)
-        self._record(head, ctx, parallel, par_iteration, outputs)
+        self.record(head, ctx, parallel, par_iteration, outputs)
         self.after(head, ctx, parallel, outputs, scope[:-1], depth + 1)
 
     def finish(self, head: RunHead, ctx: RunContext, output: Any, *, has_output: bool, last_output: Any) -> None:
@@ -382,10 +398,10 @@ class Transition(TransitionBase):
                     return
             else:
                 output = last_output
-        self._clean(head)
+        self._clean(head, "completed")
         self.tx.set_run_status(head.id, RunStatus.COMPLETED, self.now, output=output, set_output=True, completed=True)
         self.status[head.id] = RunStatus.COMPLETED
-        self._history(head, "run_completed", output_json=dumps(output))
+        self.history(head, "run_completed", output_json=dumps(output))
         self.audit(
             head,
             "run.completed",
@@ -400,7 +416,7 @@ class Transition(TransitionBase):
     def cancel_run(self, head: RunHead, reason: str | None) -> list[str]:
         """Cancel ``head`` and its active children; returns the ids cancelled."""
         cancelled = [head.id]
-        self._clean(head)
+        self._clean(head, "cancelled")
         self.tx.set_run_status(
             head.id,
             RunStatus.CANCELLED,
@@ -409,7 +425,7 @@ class Transition(TransitionBase):
             completed=True,
         )
         self.status[head.id] = RunStatus.CANCELLED
-        self._history(head, "run_cancelled", data={"reason": reason} if reason else None)
+        self.history(head, "run_cancelled", data={"reason": reason} if reason else None)
         self.audit(
             head, "run.cancelled", before={"status": str(head.status)}, after={"status": "cancelled", "reason": reason}
         )
@@ -420,18 +436,34 @@ class Transition(TransitionBase):
                 cancelled += self.cancel_run(child, f"parent run {head.id} was cancelled")
         return cancelled
 
-    def _clean(self, head: RunHead) -> None:
-        """Remove the positions of a run that ended; cancel its open tasks, if it has human steps."""
+    def _clean(self, head: RunHead, reason: RunEnd) -> None:
+        """Remove the positions of a run that ended; let the kinds its definition uses clean up
+        what they keep for it (the ``human`` kind cancels its open tasks)."""
         self.tx.clean_run(head.id)
-        from officeflow.tasks.lifecycle import cancel_tasks, has_human_steps
+        registry = self.engine.registry
+        if not registry.ending:
+            return
+        try:
+            used = self.definition(head).kinds & registry.ending
+        except Exception:
+            used = registry.ending  # cannot tell which kinds the run used: ask every one
+        for name in sorted(used):
+            registry.kinds[name].run_ended(RunAccess(self, head), reason)
 
-        if has_human_steps(self, head):
-            cancel_tasks(self, head, "the run ended")
-
-    def task_sla_fired(self, job: Job, ctx: RunContext) -> None:
-        from officeflow.tasks.lifecycle import sla_fired
-
-        sla_fired(self, job, ctx)
+    def job_fired(self, job: Job, ctx: RunContext) -> None:
+        """A job of a kind a step kind owns is due: hand it to its owner, on the job's position."""
+        head = self.heads[job.run_id]
+        owner = self.engine.registry.job_owner(job.kind)
+        step = self.definition(head).steps.get(job.step_id)
+        if owner is None or step is None or step.kind != owner.name:
+            what = (
+                f"no step kind of this process owns job kind '{job.kind}'"
+                if owner is None
+                else (f"step '{job.step_id}' of version {head.version} is not a {owner.name} step")
+            )
+            self.fail_position(head, job.step_id, job.iteration, job.scope, ErrorInfo.plain("JobNotHandled", what))
+            return
+        owner.job_fired(step, job, self.port(head, job.step_id, job.iteration, job.scope, ctx=ctx))
 
     def fail_position(self, head: RunHead, step_id: str, iteration: int, scope: Scope, error: ErrorInfo) -> None:
         """Park a step that failed inside the transaction (a control step) as a dead letter."""
@@ -453,7 +485,7 @@ class Transition(TransitionBase):
                 error=record,
             )
         )
-        self._history(head, "step_failed", step_id, iteration, 1, data=record)
+        self.history(head, "step_failed", step_id, iteration, 1, data=record)
         self._set_failed(head, step_id, iteration, record)
 
     def _queue_step(
@@ -483,7 +515,7 @@ class Transition(TransitionBase):
             self.tx.insert_job(job)
             self.chained.append(Chained(job.as_job(), ctx))
             return
-        self._insert_job(head, JobKind.STEP, step_id, iteration, scope, queue, self.now)
+        self.insert_job(head, JobKind.STEP, step_id, iteration, scope, queue, self.now)
 
     def _await_signal(
         self,
@@ -497,7 +529,7 @@ class Transition(TransitionBase):
     ) -> None:
         buffered = self.tx.take_signal(head.id, d.name)
         if buffered is not None:
-            self._record(
+            self.record(
                 head,
                 ctx,
                 step_id,
@@ -511,7 +543,7 @@ class Transition(TransitionBase):
         deadline = None
         if d.timeout is not None:
             deadline = self.now + d.timeout
-            timeout_job = self._insert_job(head, JobKind.TIMEOUT, step_id, iteration, scope, "default", deadline)
+            timeout_job = self.insert_job(head, JobKind.TIMEOUT, step_id, iteration, scope, "default", deadline)
         self.tx.insert_wait(
             Wait(
                 run_id=head.id,
@@ -527,7 +559,7 @@ class Transition(TransitionBase):
                 created_at=self.now,
             )
         )
-        self._history(head, "waiting", step_id, iteration, data={"signal": d.name, "deadline": deadline})
+        self.history(head, "waiting", step_id, iteration, data={"signal": d.name, "deadline": deadline})
 
     def _start_child(self, head: RunHead, step_id: str, iteration: int, scope: Scope, d: StartChild) -> None:
         try:
@@ -552,7 +584,7 @@ class Transition(TransitionBase):
                 created_at=self.now,
             )
         )
-        self._history(
+        self.history(
             head,
             "child_started",
             step_id,
@@ -574,9 +606,9 @@ class Transition(TransitionBase):
             return
         self.tx.delete_wait(wait.run_id, wait.step_id, wait.iteration)
         ctx = self.context(parent.id)
-        self._touch(parent.id)
+        self.touch(parent.id)
         if completed:
-            self._record(parent, ctx, wait.step_id, wait.iteration, output, data={"child_run_id": child.id})
+            self.record(parent, ctx, wait.step_id, wait.iteration, output, data={"child_run_id": child.id})
             self.after(parent, ctx, wait.step_id, output, wait.scope)
         else:
             self.fail_position(

@@ -62,7 +62,7 @@ class Outcome:
     job: Job
     ctx: RunContext
     kind: str
-    """'ok', 'error', 'timer', 'timeout' or 'reenter'"""
+    """'ok', 'error', 'timer', 'timeout', 'fired' (a job kind a step kind owns) or 'reenter'"""
     output: Any = None
     output_json: str | None = None
     error: ErrorInfo | None = None
@@ -279,8 +279,8 @@ class Worker:
         if job.kind == JobKind.TIMEOUT:
             self._ready.append(Outcome(job, ctx, "timeout"))
             return
-        if job.kind == JobKind.TASK_SLA:
-            self._ready.append(Outcome(job, ctx, "task_sla"))
+        if job.kind != JobKind.STEP:  # a job kind a step kind owns: the registry finds its owner
+            self._ready.append(Outcome(job, ctx, "fired"))
             return
         engine = self.engine
         try:
@@ -472,8 +472,8 @@ class Worker:
                     t.timer_fired(o.job, o.ctx)
                 elif o.kind == "timeout":
                     t.timeout_fired(o.job, o.ctx)
-                elif o.kind == "task_sla":
-                    t.task_sla_fired(o.job, o.ctx)
+                elif o.kind == "fired":
+                    t.job_fired(o.job, o.ctx)
                 else:
                     t.reenter(o.job, o.ctx)
             t.finalize()

@@ -1,9 +1,10 @@
-"""Step kinds: the extension point and the built-in kinds."""
+"""Step kinds: the extension point, the port a kind acts through, and the core kinds."""
 
 from officeflow.steps.base import (
     ActivityConfig,
     ActivityKind,
     ControlKind,
+    Directive,
     HandlerSpec,
     StepConfig,
     StepContext,
@@ -11,22 +12,23 @@ from officeflow.steps.base import (
     handler,
     step_kind,
 )
-from officeflow.steps.control import End, Parallel, Subflow, Switch, Timer, Wait
-from officeflow.steps.http import Http
-from officeflow.steps.human import Human
-from officeflow.steps.task import Task
-
-BUILTIN_KINDS: tuple[type[StepKind], ...] = (Task, Http, Human, Switch, Parallel, Wait, Timer, Subflow, End)
+from officeflow.steps.core import CORE_KINDS
+from officeflow.steps.port import Position, RunEnd, RunPort, StepPort
 
 __all__ = [
-    "BUILTIN_KINDS",
+    "CORE_KINDS",
     "ActivityConfig",
     "ActivityKind",
     "ControlKind",
+    "Directive",
     "HandlerSpec",
+    "Position",
+    "RunEnd",
+    "RunPort",
     "StepConfig",
     "StepContext",
     "StepKind",
+    "StepPort",
     "handler",
     "step_kind",
 ]

@@ -4,19 +4,24 @@ A step kind is a class decorated with :func:`step_kind`. It names a pydantic ``C
 the step takes in a definition) and either
 
 - subclasses :class:`ActivityKind` and implements ``execute``: it runs in a worker, outside any
-  transaction, at least once, with the step's retry policy (``task``, later ``http``, ``model``); or
+  transaction, at least once, with the step's retry policy (``task``, ``http``); or
 - subclasses :class:`ControlKind` and implements ``enter``: it runs inside the engine's
-  transaction and returns a :class:`Directive` (``switch``, ``parallel``, ``wait``, ``timer``,
-  ``subflow``, ``end``).
+  transaction, with a :class:`~officeflow.steps.port.StepPort` on its new position, and either
+  returns one of the engine's core :data:`Directive` s (go to, fork, wait for a signal, sleep,
+  start a child run, finish) or acts through the port and returns None (``human`` opens a task
+  and waits for it).
 
-The built-in kinds are registered through this same decorator.
+Every kind may also own job kinds (``job_kinds``, fired into ``job_fired``), clean up when a run
+ends (``run_ended``), and say what moving a position onto one of its steps takes
+(``migration_problems``, ``migrate``). The engine knows kinds only through these hooks and the
+registry; the built-in kinds are registered through this same decorator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, TypeVar
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
@@ -25,6 +30,10 @@ from officeflow.durations import parse_duration
 from officeflow.errors import ExpressionError
 from officeflow.expressions import Expr, Value, compile_expr, compile_value
 from officeflow.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from officeflow.steps.port import Position, RunEnd, RunPort, StepPort
+    from officeflow.store.records import Job
 
 
 def _value(raw: Any) -> Value:
@@ -206,26 +215,8 @@ class Finish:
     has_output: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
-class OpenTask:
-    """Open a human task (``human`` steps) with what the step evaluated; wait for its decision.
-    Assignment through the directory, four-eyes rules and SLA are the engine's business
-    (officeflow.tasks); the step's configuration comes along from the definition."""
-
-    subject: str | None
-    assignee: Any
-    """A username from ``assign.user`` (before ``via`` walks the directory), or None for a group."""
-    requester: Any
-    approvals: Any
-    priority: Any
-    data: Any
-    explanation: Any
-    document: Any
-    escalation_users: tuple[Any, ...] = ()
-    """``to.user`` of each escalation, evaluated now (None where the escalation names a group)."""
-
-
-Directive = Goto | Fork | AwaitSignal | Sleep | StartChild | Finish | OpenTask
+Directive = Goto | Fork | AwaitSignal | Sleep | StartChild | Finish
+"""The engine's primitives a control kind may return from ``enter``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -242,11 +233,15 @@ class KindEnvironment:
 
 
 class StepKind:
-    """Base of all step kinds; see the module docstring."""
+    """Base of all step kinds; see the module docstring. Every hook has a default that does
+    nothing, so a kind overrides only what it needs."""
 
     name: ClassVar[str]
     config: ClassVar[type[StepConfig]]
     mode: ClassVar[Literal["activity", "control"]]
+    job_kinds: ClassVar[tuple[str, ...]] = ()
+    """Job kinds this kind schedules (``port.schedule``) and handles in ``job_fired``. The
+    registry refuses two owners for one job kind, and the engine's own (step, timer, timeout)."""
 
     def __init__(self, env: KindEnvironment) -> None:
         self.env = env
@@ -259,6 +254,32 @@ class StepKind:
         """The step that follows once this one has produced ``output``."""
         return getattr(step, "next", None)
 
+    def job_fired(self, step: Any, job: Job, port: StepPort) -> None:
+        """A job of one of ``job_kinds`` is due (in the transaction that consumes it); ``port``
+        is on the job's position."""
+        raise NotImplementedError(f"step kind {self.name!r} schedules no jobs, yet job {job.kind!r} fired")
+
+    def run_ended(self, port: RunPort, reason: RunEnd) -> None:
+        """The run completed or was cancelled: clean up what the kind keeps for it. Called, in
+        the transaction that ends the run, for each kind the run's definition uses."""
+
+    def skipped(self, step: Any, port: StepPort) -> None:
+        """An operator skipped this kind's waiting position (its wait is gone already): drop
+        what the kind keeps for it, such as jobs it scheduled."""
+
+    def migration_problems(self, old_step: Any, new_step: Any, position: Position) -> list[str]:
+        """Why ``position`` (at ``old_step``, of this kind) cannot move onto ``new_step`` (of the
+        same kind) in a migration; empty when it can. The engine checks ids, kinds and branches."""
+        return []
+
+    def migrate(
+        self, old_step: Any, new_step: Any, position: Position, port: StepPort | None
+    ) -> list[tuple[str, str, str]]:
+        """Carry what the kind keeps for ``position`` over to ``new_step``, once the engine has
+        moved the position's job or wait; ``port`` is on the new position, or None on a dry run
+        (change nothing then). Returns lines for the plan: (what, before, after)."""
+        return []
+
 
 class ActivityKind(StepKind):
     mode = "activity"
@@ -270,7 +291,9 @@ class ActivityKind(StepKind):
 class ControlKind(StepKind):
     mode = "control"
 
-    def enter(self, step: Any, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: Any, port: StepPort) -> Directive | None:
+        """The run reached this step (``port.variables()`` holds what expressions see): return
+        a directive, or act through ``port`` (complete, wait, schedule, fail) and return None."""
         raise NotImplementedError(f"step kind {self.name!r} does not implement enter()")
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -28,6 +28,7 @@ from officeflow.steps.base import (
     ValueField,
     step_kind,
 )
+from officeflow.steps.port import Position, StepPort
 
 
 class Case(BaseModel):
@@ -59,7 +60,8 @@ class Switch(ControlKind):
 
     config = SwitchConfig
 
-    def enter(self, step: SwitchConfig, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: SwitchConfig, port: StepPort) -> Directive:
+        variables = port.variables()
         for index, case in enumerate(step.cases):
             if evaluate_condition(case.when, variables):
                 return Goto(target=case.to, output={"case": index, "to": case.to})
@@ -93,7 +95,7 @@ class Parallel(ControlKind):
 
     config = ParallelConfig
 
-    def enter(self, step: ParallelConfig, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: ParallelConfig, port: StepPort) -> Directive:
         return Fork(branches=tuple(step.branches))
 
 
@@ -120,12 +122,25 @@ class WaitConfig(StepConfig):
 @step_kind("wait")
 class Wait(ControlKind):
     """Waits for the named signal (its payload is the output). A signal sent before the run
-    reaches the wait is kept and taken when it arrives."""
+    reaches the wait is kept and taken when it arrives.
+
+    A migration that moves a waiting run onto a wait for another signal moves the wait onto
+    that signal (the plan says so: ``("signal", old, new)``); its deadline stays as it was."""
 
     config = WaitConfig
 
-    def enter(self, step: WaitConfig, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: WaitConfig, port: StepPort) -> Directive:
         return AwaitSignal(name=step.signal, timeout=step.timeout, on_timeout=step.on_timeout)
+
+    def migrate(
+        self, old_step: WaitConfig, new_step: WaitConfig, position: Position, port: StepPort | None
+    ) -> list[tuple[str, str, str]]:
+        wait = position.wait
+        if wait is None or wait.kind != "signal" or wait.signal is None or wait.signal == new_step.signal:
+            return []
+        if port is not None:
+            port.tx.set_wait_signal(port.run_id, port.step_id, port.iteration, new_step.signal)
+        return [("signal", wait.signal, new_step.signal)]
 
 
 class TimerConfig(StepConfig):
@@ -155,11 +170,11 @@ class Timer(ControlKind):
 
     config = TimerConfig
 
-    def enter(self, step: TimerConfig, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: TimerConfig, port: StepPort) -> Directive:
         if step.duration is not None:
             return Sleep(until=self.env.now() + step.duration)
         assert step.until is not None
-        return Sleep(until=_epoch(step.until.evaluate(variables), step.until.source))
+        return Sleep(until=_epoch(step.until.evaluate(port.variables()), step.until.source))
 
 
 def _epoch(value: Any, source: str) -> float:
@@ -196,7 +211,8 @@ class Subflow(ControlKind):
 
     config = SubflowConfig
 
-    def enter(self, step: SubflowConfig, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: SubflowConfig, port: StepPort) -> Directive:
+        variables = port.variables()
         child_input = step.input.evaluate(variables) if step.input is not None else variables["input"]
         return StartChild(workflow=step.workflow, version=step.version, input=child_input)
 
@@ -221,7 +237,8 @@ class End(ControlKind):
 
     config = EndConfig
 
-    def enter(self, step: EndConfig, variables: Mapping[str, Any]) -> Directive:
+    def enter(self, step: EndConfig, port: StepPort) -> Directive:
+        variables = port.variables()
         if step.output is None:
             return Finish()
         return Finish(output=step.output.evaluate(variables), has_output=True)

@@ -44,14 +44,16 @@ class JobStatus(StrEnum):
 
 
 class JobKind(StrEnum):
+    """The engine's own job kinds. A job's ``kind`` is one of these or a job kind that a step
+    kind owns (its ``job_kinds``, e.g. ``task_sla`` of the ``human`` kind); the registry hands a
+    fired job of such a kind to its owner."""
+
     STEP = "step"
     """Execute an activity step's handler (or re-enter a failed control step)."""
     TIMER = "timer"
     """Fire a timer step at ``available_at``."""
     TIMEOUT = "timeout"
     """Time out a wait at ``available_at`` unless its signal came first."""
-    TASK_SLA = "task_sla"
-    """Remind about or escalate a human task at ``available_at`` (officeflow.tasks)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -93,7 +95,8 @@ class Job:
     id: str
     run_id: str
     tenant: str
-    kind: JobKind
+    kind: str
+    """A :class:`JobKind` value, or a job kind a step kind owns."""
     step_id: str
     iteration: int
     scope: Scope

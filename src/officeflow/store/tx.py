@@ -2,11 +2,19 @@
 
 The SQL lives in the mixins next to this module, written once for both backends with
 ``:name`` parameters; :mod:`officeflow.store.dialect` adapts the few places that differ.
+:meth:`Tx.execute` runs SQLAlchemy Core statements, for tables that extensions (step kinds)
+keep of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy.engine import Dialect as SqlDialect
+from sqlalchemy.sql.elements import ClauseElement
 
 from officeflow.store.records import RunHead
 from officeflow.store.tx_catalog import CatalogMixin
@@ -17,6 +25,33 @@ from officeflow.store.tx_positions import PositionsMixin
 from officeflow.store.tx_runs import RunsMixin, head_of
 from officeflow.store.tx_security import SecurityMixin
 from officeflow.store.tx_tasks import TasksMixin
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Executed:
+    """What :meth:`Tx.execute` gives: the rows (if the statement returns any) and the count of
+    rows it changed."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+    def mappings(self) -> list[dict[str, Any]]:
+        """The rows as dictionaries keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@cache
+def _sql_dialect(name: str) -> SqlDialect:
+    """SQLAlchemy's dialect for a backend, with ``:name`` parameters (as the store writes SQL)."""
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import psycopg
+
+        dialect: SqlDialect = psycopg.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+        return dialect
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect(paramstyle="named")
 
 
 class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, EventsMixin, TasksMixin, DirectoryMixin):
@@ -31,3 +66,26 @@ class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, Even
         locked = {row[0]: head_of(row) for row in heads.fetchall()}
         done = {r[0] for r in finished.fetchall()} if finished is not None else set()
         return locked, done
+
+    def execute(self, statement: ClauseElement) -> Executed:
+        """Run a SQLAlchemy Core statement in this transaction, after every write buffered so
+        far. For the tables a step kind keeps of its own (created by its owner): columns of plain
+        types (text, numbers), since values are passed to the driver as they are."""
+        compiled = statement.compile(
+            dialect=_sql_dialect(self.dialect.name), compile_kwargs={"render_postcompile": True}
+        )
+        cursor = self._exec(str(compiled), dict(compiled.params))
+        if self.pipeline is not None:
+            self.sync()
+        description = cursor.description
+        rows = [tuple(r) for r in cursor.fetchall()] if description else []
+        columns = tuple(d[0] for d in description) if description else ()
+        return Executed(columns=columns, rows=rows, rowcount=int(cursor.rowcount))
+
+    def set_wait_signal(self, run_id: str, step_id: str, iteration: int, signal: str) -> None:
+        """Make a run's signal wait at (step, iteration) wait for another signal (a migration
+        moved it onto a wait step with another signal name)."""
+        self._exec(
+            "UPDATE of_waits SET signal = :n WHERE run_id = :r AND step_id = :s AND iteration = :i AND kind = 'signal'",
+            {"r": run_id, "s": step_id, "i": iteration, "n": signal},
+        )

@@ -8,7 +8,7 @@ from typing import Any
 
 from officeflow.jsonutil import dumps_or_none
 from officeflow.store.codec import json_or_none, scope_of, scope_text
-from officeflow.store.records import Job, JobKind, JobStatus, Scope
+from officeflow.store.records import Job, JobStatus, Scope
 from officeflow.store.tx_base import TxBase
 
 JOB_COLUMNS = (
@@ -22,7 +22,7 @@ def job_of(row: tuple[Any, ...]) -> Job:
         id=row[0],
         run_id=row[1],
         tenant=row[2],
-        kind=JobKind(row[3]),
+        kind=row[3],
         step_id=row[4],
         iteration=row[5],
         scope=scope_of(row[6]),
@@ -42,7 +42,8 @@ class NewJob:
     id: str
     run_id: str
     tenant: str
-    kind: JobKind
+    kind: str
+    """A :class:`JobKind` value, or a job kind a step kind owns."""
     step_id: str
     iteration: int
     scope: Scope

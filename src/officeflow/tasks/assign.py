@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from officeflow.errors import NonRetryableError
-from officeflow.steps.human import AssignSpec
 from officeflow.store.tx import Tx
+from officeflow.tasks.human import AssignSpec
 
 MAX_CHAIN = 20
 """How far up the manager chain assignment may walk (cycles in a directory stop it too)."""

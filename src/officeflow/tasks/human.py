@@ -25,29 +25,25 @@ manager_approval:
 ```
 
 The step's output is ``{"outcome", "values", "reason", "decided_by", "approvals", "corrections"}``;
-the outcome picks the next step. Assignment, SLA and decisions live in :mod:`officeflow.tasks`.
+the outcome picks the next step. This module holds the step's configuration; the kind's
+behaviour is :class:`officeflow.tasks.kind.Human`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from officeflow.expressions import Expr, Value
 from officeflow.steps.base import (
-    ControlKind,
-    Directive,
     Duration,
     Edge,
     ExprField,
-    OpenTask,
     StepConfig,
     StepId,
     ValueField,
-    step_kind,
 )
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -202,7 +198,10 @@ class HumanConfig(StepConfig):
                     yield ("sla", "escalate", i, "to", "user"), escalation.to.user
 
     def approving(self, outcome: str) -> bool:
-        spec = self.outcomes[outcome]
+        """Whether ``outcome`` counts towards N-of-M approvals (False for an unknown outcome)."""
+        spec = self.outcomes.get(outcome)
+        if spec is None:
+            return False
         return spec.approves if spec.approves is not None else outcome == "approve"
 
     def timeout_next(self) -> str | None:
@@ -212,79 +211,3 @@ class HumanConfig(StepConfig):
             if escalation.action == "timeout":
                 return escalation.next or self.next
         return None
-
-
-@step_kind("human")
-class Human(ControlKind):
-    """Opens a task for a person and waits for the decision; see the module docstring."""
-
-    config = HumanConfig
-
-    def check(self, step: HumanConfig) -> Iterable[tuple[tuple[str | int, ...], str, str | None]]:
-        import jsonschema
-
-        for name in step.outcomes:
-            if not re.fullmatch(OUTCOME, name) or name == TIMED_OUT:
-                yield (
-                    ("outcomes", name),
-                    f"outcome name '{name}' is not allowed",
-                    f"matching {OUTCOME}, not {TIMED_OUT}",
-                )
-        properties: Mapping[str, Any] = {}
-        if step.form is not None:
-            try:
-                jsonschema.Draft202012Validator.check_schema(step.form.form_schema)
-            except jsonschema.SchemaError as exc:
-                yield ("form", "schema"), f"not a valid JSON Schema: {exc.message}", "a JSON Schema (2020-12)"
-            properties = step.form.form_schema.get("properties") or {}
-        for name, outcome in step.outcomes.items():
-            for i, required in enumerate(outcome.requires):
-                if required not in properties:
-                    yield (
-                        ("outcomes", name, "requires", i),
-                        f"'{required}' is not a field of the form",
-                        "one of: " + (", ".join(properties) or "(the form has no fields)"),
-                    )
-            if len(set(outcome.reasons)) != len(outcome.reasons):
-                yield ("outcomes", name, "reasons"), "reason codes repeat", "unique codes"
-        multi = not isinstance(step.four_eyes.approvals, int) or step.four_eyes.approvals > 1
-        if multi and step.assign.group is None:
-            yield (
-                ("four_eyes", "approvals"),
-                "several approvals need several people: assign the task to a group",
-                "assign: {group: ...}",
-            )
-        if isinstance(step.four_eyes.approvals, int) and not 1 <= step.four_eyes.approvals <= 20:
-            yield ("four_eyes", "approvals"), "approvals must be between 1 and 20", "1..20"
-        if multi and not any(step.approving(o) for o in step.outcomes):
-            yield ("outcomes",), "N-of-M approvals need an approving outcome", "an outcome named approve"
-
-    def enter(self, step: HumanConfig, variables: Mapping[str, Any]) -> Directive:
-        def value(v: Any) -> Any:
-            return v.evaluate(variables) if v is not None else None
-
-        approvals = step.four_eyes.approvals
-        priority = step.priority
-        return OpenTask(
-            subject=None if step.subject is None else str(value(step.subject)),
-            assignee=None if step.assign.user is None else value(step.assign.user),
-            requester=value(step.requester),
-            approvals=approvals if isinstance(approvals, int) else value(approvals),
-            priority=priority if isinstance(priority, int) else value(priority),
-            data=value(step.form.values) if step.form is not None else None,
-            explanation=value(step.explain),
-            document=value(step.document),
-            escalation_users=tuple(
-                value(e.to.user) if e.to is not None and e.to.user is not None else None
-                for e in (step.sla.escalate if step.sla is not None else ())
-            ),
-        )
-
-    def successor(self, step: HumanConfig, output: Any) -> str | None:
-        outcome = output.get("outcome") if isinstance(output, dict) else None
-        if outcome == TIMED_OUT:
-            return step.timeout_next()
-        spec = step.outcomes.get(outcome) if isinstance(outcome, str) else None
-        if spec is not None and spec.next is not None:
-            return spec.next
-        return step.next

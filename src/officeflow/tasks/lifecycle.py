@@ -1,32 +1,48 @@
 """A task's life inside the engine's transactions: opened by a ``human`` step, completed by a
 decision or a timeout, escalated by its SLA, cancelled with its run.
 
-Everything here runs inside a :class:`~officeflow.engine.transitions.Transition`: the task, the
-run's wait, the SLA timer, the history, the audit entry and the notifications to send commit
-together, or not at all.
+Everything here acts on the run through the step-kind port (officeflow.steps.port) of the
+transaction that calls it: the task, the run's wait, the SLA timer, the history, the audit entry
+and the notifications to send commit together, or not at all.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from officeflow.engine.errorinfo import ErrorInfo
 from officeflow.errors import TaskConflict
 from officeflow.ids import uuid7
-from officeflow.steps.base import OpenTask
-from officeflow.steps.human import TIMED_OUT, HumanConfig
-from officeflow.store.records import JobKind, RunHead, Scope, Wait
+from officeflow.steps.port import RunPort, StepPort
+from officeflow.store.records import Job
 from officeflow.store.tx_tasks import ACTIVE, CANCELLED, COMPLETED, TaskRow
 from officeflow.tasks import notify
 from officeflow.tasks.assign import Assignment, AssignmentFailed, resolve, to_user, username
-
-if TYPE_CHECKING:
-    from officeflow.engine.context import RunContext
-    from officeflow.engine.transitions import Transition
-    from officeflow.store.records import Job
+from officeflow.tasks.human import TIMED_OUT, HumanConfig
 
 MAX_APPROVALS = 20
+SLA_JOB = "task_sla"
+"""The job kind of a task's SLA timer (remind, escalate, time out); the ``human`` kind owns it."""
+TASK_WAIT = "task"
+"""How a run's wait for a task is labelled (its key is the task id)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Opening:
+    """What a ``human`` step evaluated when the run reached it."""
+
+    subject: str | None
+    assignee: Any
+    """A username from ``assign.user`` (before ``via`` walks the directory), or None for a group."""
+    requester: Any
+    approvals: Any
+    priority: Any
+    data: Any
+    explanation: Any
+    document: Any
+    escalation_users: tuple[Any, ...] = ()
+    """``to.user`` of each escalation, evaluated now (None where the escalation names a group)."""
 
 
 def sla_plan(step: HumanConfig) -> list[tuple[float, str, int]]:
@@ -38,23 +54,20 @@ def sla_plan(step: HumanConfig) -> list[tuple[float, str, int]]:
     return sorted(plan, key=lambda p: (p[0], p[1] != "remind", p[2]))
 
 
-def human_step(t: Transition, head: RunHead, step_id: str) -> HumanConfig:
-    step = t.definition(head).steps[step_id]
+def human_step(port: RunPort, step_id: str) -> HumanConfig:
+    step = port.step(step_id)
     assert isinstance(step, HumanConfig)
     return step
 
 
-def open_task(
-    t: Transition, head: RunHead, ctx: RunContext, step_id: str, iteration: int, scope: Scope, d: OpenTask
-) -> None:
+def open_task(port: StepPort, step: HumanConfig, d: Opening) -> None:
     """Open the task of a ``human`` step, and make the run wait for it."""
-    step = human_step(t, head, step_id)
-    tx, now = t.tx, t.now
+    tx, now = port.tx, port.now
     try:
-        requester = _requester(t, head, d.requester)
+        requester = _requester(port, d.requester)
         approvals = _approvals(d.approvals)
         priority = _priority(d.priority)
-        excluded = _excluded(t, head, step, requester)
+        excluded = _excluded(port, step, requester)
         base = d.assignee
         if step.assign.user is None and step.assign.group is None:
             if requester is None:
@@ -63,9 +76,9 @@ def open_task(
                     "or give the step a requester"
                 )
             base = requester
-        assignment = resolve(tx, head.tenant, step.assign, base, now, excluded)
+        assignment = resolve(tx, port.tenant, step.assign, base, now, excluded)
     except AssignmentFailed as exc:
-        t.fail_position(head, step_id, iteration, scope, ErrorInfo.plain("AssignmentFailed", exc.message))
+        port.fail("AssignmentFailed", exc.message)
         return
     spec = step.model_dump(mode="json", by_alias=True, exclude={"assign", "requester", "explain", "document"})
     spec["escalation_users"] = list(d.escalation_users)
@@ -73,14 +86,14 @@ def open_task(
     due = now + step.sla.due if step.sla is not None and step.sla.due is not None else None
     task = TaskRow(
         id=uuid7(),
-        tenant=head.tenant,
-        run_id=head.id,
-        step_id=step_id,
-        iteration=iteration,
-        scope=scope,
-        workflow=head.workflow,
-        version=head.version,
-        title=d.subject or step.title or step_id.replace("_", " ").capitalize(),
+        tenant=port.tenant,
+        run_id=port.run_id,
+        step_id=port.step_id,
+        iteration=port.iteration,
+        scope=port.scope,
+        workflow=port.workflow,
+        version=port.version,
+        title=d.subject or step.title or port.step_id.replace("_", " ").capitalize(),
         status=ACTIVE,
         assignee=assignment.assignee,
         candidate_group=assignment.group,
@@ -107,47 +120,30 @@ def open_task(
     )
     plan = sla_plan(step)
     if plan:
-        task = dataclasses.replace(task, sla_job_id=_sla_job(t, head, task, plan[0][0]))
+        task = dataclasses.replace(task, sla_job_id=port.schedule(SLA_JOB, task.created_at + plan[0][0]))
     tx.insert_task(task)
-    tx.insert_wait(
-        Wait(
-            run_id=head.id,
-            step_id=step_id,
-            iteration=iteration,
-            tenant=head.tenant,
-            scope=scope,
-            kind="task",
-            signal=task.id,
-            child_run_id=None,
-            timeout_job_id=task.sla_job_id,
-            deadline=due,
-            created_at=now,
-        )
-    )
-    tx.add_task_event(head.tenant, task.id, now, t.actor, "opened", _assignment_data(assignment, due))
-    t._history(
-        head,
+    port.wait(task.id, wait_kind=TASK_WAIT, timeout_job=task.sla_job_id, deadline=due)
+    tx.add_task_event(port.tenant, task.id, now, port.actor, "opened", _assignment_data(assignment, due))
+    port.history(
         "task_opened",
-        step_id,
-        iteration,
-        data={"task_id": task.id, "assignee": task.assignee, "group": task.candidate_group, "due_at": due},
+        {"task_id": task.id, "assignee": task.assignee, "group": task.candidate_group, "due_at": due},
     )
-    t.engine.record_audit(
-        tx,
-        head.tenant,
-        t.actor or "system",
+    port.audit(
         "task.opened",
         "task",
         task.id,
-        after={"run_id": head.id, "step_id": step_id, "assignee": task.assignee, "group": task.candidate_group},
+        after={
+            "run_id": port.run_id,
+            "step_id": port.step_id,
+            "assignee": task.assignee,
+            "group": task.candidate_group,
+        },
     )
     notify.announce(tx, task, "task.assigned", now)
 
 
 def complete(
-    t: Transition,
-    head: RunHead,
-    ctx: RunContext,
+    port: StepPort,
     task: TaskRow,
     *,
     outcome: str,
@@ -157,13 +153,11 @@ def complete(
     approvals: tuple[dict[str, Any], ...],
     corrections: list[str],
 ) -> dict[str, Any]:
-    """Close ``task`` with ``outcome`` and move its run on; the step's output."""
-    tx, now = t.tx, t.now
-    wait = tx.get_wait(task.run_id, task.step_id, task.iteration)
-    if wait is not None:
-        tx.delete_wait(wait.run_id, wait.step_id, wait.iteration)
+    """Close ``task`` (at the port's position) with ``outcome`` and move its run on; the step's output."""
+    tx, now = port.tx, port.now
+    port.end_wait()
     if task.sla_job_id:
-        tx.delete_job(task.sla_job_id)
+        port.unschedule(task.sla_job_id)
     decision = {"values": values, "reason": reason, "approvals": list(approvals), "corrections": corrections}
     done = dataclasses.replace(
         task,
@@ -189,49 +183,43 @@ def complete(
         "corrections": corrections,
         "task_id": task.id,
     }
-    t._record(head, ctx, task.step_id, task.iteration, output, data={"task_id": task.id})
-    t.engine.record_audit(
-        tx,
-        task.tenant,
-        f"user:{decided_by}" if decided_by else (t.actor or "system"),
+    port.audit(
         "task.decided" if outcome != TIMED_OUT else "task.timed_out",
         "task",
         task.id,
         before={"status": task.status, "assignee": task.assignee},
         after={"outcome": outcome, "reason": reason, "run_id": task.run_id, "corrections": corrections},
+        actor=f"user:{decided_by}" if decided_by else None,
     )
-    t.after(head, ctx, task.step_id, output, task.scope)
+    port.complete(output, data={"task_id": task.id})
     return output
 
 
-def sla_fired(t: Transition, job: Job, ctx: RunContext) -> None:
+def sla_fired(port: StepPort, step: HumanConfig, job: Job) -> None:
     """The SLA timer of a task is due: remind, escalate, or time the task out."""
-    head = t.heads[job.run_id]
-    task = t.tx.task_at(job.run_id, job.step_id, job.iteration)
+    tx, now = port.tx, port.now
+    task = tx.task_at(port.run_id, port.step_id, port.iteration)
     if task is None or task.status != ACTIVE or task.sla_job_id != job.id:
         return  # decided, cancelled or rescheduled meanwhile
-    step = human_step(t, head, task.step_id)
     plan = sla_plan(step)
     level = task.sla_level
-    elapsed = t.now - task.created_at
+    elapsed = now - task.created_at
     task = dataclasses.replace(task, sla_job_id=None)
     while level < len(plan) and plan[level][0] <= elapsed + 1e-6:
         _, what, index = plan[level]
         level += 1
         if what == "remind":
-            t.tx.add_task_event(task.tenant, task.id, t.now, None, "reminded", {"n": index + 1})
-            notify.announce(t.tx, task, "task.reminder", t.now)
+            tx.add_task_event(task.tenant, task.id, now, None, "reminded", {"n": index + 1})
+            notify.announce(tx, task, "task.reminder", now)
             continue
         assert step.sla is not None
         escalation = step.sla.escalate[index]
         if escalation.action == "timeout":
             task = dataclasses.replace(task, sla_level=level)
-            t.tx.add_task_event(task.tenant, task.id, t.now, None, "timed_out", {"after": escalation.after})
-            t._history(head, "task_timed_out", task.step_id, task.iteration, data={"task_id": task.id})
+            tx.add_task_event(task.tenant, task.id, now, None, "timed_out", {"after": escalation.after})
+            port.history("task_timed_out", {"task_id": task.id})
             complete(
-                t,
-                head,
-                ctx,
+                port,
                 task,
                 outcome=TIMED_OUT,
                 values=None,
@@ -241,15 +229,15 @@ def sla_fired(t: Transition, job: Job, ctx: RunContext) -> None:
                 corrections=[],
             )
             return
-        task = _escalate(t, task, escalation.action, escalation.to, _escalation_user(task, index), index)
-    next_job = _sla_job(t, head, task, plan[level][0]) if level < len(plan) else None
+        task = _escalate(port, task, escalation.action, escalation.to, _escalation_user(task, index), index)
+    next_job = port.schedule(SLA_JOB, task.created_at + plan[level][0]) if level < len(plan) else None
     updated = dataclasses.replace(task, sla_level=level, sla_job_id=next_job)
-    if not t.tx.update_task(updated):
+    if not tx.update_task(updated):
         raise TaskConflict(f"task {task.id} changed while its SLA fired")
 
 
-def _escalate(t: Transition, task: TaskRow, action: str, to: Any, user: Any, index: int) -> TaskRow:
-    tx, now = t.tx, t.now
+def _escalate(port: StepPort, task: TaskRow, action: str, to: Any, user: Any, index: int) -> TaskRow:
+    tx, now = port.tx, port.now
     try:
         if to.group is not None:
             target = resolve(tx, task.tenant, to, None, now, task.excluded)
@@ -262,7 +250,7 @@ def _escalate(t: Transition, task: TaskRow, action: str, to: Any, user: Any, ind
         return task
     data = {"level": index + 1, "action": action, **_assignment_data(target, task.due_at)}
     tx.add_task_event(task.tenant, task.id, now, None, "escalated", data)
-    t.engine.record_audit(tx, task.tenant, "system", "task.escalated", "task", task.id, after=data)
+    port.audit("task.escalated", "task", task.id, after=data, actor="system")
     if action == "reassign":
         task = dataclasses.replace(task, assignee=target.assignee, candidate_group=target.group, updated_at=now)
         notify.announce(tx, task, "task.escalated", now)
@@ -276,26 +264,17 @@ def _escalation_user(task: TaskRow, index: int) -> Any:
     return users[index] if index < len(users) else None
 
 
-def cancel_tasks(t: Transition, head: RunHead, reason: str, step_id: str | None = None) -> None:
+def cancel_tasks(port: RunPort, reason: str, step_id: str | None = None) -> None:
     """Cancel the run's open tasks (all, or one step's): the run ended, or an operator moved on."""
-    for task_id in t.tx.cancel_tasks_of_run(head.id, t.now, reason, step_id):
-        t.engine.record_audit(
-            t.tx, head.tenant, t.actor or "system", "task.cancelled", "task", task_id, after={"reason": reason}
-        )
+    for task_id in port.tx.cancel_tasks_of_run(port.run_id, port.now, reason, step_id):
+        port.audit("task.cancelled", "task", task_id, after={"reason": reason})
 
 
-def has_human_steps(t: Transition, head: RunHead) -> bool:
-    try:
-        definition = t.definition(head)
-    except Exception:
-        return True  # cannot tell: look
-    return any(step.kind == "human" for step in definition.steps.values())
-
-
-def _sla_job(t: Transition, head: RunHead, task: TaskRow, offset: float) -> str:
-    return t._insert_job(
-        head, JobKind.TASK_SLA, task.step_id, task.iteration, task.scope, "default", task.created_at + offset
-    )
+def drop_sla(port: StepPort) -> None:
+    """Delete the SLA timer of the task at the port's position, if it has one."""
+    task = port.tx.task_at(port.run_id, port.step_id, port.iteration)
+    if task is not None and task.sla_job_id:
+        port.unschedule(task.sla_job_id)
 
 
 def _assignment_data(assignment: Assignment, due: float | None) -> dict[str, Any]:
@@ -307,10 +286,10 @@ def _assignment_data(assignment: Assignment, due: float | None) -> dict[str, Any
     return data
 
 
-def _requester(t: Transition, head: RunHead, value: Any) -> str | None:
+def _requester(port: RunPort, value: Any) -> str | None:
     if value is not None:
         return username(value, "requester")
-    run = t.tx.get_run(head.id, head.tenant)
+    run = port.tx.get_run(port.run_id, port.tenant)
     created_by = run.created_by if run is not None else None
     if created_by and created_by.startswith("user:"):
         return created_by.removeprefix("user:")
@@ -331,13 +310,13 @@ def _priority(value: Any) -> int:
     return max(-100, min(100, int(value)))
 
 
-def _excluded(t: Transition, head: RunHead, step: HumanConfig, requester: str | None) -> set[str]:
+def _excluded(port: RunPort, step: HumanConfig, requester: str | None) -> set[str]:
     excluded: set[str] = set()
     if step.four_eyes.not_requester and requester:
         excluded.add(requester)
     separate = set(step.four_eyes.separate_from)
     if separate:
-        for other in t.tx.tasks_of_run(head.id):
+        for other in port.tx.tasks_of_run(port.run_id):
             if other.step_id in separate and other.status == COMPLETED:
                 if other.decided_by:
                     excluded.add(other.decided_by)
@@ -345,4 +324,4 @@ def _excluded(t: Transition, head: RunHead, step: HumanConfig, requester: str | 
     return excluded
 
 
-__all__ = ["CANCELLED", "cancel_tasks", "complete", "has_human_steps", "open_task", "sla_fired", "sla_plan"]
+__all__ = ["CANCELLED", "Opening", "cancel_tasks", "complete", "drop_sla", "open_task", "sla_fired", "sla_plan"]

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from officeflow.errors import DecisionInvalid, InvalidRunState, NotAllowed, Problem, TaskConflict, TaskNotFound
-from officeflow.steps.human import TIMED_OUT
+from officeflow.steps.port import StepPort
 from officeflow.store.records import RunStatus
 from officeflow.store.tx import Tx
 from officeflow.store.tx_tasks import ACTIVE, CorrectionRow, TaskEventRow, TaskFilter, TaskRow
 from officeflow.tasks import notify
 from officeflow.tasks.assign import AssignmentFailed, to_user
+from officeflow.tasks.human import TIMED_OUT
+from officeflow.tasks.lifecycle import complete, human_step
 
 if TYPE_CHECKING:
     from officeflow.engine.engine import Engine
@@ -289,23 +291,21 @@ class Tasks:
 
     def decide(self, viewer: Viewer, task_id: str, decision: Decision) -> TaskRow:
         """Decide the task; returns it as it is afterwards (still open when an N-of-M approval
-        needs more approvers)."""
-        from officeflow.engine.transitions import Transition
-        from officeflow.tasks.lifecycle import complete, human_step
+        needs more approvers). The run moves on in the same transaction, through the engine's
+        port on the task's position."""
+        found = self.get(viewer.tenant, task_id)
 
-        def body(tx: Tx) -> TaskRow:
-            found = tx.get_task(viewer.tenant, task_id)
-            if found is None:
-                raise TaskNotFound(f"no task {task_id} in tenant '{viewer.tenant}'")
-            now = self.engine.now()
-            t = Transition(self.engine, tx, now, actor=f"user:{viewer.username}")
-            head = t.head(found.run_id)
+        def act(port: StepPort) -> TaskRow:
+            tx, now = port.tx, port.now
             task = tx.get_task(viewer.tenant, task_id)  # again, now that the run is locked
             assert task is not None
-            assert head is not None
             if task.status != ACTIVE:
                 who = f" by {task.decided_by}" if task.decided_by else ""
                 raise TaskConflict(f"the task was already {task.status}{who}; nothing was changed")
+            if (task.step_id, task.iteration) != (port.step_id, port.iteration):
+                raise TaskConflict(
+                    "the task moved to another step (its run was migrated) since you loaded it; reload it"
+                )
             if decision.lock_version is not None and decision.lock_version != task.lock_version:
                 raise TaskConflict(
                     "the task changed since you loaded it (it was claimed, reassigned or approved); reload it"
@@ -313,10 +313,16 @@ class Tasks:
             reason = self.why_not(viewer, task)
             if reason is not None:
                 raise NotAllowed(f"you cannot decide this task: {reason}")
-            if head.status not in (RunStatus.RUNNING, RunStatus.WAITING):
-                raise InvalidRunState(f"the run is {head.status}; decisions wait until it is resumed")
-            step = human_step(t, head, task.step_id)
+            if port.status not in (RunStatus.RUNNING, RunStatus.WAITING):
+                raise InvalidRunState(f"the run is {port.status}; decisions wait until it is resumed")
+            step = human_step(port, task.step_id)
             values, reason_doc = _validated(task, decision)
+            if decision.outcome not in step.outcomes:
+                raise TaskConflict(
+                    f"'{decision.outcome}' is not an outcome of step '{task.step_id}' in version {port.version} "
+                    f"of '{port.workflow}', to which the run was migrated (it has {', '.join(step.outcomes)}); "
+                    "an operator can skip the step with the output it needs"
+                )
             corrected = _corrections(task.data or {}, values) if values is not None else []
             if corrected:
                 tx.add_corrections(
@@ -346,11 +352,8 @@ class Tasks:
                 approvals = (*approvals, {"user": viewer.username, "at": now, "reason": reason_doc})
                 if len(approvals) < task.approvals_required:
                     return self._partial(tx, viewer, task, approvals, values, pointers, now)
-            ctx = t.context(task.run_id)
             complete(
-                t,
-                head,
-                ctx,
+                port,
                 task,
                 outcome=decision.outcome,
                 values=values,
@@ -359,12 +362,18 @@ class Tasks:
                 approvals=approvals,
                 corrections=pointers,
             )
-            t.finalize()
             done = tx.get_task(viewer.tenant, task_id)
             assert done is not None
             return done
 
-        return self.engine.store.run(body)
+        return self.engine.act_on_position(
+            found.run_id,
+            found.step_id,
+            found.iteration,
+            act,
+            tenant=viewer.tenant,
+            actor=f"user:{viewer.username}",
+        )
 
     def _partial(
         self,

@@ -1,0 +1,13 @@
+"""The step kinds officeflow ships: the core kinds of :mod:`officeflow.steps` and the ``human``
+kind of :mod:`officeflow.tasks`. Whoever builds an engine hands them to its registry
+(``Registry(kinds=BUILTIN_KINDS)``); user kinds join them through ``@step_kind``."""
+
+from __future__ import annotations
+
+from officeflow.steps.base import StepKind
+from officeflow.steps.core import CORE_KINDS
+from officeflow.tasks.kind import Human
+
+BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human)
+
+__all__ = ["BUILTIN_KINDS"]
