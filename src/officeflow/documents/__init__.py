@@ -1,0 +1,1 @@
+"""Document extraction: receipts and invoices (PDF, images, e-invoices) to typed fields."""

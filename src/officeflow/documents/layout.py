@@ -1,0 +1,117 @@
+"""Words grouped into lines, so rules can read a line's text and map places in it back to boxes.
+
+Words of a page are sorted by their vertical centre; a word joins the current line when its
+centre lies within the line's height (a line is as tall as its tallest word so far), else it
+starts a new line. Within a line, words go left to right, joined by one space; a gap wider
+than three times the line's height also splits the line into *segments* (columns of a table,
+a label far from its value still share the line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from officeflow.documents.model import Box, Word, union
+
+
+@dataclass(frozen=True, kw_only=True)
+class Line:
+    """A line of words on a page, its text, and the span of each word in that text."""
+
+    page: int
+    index: int
+    words: tuple[Word, ...]
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def box(self) -> Box:
+        return union([w.box for w in self.words])
+
+    @property
+    def height(self) -> float:
+        return median(w.box[3] - w.box[1] for w in self.words)
+
+    def words_in(self, start: int, end: int) -> list[Word]:
+        """The words whose text overlaps ``text[start:end]``."""
+        return [w for w, (s, e) in zip(self.words, self.spans, strict=True) if s < end and start < e]
+
+    def box_of(self, start: int, end: int) -> Box:
+        return union([w.box for w in self.words_in(start, end)])
+
+    def confidence_of(self, start: int, end: int) -> float:
+        words = self.words_in(start, end)
+        return sum(w.confidence for w in words) / len(words) if words else 0.0
+
+    def x_at(self, position: int) -> float:
+        """The x where the character at ``position`` of the text is (by its word)."""
+        for word, (s, e) in zip(self.words, self.spans, strict=True):
+            if s <= position < e + 1:
+                width = word.box[2] - word.box[0]
+                return word.box[0] + width * (position - s) / max(1, e - s)
+        return self.words[-1].box[2]
+
+
+def build_lines(words: list[Word]) -> list[Line]:
+    """The lines of all pages, top to bottom on each page, pages in order."""
+    lines: list[Line] = []
+    for page in sorted({w.page for w in words}):
+        on_page = sorted(
+            (w for w in words if w.page == page and w.text.strip()), key=lambda w: (w.box[1] + w.box[3]) / 2
+        )
+        groups: list[list[Word]] = []
+        top = bottom = 0.0
+        for word in on_page:
+            centre = (word.box[1] + word.box[3]) / 2
+            if groups and top <= centre <= bottom:
+                groups[-1].append(word)
+                top, bottom = min(top, word.box[1]), max(bottom, word.box[3])
+                height = bottom - top
+                top, bottom = top + height * 0.1, bottom - height * 0.1
+            else:
+                groups.append([word])
+                height = word.box[3] - word.box[1]
+                top, bottom = word.box[1] + height * 0.1, word.box[3] - height * 0.1
+        for group in groups:
+            lines.append(_line(page, len(lines), sorted(group, key=lambda w: w.box[0])))
+    return lines
+
+
+def _line(page: int, index: int, words: list[Word]) -> Line:
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for word in words:
+        text = word.text.strip()
+        spans.append((at, at + len(text)))
+        parts.append(text)
+        at += len(text) + 1
+    return Line(page=page, index=index, words=tuple(words), text=" ".join(parts), spans=tuple(spans))
+
+
+def segments(line: Line) -> list[tuple[int, int]]:
+    """Spans of the line's text separated by wide gaps (columns)."""
+    gap = 3 * line.height
+    out: list[tuple[int, int]] = []
+    start = line.spans[0][0]
+    for i in range(1, len(line.words)):
+        if line.words[i].box[0] - line.words[i - 1].box[2] > gap:
+            out.append((start, line.spans[i - 1][1]))
+            start = line.spans[i][0]
+    out.append((start, line.spans[-1][1]))
+    return out
+
+
+def below(lines: list[Line], line: Line, x0: float, x1: float, *, depth: int = 3) -> list[Line]:
+    """Up to ``depth`` lines under ``line`` on its page that overlap ``x0..x1`` horizontally."""
+    out: list[Line] = []
+    limit = line.box[3] + depth * 2.2 * line.height
+    for other in lines[line.index + 1 :]:
+        if other.page != line.page or other.box[1] > limit:
+            break
+        if any(w.box[0] < x1 and x0 < w.box[2] for w in other.words):
+            out.append(other)
+        if len(out) >= depth:
+            break
+    return out

@@ -1,0 +1,221 @@
+"""The total, net amount, tax and currency of a document.
+
+Every amount in the document is a candidate. Its label (see ``context``) says what it is: the
+total's phrases ("Total TTC", "Gesamtbetrag", "Amount due", "Summe", ...) score by strength, a
+net or tax label sends it to those fields, a payment, change or discount label keeps it from
+being the total. Unlabelled amounts compete on being the largest amount, low on the page, in a
+larger font, the last on their line. Then consistency: a total equal to a net plus a tax found
+(or to the sum of several tax lines, or of the line items) gains; the tax chosen is the one
+that makes net + tax = total when one does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from officeflow.documents.amounts import Amount, currency_in, find_amounts
+from officeflow.documents.candidates import Candidate, best, to_field
+from officeflow.documents.context import DocumentContext
+from officeflow.documents.layout import Line
+from officeflow.documents.model import Evidence, Field
+
+AMOUNT_ROLES = frozenset({"total", "net", "tax", "paid", "change"})
+CENT = 0.011
+
+
+@dataclass(frozen=True, kw_only=True)
+class Money:
+    """The amount fields chosen, and every amount seen (for the line items and the checks)."""
+
+    total: Field | None
+    net: Field | None
+    tax: Field | None
+    currency: Field | None
+    amounts: list[Candidate]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Seen:
+    amount: Amount
+    line: Line
+    role: str | None
+    strength: int
+    how: str | None
+    rightmost: bool
+
+
+def _amounts(context: DocumentContext) -> list[_Seen]:
+    seen: list[_Seen] = []
+    for line in context.lines:
+        found = [
+            a
+            for a in find_amounts(line.text, decimal=context.locale.decimal)
+            if not line.text[a.end : a.end + 2].strip().startswith("%")
+        ]
+        for i, amount in enumerate(found):
+            labelled = context.label_for(line, amount.start, amount.end, AMOUNT_ROLES)
+            seen.append(
+                _Seen(
+                    amount=amount,
+                    line=line,
+                    role=labelled.label.role if labelled else None,
+                    strength=labelled.label.strength if labelled else 0,
+                    how=labelled.how if labelled else None,
+                    rightmost=i == len(found) - 1,
+                )
+            )
+    return seen
+
+
+def _candidate(seen: _Seen, score: float, rule: str) -> Candidate:
+    return Candidate(
+        value=round(seen.amount.value, 2),
+        score=score,
+        rule=rule,
+        line=seen.line,
+        start=seen.amount.start,
+        end=seen.amount.end,
+    )
+
+
+def _rule(seen: _Seen, role: str) -> str:
+    if seen.role != role:
+        return "position"
+    grade = {3: "strong", 2: "medium"}.get(seen.strength, "weak")
+    return f"label:{grade}" if seen.how == "left" else f"label-above:{grade}"
+
+
+def _labelled(seen_all: list[_Seen], role: str, context: DocumentContext) -> list[Candidate]:
+    out = []
+    for seen in seen_all:
+        if seen.role != role or seen.amount.value <= 0:
+            continue
+        score = 3.0 * seen.strength + (1.0 if seen.rightmost else 0.0) + context.relative_y(seen.line)
+        if seen.how == "above":
+            score -= 1.0
+        out.append(_candidate(seen, score, _rule(seen, role)))
+    return out
+
+
+def find_money(context: DocumentContext, item_sum: float | None = None) -> Money:
+    seen_all = _amounts(context)
+    nets = _labelled(seen_all, "net", context)
+    taxes = _labelled(seen_all, "tax", context)
+    positive = [s for s in seen_all if s.amount.value > 0 and s.role not in {"paid", "change"}]
+    largest = max((s.amount.value for s in positive), default=0.0)
+    heights = context.text_height
+    totals: list[Candidate] = []
+    for seen in seen_all:
+        value = seen.amount.value
+        if value <= 0 or seen.role in {"net", "tax", "change"}:
+            continue
+        if seen.role == "total":
+            score = 3.0 * seen.strength - (1.0 if seen.how == "above" else 0.0)
+        elif seen.role == "paid":
+            score = 1.0
+        else:
+            score = 0.0
+        score += 1.5 if value >= largest - CENT else 0.0
+        score += 0.8 * context.relative_y(seen.line)
+        score += 0.5 if seen.line.height > 1.15 * heights else 0.0
+        score += 0.3 if seen.rightmost else 0.0
+        score += 0.3 if seen.amount.currency else 0.0
+        totals.append(_candidate(seen, score, _rule(seen, "total")))
+    net_values = {c.value for c in nets}
+    tax_values = {c.value for c in taxes} | _tax_sums(taxes)
+    consistent: list[Candidate] = []
+    for candidate in totals:
+        value = float(candidate.value)
+        bonus = 0.0
+        if any(abs(n + t - value) < CENT for n in net_values for t in tax_values):
+            bonus = 4.0
+        elif item_sum is not None and abs(item_sum - value) < CENT:
+            bonus = 2.0
+        consistent.append(Candidate(**{**candidate.__dict__, "score": candidate.score + bonus}))
+    total_pick = best(consistent)
+    total = to_field(*total_pick) if total_pick else None
+    net = tax = None
+    if total is not None:
+        nets, taxes = _consistent_first(nets, taxes, float(total.value))
+    net_pick, tax_pick = best(nets), best(taxes)
+    if net_pick:
+        net = to_field(*net_pick)
+    if tax_pick:
+        tax = to_field(*tax_pick)
+        if total is not None and net is not None:
+            summed = _summed_tax(taxes, float(total.value) - float(net.value))
+            if summed is not None and abs(float(tax.value) - summed) > CENT:
+                tax = Field(
+                    **{
+                        **tax.__dict__,
+                        "value": round(summed, 2),
+                        "evidence": Evidence(rule="sum-of-tax-lines", ocr=tax.evidence.ocr, margin=tax.evidence.margin),
+                    }
+                )
+    amounts = [_candidate(s, 0.0, "seen") for s in seen_all]
+    return Money(total=total, net=net, tax=tax, currency=_currency(context, seen_all, total), amounts=amounts)
+
+
+def _tax_sums(taxes: list[Candidate]) -> set[float]:
+    by_line: dict[int, float] = {}
+    for c in taxes:
+        by_line[c.line.index] = float(c.value)
+    return {round(sum(by_line.values()), 2)} if len(by_line) > 1 else set()
+
+
+def _summed_tax(taxes: list[Candidate], wanted: float) -> float | None:
+    sums = _tax_sums(taxes)
+    return next((s for s in sums if abs(s - wanted) < CENT), None)
+
+
+def _consistent_first(
+    nets: list[Candidate], taxes: list[Candidate], total: float
+) -> tuple[list[Candidate], list[Candidate]]:
+    """Nets and taxes, those that add up to the total raised above the rest."""
+    tax_values = {float(c.value) for c in taxes} | _tax_sums(taxes)
+    net_values = {float(c.value) for c in nets}
+    good_nets = {n for n in net_values if any(abs(n + t - total) < CENT for t in tax_values)}
+    good_taxes = {t for t in tax_values if any(abs(n + t - total) < CENT for n in net_values)}
+    if not good_nets:
+        return nets, taxes
+    lift = 10.0
+    nets = [Candidate(**{**c.__dict__, "score": c.score + (lift if c.value in good_nets else 0.0)}) for c in nets]
+    taxes = [Candidate(**{**c.__dict__, "score": c.score + (lift if c.value in good_taxes else 0.0)}) for c in taxes]
+    return nets, taxes
+
+
+def _currency(context: DocumentContext, seen_all: list[_Seen], total: Field | None) -> Field | None:
+    """The currency written next to amounts (the total's first), else named on a line, else None."""
+    votes: dict[str, list[_Seen]] = {}
+    for seen in seen_all:
+        if seen.amount.currency:
+            votes.setdefault(seen.amount.currency, []).append(seen)
+    if votes:
+        ranked = sorted(votes.items(), key=lambda kv: len(kv[1]), reverse=True)
+        code, where = ranked[0]
+        for candidate_code, places in votes.items():
+            if total is not None and any(abs(p.amount.value - float(total.value)) < CENT for p in places):
+                code, where = candidate_code, places
+                break
+        share = len(where) / sum(len(v) for v in votes.values())
+        chosen = where[0]
+        candidate = Candidate(
+            value=code,
+            score=share,
+            rule="amount-sign",
+            line=chosen.line,
+            start=chosen.amount.start,
+            end=chosen.amount.end,
+        )
+        return to_field(candidate, share)
+    for line in context.lines:
+        code = currency_in(line.text)
+        if code:
+            at = (
+                line.text.find(next(t for t in (code, "€", "$", "£") if t in line.text))
+                if any(t in line.text for t in (code, "€", "$", "£"))
+                else 0
+            )
+            candidate = Candidate(value=code, score=1.0, rule="named", line=line, start=at, end=at + 1)
+            return to_field(candidate, 1.0)
+    return None
