@@ -23,6 +23,7 @@ import orjson
 from starlette.requests import Request
 from starlette.types import Message, Scope, Send
 
+from officeflow import safeyaml
 from officeflow.api.routers.events import EVENT_ID_RE, NAME_RE, ingest_out
 from officeflow.security.permissions import Principal
 
@@ -53,8 +54,8 @@ async def publish(
     if event_type is None or event_type.signature_secret is not None:
         return False
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = safeyaml.load_json(body, "the body")
+    except safeyaml.DocumentRefused:
         return False
     try:
         result = await engine.events.ingest_async(

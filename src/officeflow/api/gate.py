@@ -1,6 +1,8 @@
 """The gate every request passes (pure ASGI, before routing):
 
 1. body size limit: ``Content-Length`` or the streamed body beyond ``max_body`` gets 413;
+   a JSON body nested deeper than 64 levels gets 422 (officeflow.safeyaml), after the checks
+   of the caller below, before any route parses it;
 2. who is calling: the bearer token or session cookie, resolved to a principal (or none);
    an unsafe request (POST, PUT, PATCH, DELETE) authenticated by the session cookie must carry
    the session's CSRF token (``X-CSRF-Token`` header or ``csrf_token`` form field), else 403
@@ -23,9 +25,11 @@ import anyio
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from officeflow import safeyaml
 from officeflow.api import auth, fastpath
 from officeflow.api.problems import BASE, MEDIA_TYPE
 from officeflow.api.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
+from officeflow.errors import Problem
 from officeflow.web import csrf
 
 IDEMPOTENCY_TTL = 24 * 3600.0
@@ -127,6 +131,12 @@ class Gate:
                     path,
                     {"retry-after": retry_after_header(verdict.retry_after)},
                 )
+                return
+
+        if _is_json(headers.get("content-type")):
+            too_deep = safeyaml.json_problem(body)
+            if too_deep is not None:
+                await _refused_document(send, too_deep, path)
                 return
 
         replayed = False
@@ -291,6 +301,35 @@ def _token(headers: dict[str, str]) -> tuple[str | None, bool]:
         if name == auth.SESSION_COOKIE and value:
             return value, True
     return None, False
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads the body as JSON (no content type, or application/json or +json)."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+async def _refused_document(send: Send, problem: Problem, path: str) -> None:
+    error: dict[str, Any] = {"pointer": problem.pointer or "/", "in": "body", "detail": problem.message}
+    if problem.line:
+        error.update(line=problem.line, column=problem.column)
+    if problem.expected:
+        error["expected"] = problem.expected
+    body = orjson.dumps(
+        {
+            "type": BASE + "validation",
+            "title": "The request is not valid",
+            "status": 422,
+            "detail": f"the JSON body is {problem.message}",
+            "instance": path,
+            "errors": [error],
+        }
+    )
+    headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 422, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _too_large(send: Send, limit: int, path: str) -> None:

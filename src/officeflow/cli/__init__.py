@@ -25,6 +25,7 @@ from officeflow.errors import (
     MigrationRefused,
     NotFound,
     OfficeflowError,
+    RequestInvalid,
 )
 from officeflow.settings import load_settings
 
@@ -33,6 +34,7 @@ EXIT_CODES: list[tuple[type[OfficeflowError], int]] = [
     (Conflict, 4),
     (DefinitionInvalid, 5),
     (InputInvalid, 5),
+    (RequestInvalid, 5),
     (MigrationRefused, 6),
     (ConfigurationError, 7),
 ]

@@ -15,6 +15,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from officeflow import safeyaml
 from officeflow.clock import iso
 from officeflow.engine import Engine
 from officeflow.errors import ConfigurationError
@@ -137,9 +138,9 @@ def parse_json(text: str | None, what: str) -> Any:
             raise click.BadParameter(f"cannot read {path}: {exc.strerror}") from None
         source = f"{what} ({path})"
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise click.BadParameter(f"{source} is not JSON: {exc}") from None
+        return safeyaml.load_json(text, source)
+    except safeyaml.DocumentRefused as exc:
+        raise click.BadParameter(exc.reason()) from None
 
 
 def emit_json(value: Any) -> None:

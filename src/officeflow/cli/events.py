@@ -6,12 +6,12 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-import yaml
 from rich.markup import escape
 from rich.progress import Progress
 
 from officeflow.cli.common import Context, emit_json, format_option, option, out, parse_json, pass_ctx, table, when
 from officeflow.errors import ConfigurationError
+from officeflow.safeyaml import load_yaml
 
 
 def _time(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -151,7 +151,7 @@ def triggers() -> None:
 @pass_ctx
 def apply(ctx: Context, path: Path) -> None:
     """Create or replace the triggers listed in a YAML file (a list of trigger mappings)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     items = data if isinstance(data, list) else [data]
     if not all(isinstance(item, dict) for item in items):
         raise ConfigurationError(f"{path}: expected a list of trigger mappings (name, event_type, workflow, ...)")

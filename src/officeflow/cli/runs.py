@@ -12,6 +12,7 @@ from rich.progress import Progress
 
 from officeflow.cli.common import Context, emit_json, format_option, option, out, parse_json, pass_ctx, table, when
 from officeflow.errors import InputInvalid, MigrationRefused, OfficeflowError
+from officeflow.safeyaml import DocumentRefused, NotJSON, load_json
 from officeflow.store.records import Run, RunStatus
 
 
@@ -96,11 +97,13 @@ def _start_many(ctx: Context, workflow: str, path: Path, version: int | None) ->
         task = progress.add_task(f"starting {workflow}", total=len(lines))
         for number, line in enumerate(lines, 1):
             try:
-                payload = orjson.loads(line)
+                payload = load_json(line, f"{path}:{number}")
                 engine.start(workflow, payload, version=version, tenant=ctx.tenant, actor=ctx.actor)
                 started += 1
-            except orjson.JSONDecodeError as exc:
-                problems.append(f"{path}:{number}: not JSON: {exc}")
+            except NotJSON as exc:
+                problems.append(f"{path}:{number}: not JSON: {exc.problems[0].message.removeprefix('not JSON: ')}")
+            except DocumentRefused as exc:
+                problems.append(f"{path}:{number}: {exc.problems[0].message}")
             except InputInvalid as exc:
                 problems.append(f"{path}:{number}: " + "; ".join(str(p) for p in exc.problems))
             progress.advance(task)

@@ -2,6 +2,8 @@
 
 Every problem is reported with the file, line and column, the step, what is wrong and what was
 expected; loading stops only after all checks ran, so one round trip shows every mistake.
+The text or data is first held to officeflow.safeyaml's limits for definitions (no YAML aliases,
+at most 64 levels, 1 MiB, 100,000 values), so no document costs more than milliseconds to refuse.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from officeflow.definitions.model import Definition, Header
 from officeflow.definitions.yamlsource import Positions, parse_yaml
 from officeflow.errors import DefinitionInvalid, Problem
 from officeflow.expressions import STEP_VARIABLES, Expr
+from officeflow.safeyaml import DEFINITION, value_problem
 from officeflow.steps.base import StepConfig
 from officeflow.steps.registry import Registry
 
@@ -46,6 +49,10 @@ def load_definition(
             raise DefinitionInvalid([Problem(file=file, message=f"cannot read: {exc.strerror}")]) from None
         return load_definition(text, registry, file=file, strict=strict)
     if isinstance(source, Mapping):
+        bounds = value_problem(source, DEFINITION)
+        if bounds is not None:
+            placed = Problem(file=file, pointer=bounds.pointer, message=bounds.message, expected=bounds.expected)
+            raise DefinitionInvalid([placed], f"{file or 'definition'}: {bounds.message}")
         try:
             data: Any = _plain(source)
         except (TypeError, orjson.JSONEncodeError) as exc:

@@ -1,4 +1,7 @@
-"""YAML parsed with the position of every node, and duplicate keys reported, not swallowed."""
+"""YAML parsed with the position of every node, and duplicate keys reported, not swallowed.
+
+The text is read through officeflow.safeyaml first: aliases, nesting deeper than 64 levels and
+oversized documents are refused with their position before anything is built."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 import yaml
 
 from officeflow.errors import Problem
+from officeflow.safeyaml import DEFINITION, DocumentRefused, Limits, compose_yaml, construct_yaml
 
 Path = tuple[str | int, ...]
 
@@ -33,47 +37,30 @@ class Positions:
             probe = probe[:-1]
 
 
-def parse_yaml(text: str, file: str | None) -> tuple[Any, Positions, list[Problem]]:
-    """Parse one YAML document; returns (data, positions, problems)."""
+def parse_yaml(text: str, file: str | None, limits: Limits = DEFINITION) -> tuple[Any, Positions, list[Problem]]:
+    """Parse one YAML document within ``limits`` (officeflow.safeyaml: no aliases, 64 levels at
+    most); returns (data, positions, problems)."""
     positions = Positions()
     problems: list[Problem] = []
     try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return (
-                    None,
-                    positions,
-                    [
-                        Problem(
-                            file=file,
-                            line=1,
-                            message="the document is empty",
-                            expected="a workflow definition mapping",
-                        )
-                    ],
-                )
-            _walk(node, (), positions, problems, file)
-            data = loader.construct_document(node)
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return (
-            None,
-            positions,
-            [
-                Problem(
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                    message=f"YAML syntax error: {exc.problem or exc}",
-                )
-            ],
-        )
-    except yaml.YAMLError as exc:
-        return None, positions, [Problem(file=file, message=f"YAML error: {exc}")]
+        node = compose_yaml(text, file, limits)
+        if node is None:
+            return (
+                None,
+                positions,
+                [
+                    Problem(
+                        file=file,
+                        line=1,
+                        message="the document is empty",
+                        expected="a workflow definition mapping",
+                    )
+                ],
+            )
+        _walk(node, (), positions, problems, file)
+        data = construct_yaml(node, file)
+    except DocumentRefused as exc:
+        return None, positions, exc.problems
     return data, positions, problems
 
 

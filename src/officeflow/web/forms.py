@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from officeflow import safeyaml
 from officeflow.errors import Problem
 
 MAX_DEPTH = 6
@@ -208,9 +209,10 @@ def _json(raw: str, name: str, problems: list[Problem], default: Any) -> Any:
     if not raw.strip():
         return _MISSING if default is _MISSING else None
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        problems.append(Problem(pointer=name, message=f"not valid JSON: {exc}"))
+        return safeyaml.load_json(raw, name)
+    except safeyaml.DocumentRefused as exc:
+        found = exc.problems[0]
+        problems.append(Problem(pointer=name, message=found.message, expected=found.expected))
         return default
 
 

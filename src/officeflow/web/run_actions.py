@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from officeflow import safeyaml
 from officeflow.errors import MigrationRefused, NotFound, OfficeflowError
 from officeflow.store.records import Run
 from officeflow.web.errors import PageError
@@ -48,9 +48,9 @@ def _json(text: str, what: str) -> Any:
     if not text.strip():
         return None
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"The {what} is not valid JSON: {exc}") from None
+        return safeyaml.load_json(text, f"the {what}")
+    except safeyaml.DocumentRefused as exc:
+        raise ValueError(f"The {what} is refused: {exc.reason()}") from None
 
 
 def _attempt(request: Request, who: Viewer, run: Run, form: dict[str, str], work: Callable[[], Response]) -> Response:

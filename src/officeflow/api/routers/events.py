@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 
+from officeflow import safeyaml
 from officeflow.api.auth import authorize, current, documented, guarded
 from officeflow.api.problems import ApiProblem
 from officeflow.api.schemas import (
@@ -72,9 +72,9 @@ def ingest_out(result: IngestResult) -> dict[str, Any]:
 
 def _parse(body: bytes) -> Any:
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ApiProblem(400, "bad-json", "The body is not JSON", f"the request body is not JSON: {exc}") from None
+        return safeyaml.load_json(body, "the request body")
+    except safeyaml.NotJSON as exc:
+        raise ApiProblem(400, "bad-json", "The body is not JSON", exc.message) from None
 
 
 def _check_signature(

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 import nats
 import nats.errors
 import nats.js.errors
-import orjson
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -38,6 +37,7 @@ from officeflow.errors import ConfigurationError
 from officeflow.ingest.sources.config import NatsConfig, NatsRoute
 from officeflow.ingest.sources.delivery import Attempt, Message, Outcome, Stats, deliver, refuse
 from officeflow.ingest.sources.routing import Router, nats_matches
+from officeflow.safeyaml import DocumentRefused, load_json
 
 if TYPE_CHECKING:
     from officeflow.engine.engine import Engine
@@ -184,8 +184,8 @@ class NatsSource:
         }
         loop = asyncio.get_running_loop()
         try:
-            data = orjson.loads(msg.data)
-        except orjson.JSONDecodeError as exc:
+            data = load_json(msg.data, "the payload")
+        except DocumentRefused as exc:
             text = msg.data[:100_000].decode("utf-8", "replace")
             message = Message(
                 tenant=route.tenant,
@@ -196,7 +196,7 @@ class NatsSource:
                 subject=msg.subject,
                 meta={"nats": info},
             )
-            why = {"error": "payload", "message": f"the payload is not JSON: {exc}"}
+            why = {"error": "payload", "message": exc.reason()}
             return await loop.run_in_executor(pool, functools.partial(refuse, self.engine, message, why))
         message = Message(
             tenant=route.tenant,

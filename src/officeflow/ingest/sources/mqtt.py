@@ -28,7 +28,6 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import orjson
 import paho.mqtt.client as paho
 import structlog
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -42,6 +41,7 @@ from officeflow.expressions import compile_expr
 from officeflow.ingest.sources.config import MqttConfig, MqttRoute
 from officeflow.ingest.sources.delivery import Attempt, Message, Outcome, Stats, deliver, refuse
 from officeflow.ingest.sources.routing import Router, mqtt_matches
+from officeflow.safeyaml import DocumentRefused, load_json
 
 if TYPE_CHECKING:
     from officeflow.engine.engine import Engine
@@ -245,10 +245,10 @@ class MqttSource:
         payload = bytes(msg.payload)
         eid = default_event_id(topic, payload)
         try:
-            data = orjson.loads(payload)
-        except orjson.JSONDecodeError as exc:
+            data = load_json(payload, "the payload")
+        except DocumentRefused as exc:
             text = payload[:100_000].decode("utf-8", "replace")
-            why = {"error": "payload", "message": f"the payload is not JSON: {exc}"}
+            why = {"error": "payload", "message": exc.reason()}
             return refuse(self.engine, message(text, eid), why)
         if route.event_id is not None:
             try:
