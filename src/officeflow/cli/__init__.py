@@ -12,6 +12,7 @@ from officeflow.cli.admin import api_keys, keys, secrets, users
 from officeflow.cli.audit import audit
 from officeflow.cli.common import Context, err, option, out, pass_ctx
 from officeflow.cli.definitions import definitions
+from officeflow.cli.documents import documents
 from officeflow.cli.events import event_types, events, triggers
 from officeflow.cli.ingest import ingest
 from officeflow.cli.runs import dead_letters, runs, start
@@ -123,6 +124,7 @@ main.add_command(start)
 main.add_command(runs)
 main.add_command(worker)
 main.add_command(dead_letters)
+main.add_command(documents)
 for command in (serve, ingest, users, api_keys, keys, secrets, audit, events, event_types, triggers):
     main.add_command(command)
 

@@ -1,0 +1,120 @@
+"""``officeflow documents``: read receipts and invoices, and teach the per-vendor memory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from officeflow.cli.common import emit_json, option, out, parse_json, table
+
+
+@click.group()
+def documents() -> None:
+    """Receipts and invoices: PDF, PNG, JPEG, TIFF, Factur-X/ZUGFeRD, UBL and CII."""
+
+
+def _memory(path: Path | None) -> Any:
+    from officeflow.documents import VendorMemory
+
+    if path is None or not path.exists():
+        return VendorMemory() if path is not None else None
+    try:
+        return VendorMemory.from_json(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.BadParameter(f"{path} is not a vendor memory: {exc}", param_hint="--memory") from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="FILE") from None
+
+
+kind_option = option(
+    "--kind",
+    "kind",
+    env="DOCUMENTS_KIND",
+    type=click.Choice(["auto", "receipt", "invoice"]),
+    default="auto",
+    show_default=True,
+    help="what the document is; auto guesses from its words and shape",
+)
+engine_option = option(
+    "--engine",
+    "engine",
+    env="DOCUMENTS_ENGINE",
+    type=click.Choice(["auto", "tesseract", "rapidocr"]),
+    default="auto",
+    show_default=True,
+    help="OCR engine for scans and photos; auto picks per page by the reading's quality",
+)
+memory_option = option(
+    "--memory",
+    "memory_path",
+    env="DOCUMENTS_MEMORY",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="a vendor memory JSON file (see `documents learn`)",
+)
+
+
+@documents.command("extract")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@kind_option
+@engine_option
+@memory_option
+@click.option("--json", "as_json", is_flag=True, help="print the extraction as one JSON object")
+@click.option("--words", is_flag=True, help="with --json: list each page's words with boxes and confidences")
+def extract_command(file: Path, kind: str, engine: str, memory_path: Path | None, as_json: bool, words: bool) -> None:
+    """Read FILE in a resource-limited process and print its fields, line items and checks.
+
+    Exits 1 with the reason when the file is refused (hostile, beyond a limit) or unreadable."""
+    from officeflow.documents import extract, to_dict
+
+    extraction = extract(_read(file), filename=file.name, kind=kind, engine=engine, vendor_memory=_memory(memory_path))
+    if as_json:
+        data = to_dict(extraction)
+        if words:
+            data["pages"] = extraction.as_dict(words=True)["pages"]
+        emit_json(data)
+        return
+    out.print(f"{escape(file.name)}: {extraction.kind}, read as {extraction.source}, {len(extraction.pages)} page(s), locale {extraction.locale or '-'}")
+    rows = []
+    for name, found in extraction.fields.items():
+        rows.append((name, "" if found is None else found.value, "" if found is None else f"{found.confidence:.2f}", "" if found is None else found.evidence.rule))
+    table(None, ["field", "value", "confidence", "rule"], rows)
+    if extraction.line_items:
+        table(
+            f"line items (confidence {extraction.line_items_confidence:.2f})",
+            ["description", "quantity", "unit price", "amount"],
+            [(i.description, i.quantity, i.unit_price, i.amount) for i in extraction.line_items],
+        )
+    for check in extraction.checks:
+        mark = "[green]pass[/]" if check.passed else "[red]fail[/]"
+        out.print(f"{mark} {check.name}: {escape(check.reason)}")
+
+
+@documents.command("learn")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--corrections", required=True, help='the right values as JSON, e.g. \'{"invoice_number": "A-17"}\'; @file or - for stdin')
+@kind_option
+@engine_option
+@option("--memory", "memory_path", env="DOCUMENTS_MEMORY", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the vendor memory JSON file to update (created when missing)")
+def learn_command(file: Path, corrections: str, kind: str, engine: str, memory_path: Path) -> None:
+    """Teach the vendor memory where FILE's vendor prints the corrected fields."""
+    from officeflow.documents import extract
+
+    values = parse_json(corrections, "--corrections")
+    if not isinstance(values, dict):
+        raise click.BadParameter("expected a JSON object of field -> value", param_hint="--corrections")
+    memory = _memory(memory_path)
+    extraction = extract(_read(file), filename=file.name, kind=kind, engine=engine)
+    profile = memory.learn(extraction, values)
+    memory_path.write_text(memory.to_json(), encoding="utf-8")
+    out.print(f"learned {', '.join(sorted(profile.fields)) or 'the name'} for vendor {escape(profile.keys[0] if profile.keys else '?')} ({memory_path})")
+
+
+__all__ = ["documents"]
