@@ -74,7 +74,7 @@ class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, Even
         compiled = statement.compile(
             dialect=_sql_dialect(self.dialect.name), compile_kwargs={"render_postcompile": True}
         )
-        cursor = self._exec(str(compiled), dict(compiled.params))
+        cursor = self._exec(str(compiled), dict(compiled.params or {}))
         if self.pipeline is not None:
             self.sync()
         description = cursor.description
