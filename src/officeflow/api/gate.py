@@ -10,7 +10,9 @@
 3. rate limits per key and per tenant: 429 with ``Retry-After``;
 4. ``Idempotency-Key`` on POST: the same key and body replays the stored response
    (``Idempotent-Replayed: true``); the same key with another body is 422; while the first
-   request with the key is still running, 409. Responses of 5xx are not stored (retry is allowed).
+   request with the key is still running, 409. The first answer is stored before it is sent, so
+   a resend after it always replays it. Responses of 5xx are not stored (retry is allowed).
+   Keys are forgotten ``IDEMPOTENCY_TTL`` (24 h) after the first request.
 """
 
 from __future__ import annotations
@@ -255,6 +257,9 @@ class Gate:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": saved.get("body", "").encode("latin-1")})
             return
+        # The answer is held back until it is stored: a client that resends the moment it has the
+        # answer must find it stored (a replay), not the key still in progress (409).
+        held: list[Message] = []
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
 
         async def capture(message: Message) -> None:
@@ -267,7 +272,7 @@ class Gate:
                 ]
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
-            await send(message)
+            held.append(message)
 
         try:
             await self.app(scope, receive, capture)
@@ -286,6 +291,8 @@ class Gate:
                         lambda tx: tx.idempotency_complete(principal.tenant, principal.id, key, status, saved)
                     )
                 )
+        for message in held:
+            await send(message)
 
 
 def _token(headers: dict[str, str]) -> tuple[str | None, bool]:
