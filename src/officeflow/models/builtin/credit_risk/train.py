@@ -2,7 +2,7 @@
 
 ``train(seed)`` splits the applicants (stratified: 60% train, 10% calibration, 10%
 conformalisation, 20% test), bins each characteristic on the training part with ``optbinning``
-(optimal binning, monotone weights of evidence for numbers), keeps those whose information value
+(optimal binning, weights of evidence monotone in each number), keeps those whose information value
 is at least 0.02, fits a logistic regression on the weights of evidence, calibrates its
 probabilities (sigmoid) on the calibration part, sets the conformal threshold (alpha 0.1) on the
 conformalisation part, and measures AUC, Brier score and KS on the test part.
@@ -66,6 +66,7 @@ def _characteristics(examples: Sequence[Example]) -> list[Characteristic]:
             list(data.FEATURES),
             categorical_variables=list(data.CATEGORICAL),
             selection_criteria={"iv": {"min": MIN_IV}},
+            binning_fit_params={name: {"monotonic_trend": "auto_asc_desc"} for name in data.NUMERIC},
         ).fit(_frame(examples), _y(examples))
         tables = {name: process.get_binned_variable(name).binning_table.build() for name in data.FEATURES}
     chosen = set(process.get_support(names=True))

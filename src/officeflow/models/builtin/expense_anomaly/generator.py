@@ -123,20 +123,27 @@ class _Generator:
             return float(max(5, round(value)))
         return round(max(value, 2.0), 2)
 
-    def day(self, weekend_ok: bool) -> dt.date:
+    def day(self, weekend_share: float) -> dt.date:
         while True:
             d = START + dt.timedelta(days=int(self.rng.integers(DAYS)))
-            if d.weekday() < 5 or (weekend_ok and self.rng.random() < 0.35):
+            if d.weekday() < 5 or self.rng.random() < weekend_share:
                 return d
 
     def normal(self, employee: str) -> Claim:
         category = self.pick(CATEGORIES)
+        merchant = self.pick(self.by_category[category])
+        amount = self.amount(category)
+        if category == "taxi" and int(employee[2:]) % 8 == 0 and self.rng.random() < 0.7:
+            # a commuter's fixed fare: same merchant and amount again and again, and honest
+            merchant, amount = "City Cabs", 18.4 + int(employee[2:]) / 100
+        elif category in ("lodging", "entertainment") and self.rng.random() < 0.02:
+            amount = float(50 * int(self.rng.integers(1, 4)))  # a deposit or a voucher: round and honest
         return Claim(
             employee_id=employee,
-            merchant=self.pick(self.by_category[category]),
+            merchant=merchant,
             category=category,
-            amount=self.amount(category),
-            date=self.day(weekend_ok=category in TRIP_CATEGORIES),
+            amount=amount,
+            date=self.day(weekend_share=0.35 if category in TRIP_CATEGORIES else 0.01),
             label=NORMAL,
         )
 
@@ -152,7 +159,7 @@ class _Generator:
             category = self.pick(("office_supplies", "software", "entertainment", "meals", "lodging"))
             limit = LIMITS[category]
             merchant = self.pick(self.by_category[category])
-            day = self.day(weekend_ok=False)
+            day = self.day(weekend_share=0.0)
             parts = int(self.rng.integers(2, 5))
             claims = []
             for k in range(parts):

@@ -1,6 +1,6 @@
 """The expense-anomaly model: rule features, gradient-boosted trees in ONNX, calibrated, with reason codes.
 
-Its artifact holds ``model.onnx`` (a scikit-learn ``HistGradientBoostingClassifier`` over the
+Its artifact holds ``model.onnx`` (a scikit-learn ``GradientBoostingClassifier`` over the
 features of ``features.py``, exported with skl2onnx) and, in ``model.json``, the merchant
 directory, the calibrator (isotonic, one-vs-rest) and the conformal threshold. The output's
 ``score`` is the calibrated probability that the claim is not normal; ``label`` is the most
