@@ -182,6 +182,7 @@ def create_app(
         max_upload=settings.api_max_upload,
         limiter=limiter,
         refused_page=console.refused_page,
+        error_page=console.error_page,
     )
     _document_security(app)
     return app

@@ -1,6 +1,8 @@
 """The gate every request passes (pure ASGI, before routing):
 
-1. body size limit: ``Content-Length`` or the streamed body beyond ``max_body`` gets 413;
+1. body size limit: ``Content-Length`` or the streamed body beyond ``max_body`` gets 413
+   (``max_upload`` and 64 KiB for requests that carry files: ``POST /v1/files`` and the
+   console's request forms); a page (not ``/v1``) gets the console's HTML error page;
    a JSON body nested deeper than 64 levels gets 422 (officeflow.safeyaml), after the checks
    of the caller below, before any route parses it;
 2. who is calling: the bearer token or session cookie, resolved to a principal (or none);
@@ -35,6 +37,9 @@ from officeflow.errors import Problem
 from officeflow.web import csrf
 
 IDEMPOTENCY_TTL = 24 * 3600.0
+MiB = 1024 * 1024
+UPLOAD_OVERHEAD = 64 * 1024
+"""What a request carrying a file may add to it (multipart boundaries and headers, form fields)."""
 MAX_KEY = 255
 
 
@@ -48,6 +53,7 @@ class Gate:
         max_upload: int,
         limiter: RateLimiter | None,
         refused_page: Callable[[str], bytes] | None = None,
+        error_page: Callable[[int, str, str], bytes] | None = None,
     ) -> None:
         self.app = app
         self.engine = engine
@@ -56,6 +62,8 @@ class Gate:
         self.limiter = limiter
         self.refused_page = refused_page
         """HTML for a page request refused by the CSRF check (else a problem document)."""
+        self.error_page = error_page
+        """HTML for another page request the gate refuses (code, title, detail)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,7 +71,7 @@ class Gate:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope["path"]
-        limit = self.max_upload + 64 * 1024 if path == "/v1/files" else self.max_body
+        limit = self.max_upload + UPLOAD_OVERHEAD if _takes_uploads(scope["method"], path) else self.max_body
         if "\x00" in path or b"%00" in scope.get("query_string", b""):
             await _problem(send, 400, "bad-request", "Bad request", "NUL characters are not allowed in the URL", path)
             return
@@ -75,7 +83,7 @@ class Gate:
                 await _problem(send, 400, "bad-request", "Bad request", "Content-Length is not a number", path)
                 return
             if declared > limit:
-                await _too_large(send, limit, path)
+                await self._too_large(send, limit, path)
                 return
         body = b""
         more = True
@@ -86,7 +94,7 @@ class Gate:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > limit:
-                await _too_large(send, limit, path)
+                await self._too_large(send, limit, path)
                 return
 
         state: dict[str, Any] = scope.setdefault("state", {})
@@ -164,19 +172,7 @@ class Gate:
 
     async def _csrf_refused(self, send: Send, path: str) -> None:
         if self.refused_page is not None and not csrf.is_api_path(path):
-            page = self.refused_page(path)
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [
-                        (b"content-type", b"text/html; charset=utf-8"),
-                        (b"content-length", str(len(page)).encode()),
-                        (b"cache-control", b"no-store"),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": page})
+            await _html(send, 403, self.refused_page(path))
             return
         await _problem(
             send,
@@ -186,6 +182,25 @@ class Gate:
             "a POST, PUT, PATCH or DELETE authenticated by the session cookie must carry the session's "
             "CSRF token in the X-CSRF-Token header (the csrf_token from POST /v1/auth/login), or authenticate "
             "with an Authorization header",
+            path,
+        )
+
+    async def _too_large(self, send: Send, limit: int, path: str) -> None:
+        if self.error_page is not None and not csrf.is_api_path(path):
+            detail = (
+                f"What you sent is {_size(limit)} or more, over the limit of {_size(limit - UPLOAD_OVERHEAD)} "
+                "for files. Nothing was saved: go back and attach a smaller file."
+                if limit > self.max_body
+                else f"What you sent is over the limit of {_size(limit)}. Nothing was saved: go back and shorten it."
+            )
+            await _html(send, 413, self.error_page(413, "Too large", detail))
+            return
+        await _problem(
+            send,
+            413,
+            "payload-too-large",
+            "Payload too large",
+            f"the request body is larger than the limit of {limit} bytes",
             path,
         )
 
@@ -339,15 +354,28 @@ async def _refused_document(send: Send, problem: Problem, path: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def _too_large(send: Send, limit: int, path: str) -> None:
-    await _problem(
-        send,
-        413,
-        "payload-too-large",
-        "Payload too large",
-        f"the request body is larger than the limit of {limit} bytes",
-        path,
+def _takes_uploads(method: str, path: str) -> bool:
+    """Requests that carry files: ``POST /v1/files`` and the console's request forms."""
+    return path == "/v1/files" or (method == "POST" and path.startswith("/start/"))
+
+
+def _size(count: int) -> str:
+    return f"{count / MiB:.0f} MiB" if count >= MiB else f"{count / 1024:.0f} KiB"
+
+
+async def _html(send: Send, status: int, page: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(page)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
     )
+    await send({"type": "http.response.body", "body": page})
 
 
 async def _problem(

@@ -95,6 +95,15 @@ class Console:
 
     def refused_page(self, path: str) -> bytes:
         """The page for a form that failed the CSRF check (rendered by the request gate)."""
+        return self.error_page(
+            403,
+            "This form has expired",
+            "The form did not carry this session's security token, so nothing was changed. "
+            "Go back, reload the page and try again.",
+        )
+
+    def error_page(self, code: int, title: str, detail: str) -> bytes:
+        """An error page for a request the gate refuses before any route (no viewer, no menu)."""
         return self.renderer.html(
             "error.html",
             {
@@ -103,10 +112,9 @@ class Console:
                 "nav": [],
                 "csrf_token": "",
                 "section": "",
-                "code": 403,
-                "title": "This form has expired",
-                "detail": "The form did not carry this session's security token, so nothing was changed. "
-                "Go back, reload the page and try again.",
+                "code": code,
+                "title": title,
+                "detail": detail,
                 "items": [],
             },
         ).encode()

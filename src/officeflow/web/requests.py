@@ -1,5 +1,7 @@
 """/start: people file requests. Each workflow the viewer may start has a form generated from
-its input schema; submitting it starts a run with the viewer as its requester."""
+its input schema; submitting it starts a run with the viewer as its requester. A form takes
+files as ``POST /v1/files`` does (``OFFICEFLOW_API_MAX_UPLOAD``, 20 MiB by default; the request
+gate lets the form's body be that large, and answers a larger one with an HTML error page)."""
 
 from __future__ import annotations
 
@@ -102,9 +104,10 @@ async def _submit(request: Request, workflow: str, form: dict[str, str], uploads
             continue
         if not who.can("files.write"):
             raise PageError(403, "Attaching files needs the files.write permission (the submitter role has it).")
-        content = await upload.read(attachments.MAX_SIZE + 1)
+        limit = request.app.state.settings.api_max_upload
+        content = await upload.read(limit + 1)
         try:
-            stored = await anyio.to_thread.run_sync(_store, request, who, upload, content)
+            stored = await anyio.to_thread.run_sync(_store, request, who, upload, content, limit)
         except attachments.AttachmentRefused as exc:
             problems.append(Problem(pointer=name, message=exc.message))
             continue
@@ -123,11 +126,18 @@ async def _submit(request: Request, workflow: str, form: dict[str, str], uploads
     return RedirectResponse(f"/runs/{run.id}?done=started", status_code=303)
 
 
-def _store(request: Request, who: Viewer, upload: UploadFile, content: bytes) -> str:
+def _store(request: Request, who: Viewer, upload: UploadFile, content: bytes, limit: int) -> str:
     engine = request.app.state.engine
     row = engine.store.run(
         lambda tx: attachments.store(
-            tx, who.tenant, upload.filename or "upload", upload.content_type, content, source="form", now=engine.now()
+            tx,
+            who.tenant,
+            upload.filename or "upload",
+            upload.content_type,
+            content,
+            source="form",
+            now=engine.now(),
+            max_size=limit,
         )
     )
     return str(row.id)
