@@ -1,0 +1,525 @@
+"""A recursive-descent parser for FEEL expressions and unary tests.
+
+FEEL names may contain spaces and some punctuation (``Monthly Salary``, ``date and time``). The
+lexer cannot know where such a name ends from the text alone, so the parser is given the names
+in scope (and the member names of the model's types) and, at each name, takes the longest known
+name that the text spells there; failing that, one plain word. Precedence, lowest first:
+``if``/``for``/``some``/``every``, ``or``, ``and``, comparison (``= != < <= > >=``, ``between``,
+``in``, ``instance of``), ``+ -``, ``* /``, ``**``, unary ``-``, then postfix ``.member``,
+``[filter]`` and ``(arguments)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from officeflow.rules import feel_ast as ast
+from officeflow.rules.feel_builtins import BUILTINS
+from officeflow.rules.temporal import parse_temporal
+from officeflow.rules.values import DECIMAL
+
+KEYWORDS = frozenset(
+    {
+        "and",
+        "or",
+        "if",
+        "then",
+        "else",
+        "for",
+        "in",
+        "return",
+        "some",
+        "every",
+        "satisfies",
+        "between",
+        "true",
+        "false",
+        "null",
+        "function",
+        "instance",
+        "of",
+    }
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+_WORD = re.compile(r"[^\W\d]\w*")
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
+_SPACE = re.compile(r"\s*")
+_OPERATORS = ("**", "..", "<=", ">=", "!=", "=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", "{", "}", ",", ".")
+_OPERATORS_2 = (*_OPERATORS, ":", "?")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'"}
+
+
+class FeelSyntaxError(ValueError):
+    """A FEEL text that does not parse; ``column`` is 1-based."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.reason = message
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # "num", "str", "name", "kw", "op", "at", "eof"
+    text: str
+    start: int
+    end: int
+
+
+def _unescape(body: str, column: int) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1 : i + 2]
+        if nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        elif nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2 : i + 6]):
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
+            i += 6
+        elif nxt == "U" and re.fullmatch(r"[0-9a-fA-F]{6}", body[i + 2 : i + 8]):
+            out.append(chr(int(body[i + 2 : i + 8], 16)))
+            i += 8
+        else:
+            raise FeelSyntaxError(f"unknown escape \\{nxt} in a string", column + i)
+    return "".join(out)
+
+
+class Parser:
+    """Parses one FEEL text; create one per text."""
+
+    def __init__(self, text: str, names: Iterable[str] = (), members: Iterable[str] = ()) -> None:
+        self.text = text
+        self.pos = 0
+        self._names = self._long_names([*names, *BUILTINS])
+        self._members = self._long_names(members)
+        self._scopes: list[set[str]] = []
+
+    @staticmethod
+    def _long_names(names: Iterable[str]) -> list[str]:
+        """Names that a single word cannot spell, longest first."""
+        return sorted({n for n in names if not _WORD.fullmatch(n)}, key=len, reverse=True)
+
+    # --- lexing --------------------------------------------------------------------------------
+
+    def _skip(self, pos: int) -> int:
+        m = _SPACE.match(self.text, pos)
+        return m.end() if m else pos
+
+    def _known(self, pos: int, names: list[str]) -> str | None:
+        text = self.text
+        for name in names:
+            if text.startswith(name, pos):
+                end = pos + len(name)
+                if end >= len(text) or not (text[end].isalnum() or text[end] == "_"):
+                    return name
+        return None
+
+    def peek(self, *, member: bool = False) -> Token:
+        text = self.text
+        pos = self._skip(self.pos)
+        if pos >= len(text):
+            return Token("eof", "", pos, pos)
+        ch = text[pos]
+        if ch == '"':
+            m = _STRING.match(text, pos)
+            if not m:
+                raise FeelSyntaxError('a string is not closed (missing ")', pos + 1)
+            return Token("str", m.group(1), pos, m.end())
+        if ch == "@" and text.startswith('"', pos + 1):
+            m = _STRING.match(text, pos + 1)
+            if not m:
+                raise FeelSyntaxError('a string is not closed (missing ")', pos + 2)
+            return Token("at", m.group(1), pos, m.end())
+        starts_number = ch.isdigit() or (ch == "." and pos + 1 < len(text) and text[pos + 1].isdigit())
+        if starts_number and not text.startswith("..", pos):
+            m = _NUMBER.match(text, pos)
+            if m:
+                return Token("num", m.group(0), pos, m.end())
+        if ch.isalpha() or ch == "_":
+            scoped = [n for scope in reversed(self._scopes) for n in scope if not _WORD.fullmatch(n)]
+            long_names = sorted(scoped, key=len, reverse=True) + (self._members if member else self._names)
+            known = self._known(pos, sorted(long_names, key=len, reverse=True))
+            if known is not None:
+                return Token("name", known, pos, pos + len(known))
+            m = _WORD.match(text, pos)
+            if m:
+                word = m.group(0)
+                kind = "kw" if word in KEYWORDS and not member else "name"
+                return Token(kind, word, pos, m.end())
+        for op in _OPERATORS_2:
+            if text.startswith(op, pos):
+                return Token("op", op, pos, pos + len(op))
+        raise FeelSyntaxError(f"unexpected character {ch!r}", pos + 1)
+
+    def next(self, *, member: bool = False) -> Token:
+        token = self.peek(member=member)
+        self.pos = token.end
+        return token
+
+    def at(self, kind: str, text: str | None = None) -> bool:
+        token = self.peek()
+        return token.kind == kind and (text is None or token.text == text)
+
+    def accept(self, kind: str, text: str) -> bool:
+        if self.at(kind, text):
+            self.next()
+            return True
+        return False
+
+    def expect(self, kind: str, text: str, what: str | None = None) -> Token:
+        token = self.peek()
+        if token.kind != kind or token.text != text:
+            shown = token.text or "the end"
+            raise FeelSyntaxError(f"expected {what or repr(text)}, found {shown!r}", token.start + 1)
+        return self.next()
+
+    def fail(self, message: str) -> FeelSyntaxError:
+        return FeelSyntaxError(message, self._skip(self.pos) + 1)
+
+    def end(self) -> None:
+        token = self.peek()
+        if token.kind != "eof":
+            raise FeelSyntaxError(f"unexpected {token.text!r} after a complete expression", token.start + 1)
+
+    # --- entry points --------------------------------------------------------------------------
+
+    def parse_expression(self) -> ast.Node:
+        node = self.expression()
+        self.end()
+        return node
+
+    def parse_unary_tests(self) -> ast.UnaryTests:
+        if self.text.strip() in ("-", ""):
+            return ast.UnaryTests((), any=True)
+        if self.at("name", "not"):
+            save = self.pos
+            self.next()
+            if self.accept("op", "("):
+                tests = self.positive_tests()
+                self.expect("op", ")", "')' closing not(")
+                if self.at("eof"):
+                    return ast.UnaryTests(tests, negated=True)
+            self.pos = save
+        tests = self.positive_tests()
+        self.end()
+        return ast.UnaryTests(tests)
+
+    # --- unary tests ---------------------------------------------------------------------------
+
+    def positive_tests(self) -> tuple[ast.Node, ...]:
+        tests = [self.positive_test()]
+        while self.accept("op", ","):
+            tests.append(self.positive_test())
+        return tuple(tests)
+
+    def positive_test(self) -> ast.Node:
+        token = self.peek()
+        if token.kind == "op" and token.text in ("<", "<=", ">", ">=", "=", "!="):
+            self.next()
+            return ast.CompareTest(token.text, self.additive())
+        expr = self.expression()
+        if isinstance(expr, ast.RangeNode):
+            return ast.RangeTest(expr)
+        return ast.ExprTest(expr, ast.uses_input(expr))
+
+    # --- expressions ---------------------------------------------------------------------------
+
+    def expression(self) -> ast.Node:
+        token = self.peek()
+        if token.kind == "kw":
+            if token.text == "if":
+                self.next()
+                condition = self.expression()
+                self.expect("kw", "then")
+                then = self.expression()
+                self.expect("kw", "else")
+                return ast.If(condition, then, self.expression())
+            if token.text == "for":
+                self.next()
+                iterations = self.iterations()
+                self.expect("kw", "return")
+                body = self.expression()
+                self._scopes.pop()
+                return ast.For(iterations, body)
+            if token.text in ("some", "every"):
+                self.next()
+                iterations = self.iterations()
+                self.expect("kw", "satisfies")
+                condition = self.expression()
+                self._scopes.pop()
+                return ast.Quantified(token.text == "every", iterations, condition)
+        return self.disjunction()
+
+    def iterations(self) -> tuple[ast.Iteration, ...]:
+        found: list[ast.Iteration] = []
+        scope: set[str] = set()
+        self._scopes.append(scope)
+        while True:
+            name = self.next()
+            if name.kind != "name":
+                raise FeelSyntaxError(f"expected a variable name, found {name.text!r}", name.start + 1)
+            self.expect("kw", "in")
+            source = self.expression()
+            upto = self.additive() if self.accept("op", "..") else None
+            found.append(ast.Iteration(name.text, source, upto))
+            scope.add(name.text)
+            if not self.accept("op", ","):
+                return tuple(found)
+
+    def disjunction(self) -> ast.Node:
+        node = self.conjunction()
+        while self.accept("kw", "or"):
+            node = ast.Binary("or", node, self.conjunction())
+        return node
+
+    def conjunction(self) -> ast.Node:
+        node = self.comparison()
+        while self.accept("kw", "and"):
+            node = ast.Binary("and", node, self.comparison())
+        return node
+
+    def comparison(self) -> ast.Node:
+        node = self.additive()
+        while True:
+            token = self.peek()
+            if token.kind == "op" and token.text in ("=", "!=", "<", "<=", ">", ">="):
+                self.next()
+                node = ast.Binary(token.text, node, self.additive())
+            elif token.kind == "kw" and token.text == "between":
+                self.next()
+                low = self.additive()
+                self.expect("kw", "and", "'and' in between")
+                node = ast.Between(node, low, self.additive())
+            elif token.kind == "kw" and token.text == "in":
+                self.next()
+                if self.at("op", "("):
+                    save = self.pos
+                    self.next()
+                    tests = self.positive_tests()
+                    if self.accept("op", ")") and len(tests) > 1:
+                        node = ast.In(node, ast.UnaryTests(tests))
+                        continue
+                    self.pos = save
+                node = ast.In(node, ast.UnaryTests((self.positive_test(),)))
+            elif token.kind == "kw" and token.text == "instance":
+                self.next()
+                self.expect("kw", "of")
+                name = self.next()
+                node = ast.InstanceOf(node, name.text)
+            else:
+                return node
+
+    def additive(self) -> ast.Node:
+        node = self.multiplicative()
+        while True:
+            token = self.peek()
+            if token.kind == "op" and token.text in ("+", "-"):
+                self.next()
+                node = ast.Binary(token.text, node, self.multiplicative())
+            else:
+                return node
+
+    def multiplicative(self) -> ast.Node:
+        node = self.exponent()
+        while True:
+            token = self.peek()
+            if token.kind == "op" and token.text in ("*", "/"):
+                self.next()
+                node = ast.Binary(token.text, node, self.exponent())
+            else:
+                return node
+
+    def exponent(self) -> ast.Node:
+        node = self.unary()
+        while self.accept("op", "**"):
+            node = ast.Binary("**", node, self.unary())
+        return node
+
+    def unary(self) -> ast.Node:
+        if self.accept("op", "-"):
+            operand = self.unary()
+            if isinstance(operand, ast.Literal) and type(operand.value) is Decimal:
+                return ast.Literal(DECIMAL.minus(operand.value))
+            return ast.Negate(operand)
+        return self.postfix()
+
+    def postfix(self) -> ast.Node:
+        node = self.primary()
+        while True:
+            if self.accept("op", "."):
+                token = self.next(member=True)
+                if token.kind != "name":
+                    raise FeelSyntaxError(f"expected a member name after '.', found {token.text!r}", token.start + 1)
+                node = ast.Path(node, token.text)
+            elif self.at("op", "["):
+                self.next()
+                condition = self.expression()
+                self.expect("op", "]", "']' closing a filter")
+                node = ast.Filter(node, condition)
+            elif self.at("op", "("):
+                node = self.call(node)
+            else:
+                return node
+
+    def call(self, function: ast.Node) -> ast.Node:
+        self.expect("op", "(")
+        if self.accept("op", ")"):
+            return ast.Call(function, ())
+        # named arguments: ``name: value``
+        save = self.pos
+        token = self.next()
+        if token.kind == "name" and self.at("op", ":"):
+            self.pos = save
+            named: list[tuple[str, ast.Node]] = []
+            while True:
+                key = self.next()
+                self.expect("op", ":")
+                named.append((key.text, self.expression()))
+                if not self.accept("op", ","):
+                    break
+            self.expect("op", ")", "')' closing the arguments")
+            return ast.Call(function, (), tuple(named))
+        self.pos = save
+        args = [self.expression()]
+        while self.accept("op", ","):
+            args.append(self.expression())
+        self.expect("op", ")", "')' closing the arguments")
+        return ast.Call(function, tuple(args))
+
+    def primary(self) -> ast.Node:
+        token = self.peek()
+        kind, text = token.kind, token.text
+        if kind == "num":
+            self.next()
+            return ast.Literal(DECIMAL.create_decimal(text))
+        if kind == "str":
+            self.next()
+            return ast.Literal(_unescape(text, token.start + 2))
+        if kind == "at":
+            self.next()
+            value = parse_temporal(_unescape(text, token.start + 3))
+            if value is None:
+                raise FeelSyntaxError(f'@"{text}" is not a date, time, date-time or duration', token.start + 1)
+            return ast.Literal(value)
+        if kind == "kw":
+            if text in ("true", "false"):
+                self.next()
+                return ast.Literal(text == "true")
+            if text == "null":
+                self.next()
+                return ast.Literal(None)
+            if text == "function":
+                return self.function()
+            raise FeelSyntaxError(f"unexpected {text!r}", token.start + 1)
+        if kind == "name":
+            self.next()
+            return ast.Name(text)
+        if kind == "op":
+            if text == "?":
+                self.next()
+                return ast.Name("?")
+            if text == "(":
+                self.next()
+                first = self.expression()
+                if self.accept("op", ".."):
+                    high = self.expression()
+                    return self._close_range(first, False, high)
+                self.expect("op", ")", "')'")
+                return first
+            if text == "[":
+                self.next()
+                if self.accept("op", "]"):
+                    return ast.ListNode(())
+                first = self.expression()
+                if self.accept("op", ".."):
+                    high = self.expression()
+                    return self._close_range(first, True, high)
+                items = [first]
+                while self.accept("op", ","):
+                    items.append(self.expression())
+                self.expect("op", "]", "']' closing a list")
+                return ast.ListNode(tuple(items))
+            if text == "]":
+                self.next()
+                low = self.expression()
+                self.expect("op", "..", "'..' in a range")
+                high = self.expression()
+                return self._close_range(low, False, high)
+            if text == "{":
+                return self.context()
+        shown = text or "the end"
+        raise FeelSyntaxError(f"expected a value, found {shown!r}", token.start + 1)
+
+    def _close_range(self, low: ast.Node, low_closed: bool, high: ast.Node) -> ast.RangeNode:
+        token = self.next()
+        if token.kind == "op" and token.text == "]":
+            return ast.RangeNode(low, low_closed, high, True)
+        if token.kind == "op" and token.text in (")", "["):
+            return ast.RangeNode(low, low_closed, high, False)
+        raise FeelSyntaxError("expected ']', ')' or '[' closing a range", token.start + 1)
+
+    def context(self) -> ast.Node:
+        self.expect("op", "{")
+        entries: list[tuple[str, ast.Node]] = []
+        scope: set[str] = set()
+        self._scopes.append(scope)
+        if not self.accept("op", "}"):
+            while True:
+                key = self.next()
+                if key.kind not in ("name", "str", "kw"):
+                    raise FeelSyntaxError(f"expected a context key, found {key.text!r}", key.start + 1)
+                # a key is a name with spaces allowed: read words up to the colon
+                name = key.text if key.kind == "str" else self._key_rest(key)
+                self.expect("op", ":", "':' after a context key")
+                entries.append((name, self.expression()))
+                scope.add(name)
+                if not self.accept("op", ","):
+                    break
+            self.expect("op", "}", "'}' closing a context")
+        self._scopes.pop()
+        return ast.ContextNode(tuple(entries))
+
+    def _key_rest(self, first: Token) -> str:
+        colon = self.text.find(":", first.start)
+        if colon < 0:
+            raise FeelSyntaxError("expected ':' after a context key", first.end + 1)
+        key = self.text[first.start : colon].strip()
+        self.pos = colon
+        return key
+
+    def function(self) -> ast.Node:
+        self.expect("kw", "function")
+        self.expect("op", "(")
+        params: list[str] = []
+        if not self.accept("op", ")"):
+            while True:
+                token = self.next()
+                if token.kind != "name":
+                    raise FeelSyntaxError(f"expected a parameter name, found {token.text!r}", token.start + 1)
+                params.append(token.text)
+                if self.accept("op", ":"):
+                    self.next()  # a parameter type: accepted, not checked
+                if not self.accept("op", ","):
+                    break
+            self.expect("op", ")", "')' closing the parameters")
+        self._scopes.append(set(params))
+        body = self.expression()
+        self._scopes.pop()
+        return ast.FunctionNode(tuple(params), body)
+
+
+def parse_expression(text: str, names: Iterable[str] = (), members: Iterable[str] = ()) -> ast.Node:
+    return Parser(text, names, members).parse_expression()
+
+
+def parse_unary_tests(text: str, names: Iterable[str] = (), members: Iterable[str] = ()) -> ast.UnaryTests:
+    return Parser(text, names, members).parse_unary_tests()

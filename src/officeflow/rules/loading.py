@@ -1,0 +1,78 @@
+"""Loading decision models from DMN XML or the YAML form, by file or from text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from officeflow.rules.decision_model import DecisionModel
+from officeflow.rules.dmn_read import read_dmn
+from officeflow.rules.errors import DecisionModelInvalid, problem
+from officeflow.rules.program import Program
+from officeflow.rules.safe import MAX_BYTES
+from officeflow.rules.yaml_read import read_yaml
+
+DMN_SUFFIXES = (".dmn", ".xml")
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def load_dmn(data: bytes | str, file: str | None = None, *, version: int | None = None) -> DecisionModel:
+    """A model from DMN XML; raises DecisionModelInvalid naming every problem."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    document = read_dmn(raw, file)
+    program = Program(
+        file=file,
+        decisions=document.decisions,
+        inputs=document.inputs,
+        knowledge=document.knowledge,
+        items=document.items,
+    )
+    return DecisionModel(
+        name=document.name,
+        version=version if version is not None else document.version,
+        digest=document.digest,
+        format="dmn",
+        file=file,
+        namespace=document.namespace,
+        dmn_version=document.dmn_version,
+        decisions=document.decisions,
+        inputs=document.inputs,
+        knowledge=document.knowledge,
+        items=document.items,
+        program=program,
+    )
+
+
+def load_yaml(text: str, file: str | None = None) -> DecisionModel:
+    """A model from the YAML form; raises DecisionModelInvalid naming every problem."""
+    document = read_yaml(text, file)
+    program = Program(file=file, decisions=document.decisions, inputs=document.inputs, knowledge=(), items=())
+    return DecisionModel(
+        name=document.name,
+        version=document.version,
+        digest=document.digest,
+        format="yaml",
+        file=file,
+        decisions=document.decisions,
+        inputs=document.inputs,
+        program=program,
+    )
+
+
+def load_model(path: str | Path) -> DecisionModel:
+    """A model from a file: ``.dmn``/``.xml`` is DMN, ``.yaml``/``.yml`` the YAML form."""
+    path = Path(path)
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise DecisionModelInvalid([problem(f"the file is larger than {MAX_BYTES} bytes", file=name)])
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DecisionModelInvalid([problem(f"cannot read the file: {exc.strerror}", file=name)]) from None
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES or (suffix not in DMN_SUFFIXES and not data.lstrip().startswith(b"<")):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecisionModelInvalid([problem(f"not UTF-8 text: {exc.reason}", file=name)]) from None
+        return load_yaml(text, name)
+    return load_dmn(data, name)
