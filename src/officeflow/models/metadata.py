@@ -153,6 +153,10 @@ class ModelMetadata:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "metadata") -> ModelMetadata:
+        flavour = data.get("flavour")
+        if flavour not in {f.value for f in Flavour}:
+            known = ", ".join(f.value for f in Flavour)
+            raise ModelArtifactInvalid(f"{source}: flavour must be one of {known}, not {flavour!r}")
         try:
             ref = data.get("reference")
             return cls(

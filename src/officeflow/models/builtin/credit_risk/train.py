@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import skops.io as sio
-from optbinning import BinningProcess
 from pandas.errors import Pandas4Warning
 from sklearn.linear_model import LogisticRegression
 
@@ -59,6 +58,8 @@ def _frame(examples: Sequence[Example]) -> pd.DataFrame:
 
 
 def _characteristics(examples: Sequence[Example]) -> list[Characteristic]:
+    from optbinning import BinningProcess  # heavy (a solver); needed only to train
+
     with warnings.catch_warnings():
         # optbinning's binning table appends its totals row in a way pandas 3 deprecates (harmless here)
         warnings.filterwarnings("ignore", category=Pandas4Warning, module=r"optbinning\.")

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
-from skl2onnx import to_onnx
 
 from officeflow.models.artifact import Artifact
 from officeflow.models.builtin.common import Example, Splits, TrainResult, precision_recall, split_indices
@@ -80,6 +79,8 @@ class ExpenseAnomalyTrainer:
         trees.fit(x_train, _y(splits.train))
         if list(trees.classes_) != list(range(len(generator.LABELS))):
             raise ValueError("every label must occur in the training part")
+        from skl2onnx import to_onnx  # heavy; needed only to train
+
         graph = to_onnx(trees, x_train[:1], options={id(trees): {"zipmap": False}}, target_opset=17)
 
         def raw(examples: Sequence[Example]) -> np.ndarray[Any, np.dtype[np.float64]]:
