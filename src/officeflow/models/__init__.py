@@ -27,6 +27,7 @@ from officeflow.models.errors import (
     ModelRejected,
     ModelTimeout,
     ModelUnavailable,
+    TrainingFailed,
     UntrustedTypes,
 )
 from officeflow.models.flavours import (
@@ -97,6 +98,7 @@ __all__ = [
     "Task",
     "Thresholds",
     "TrainResult",
+    "TrainingFailed",
     "TrainingReference",
     "UntrustedTypes",
     "build_reference",

@@ -8,6 +8,8 @@
     StepError                     (retried by the calling step's policy)
     └── ModelUnavailable          a remote model did not answer after the retries (connect error, 5xx)
         └── ModelTimeout          a remote model or a batch did not answer in time
+    OfficeflowError
+    └── TrainingFailed            training could not produce a model from the data it was given
     NonRetryableError             (never retried)
     ├── ModelInputInvalid         an item does not match the model's input schema (.problems)
     ├── ModelRejected             a remote model refused the request (4xx) or answered nonsense
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from officeflow.errors import ConfigurationError, NonRetryableError, Problem, StepError
+from officeflow.errors import ConfigurationError, NonRetryableError, OfficeflowError, Problem, StepError
 
 
 class ModelArtifactInvalid(ConfigurationError):
@@ -37,6 +39,10 @@ class UntrustedTypes(ModelArtifactInvalid):
             f"{source}: refusing to load types that are not in the trusted list: {listed} "
             "(add them to the flavour's trusted types only if you trust the file's origin)"
         )
+
+
+class TrainingFailed(OfficeflowError):
+    """Training could not produce a model from the data it was given."""
 
 
 class ModelUnavailable(StepError):

@@ -39,6 +39,7 @@ from officeflow.models.calibration import (
     measure_coverage,
 )
 from officeflow.models.drift import build_reference
+from officeflow.models.errors import TrainingFailed
 from officeflow.models.inputs import training_ranges
 from officeflow.models.metadata import FeatureKind, Flavour, ModelMetadata, data_digest
 from officeflow.models.protocol import Model
@@ -71,6 +72,11 @@ def _characteristics(examples: Sequence[Example]) -> list[Characteristic]:
         ).fit(_frame(examples), _y(examples))
         tables = {name: process.get_binned_variable(name).binning_table.build() for name in data.FEATURES}
     chosen = set(process.get_support(names=True))
+    if not chosen:
+        raise TrainingFailed(
+            f"credit-risk: no characteristic has an information value of at least {MIN_IV} in the training data "
+            "(are the labels right?)"
+        )
     out = []
     for name in data.FEATURES:
         if name not in chosen:
