@@ -25,7 +25,7 @@ class Candidate:
 
     @property
     def box(self) -> Box:
-        return self.line.box_of(self.start, self.end)
+        return self.line.page_box_of(self.start, self.end)
 
     @property
     def ocr(self) -> float:

@@ -64,7 +64,7 @@ def find_items(context: DocumentContext) -> tuple[list[LineItem], str]:
                     **{
                         **last.__dict__,
                         "description": f"{last.description} {line.text}".strip(),
-                        "box": union([last.box, line.box]),
+                        "box": union([last.box, line.page_box]),
                     }
                 )
                 items[-1] = last
@@ -96,7 +96,7 @@ def find_items(context: DocumentContext) -> tuple[list[LineItem], str]:
             unit_price=unit_price,
             amount=amount,
             page=line.page,
-            box=line.box,
+            box=line.page_box,
         )
         items.append(last)
     return items, rule

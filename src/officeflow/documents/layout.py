@@ -1,8 +1,8 @@
 """Words grouped into lines, so rules can read a line's text and map places in it back to boxes.
 
-Words of a page are sorted by their vertical centre; a word joins the current line when its
-centre lies within the line's height (a line is as tall as its tallest word so far), else it
-starts a new line. Within a line, words go left to right, joined by one space; a gap wider
+Words of a page are taken left to right; a word joins the line whose last word overlaps it
+vertically by half the smaller height or more (the best such line), else it starts a new line.
+Following each line from word to word keeps a slightly skewed line together across a wide gap. Within a line, words go left to right, joined by one space; a gap wider
 than three times the line's height also splits the line into *segments* (columns of a table,
 a label far from its value still share the line).
 """
@@ -27,18 +27,27 @@ class Line:
 
     @property
     def box(self) -> Box:
-        return union([w.box for w in self.words])
+        return union([w.frame for w in self.words])
 
     @property
     def height(self) -> float:
-        return median(w.box[3] - w.box[1] for w in self.words)
+        return median(w.frame[3] - w.frame[1] for w in self.words)
 
     def words_in(self, start: int, end: int) -> list[Word]:
         """The words whose text overlaps ``text[start:end]``."""
         return [w for w, (s, e) in zip(self.words, self.spans, strict=True) if s < end and start < e]
 
     def box_of(self, start: int, end: int) -> Box:
+        """The reading-frame box of ``text[start:end]`` (for layout rules)."""
+        return union([w.frame for w in self.words_in(start, end)])
+
+    def page_box_of(self, start: int, end: int) -> Box:
+        """The page box of ``text[start:end]`` (for output)."""
         return union([w.box for w in self.words_in(start, end)])
+
+    @property
+    def page_box(self) -> Box:
+        return union([w.box for w in self.words])
 
     def confidence_of(self, start: int, end: int) -> float:
         words = self.words_in(start, end)
@@ -48,33 +57,34 @@ class Line:
         """The x where the character at ``position`` of the text is (by its word)."""
         for word, (s, e) in zip(self.words, self.spans, strict=True):
             if s <= position < e + 1:
-                width = word.box[2] - word.box[0]
-                return word.box[0] + width * (position - s) / max(1, e - s)
-        return self.words[-1].box[2]
+                width = word.frame[2] - word.frame[0]
+                return word.frame[0] + width * (position - s) / max(1, e - s)
+        return self.words[-1].frame[2]
 
 
 def build_lines(words: list[Word]) -> list[Line]:
     """The lines of all pages, top to bottom on each page, pages in order."""
     lines: list[Line] = []
     for page in sorted({w.page for w in words}):
-        on_page = sorted(
-            (w for w in words if w.page == page and w.text.strip()), key=lambda w: (w.box[1] + w.box[3]) / 2
-        )
         groups: list[list[Word]] = []
-        top = bottom = 0.0
-        for word in on_page:
-            centre = (word.box[1] + word.box[3]) / 2
-            if groups and top <= centre <= bottom:
-                groups[-1].append(word)
-                top, bottom = min(top, word.box[1]), max(bottom, word.box[3])
-                height = bottom - top
-                top, bottom = top + height * 0.1, bottom - height * 0.1
+        for word in sorted((w for w in words if w.page == page and w.text.strip()), key=lambda w: w.frame[0]):
+            best: list[Word] | None = None
+            best_overlap = 0.0
+            for group in groups:
+                last = group[-1]
+                if last.frame[2] > word.frame[0] + 0.5 * (word.frame[2] - word.frame[0]):
+                    continue  # the group already reaches past this word's start
+                overlap = min(last.frame[3], word.frame[3]) - max(last.frame[1], word.frame[1])
+                ratio = overlap / max(1e-6, min(last.frame[3] - last.frame[1], word.frame[3] - word.frame[1]))
+                if ratio > best_overlap:
+                    best, best_overlap = group, ratio
+            if best is not None and best_overlap >= 0.5:
+                best.append(word)
             else:
                 groups.append([word])
-                height = word.box[3] - word.box[1]
-                top, bottom = word.box[1] + height * 0.1, word.box[3] - height * 0.1
+        groups.sort(key=lambda g: (min(w.frame[1] for w in g) + max(w.frame[3] for w in g)) / 2)
         for group in groups:
-            lines.append(_line(page, len(lines), sorted(group, key=lambda w: w.box[0])))
+            lines.append(_line(page, len(lines), group))
     return lines
 
 
@@ -96,7 +106,7 @@ def segments(line: Line) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     start = line.spans[0][0]
     for i in range(1, len(line.words)):
-        if line.words[i].box[0] - line.words[i - 1].box[2] > gap:
+        if line.words[i].frame[0] - line.words[i - 1].frame[2] > gap:
             out.append((start, line.spans[i - 1][1]))
             start = line.spans[i][0]
     out.append((start, line.spans[-1][1]))
@@ -110,7 +120,7 @@ def below(lines: list[Line], line: Line, x0: float, x1: float, *, depth: int = 3
     for other in lines[line.index + 1 :]:
         if other.page != line.page or other.box[1] > limit:
             break
-        if any(w.box[0] < x1 and x0 < w.box[2] for w in other.words):
+        if any(w.frame[0] < x1 and x0 < w.frame[2] for w in other.words):
             out.append(other)
         if len(out) >= depth:
             break

@@ -517,7 +517,7 @@ def fold(text: str) -> str:
 @cache
 def _pattern() -> re.Pattern[str]:
     phrases = sorted({p for table in PHRASES.values() for p in table}, key=len, reverse=True)
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s.:-]*") for p in phrases)
+    body = "|".join("".join(r"[\s.:-]*" if c in " .-" else re.escape(c) for c in p) for p in phrases)
     return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z])")
 
 
@@ -535,14 +535,31 @@ def _by_canonical() -> dict[str, str]:
     return {_canonical(p): p for table in PHRASES.values() for p in table}
 
 
+QUALIFIERS = ("excl", "incl", "inkl", "hors", "before", "including", "excluding", "zzgl", "ohne", "mit")
+
+
 def find_labels(text: str) -> list[Label]:
-    """The labels in a line, left to right; a phrase of several roles gives one label per role."""
+    """The labels in a line, left to right; a phrase of several roles gives one label per role.
+
+    A tax word that qualifies the label before it ("Total excl. VAT", "Gesamt inkl. MwSt") is
+    part of that label, not a tax label of its own.
+    """
     folded = fold(text)
     found: list[Label] = []
     lookup = _by_canonical()
     for m in _pattern().finditer(folded):
         phrase = lookup.get(_canonical(m.group(0)))
         if phrase is None:
+            continue
+        previous = found[-1] if found else None
+        if (
+            previous is not None
+            and previous.role in ("net", "total")
+            and m.start() - previous.end <= 3
+            and "tax" in dict(_roles(phrase))
+            and (any(q in previous.phrase for q in QUALIFIERS) or phrase.startswith(QUALIFIERS) or folded[previous.end : m.start()].strip(" .") in QUALIFIERS)
+        ):
+            found[-1] = Label(role=previous.role, strength=previous.strength, start=previous.start, end=m.end(), phrase=previous.phrase)
             continue
         for role, strength in _roles(phrase):
             found.append(Label(role=role, strength=strength, start=m.start(), end=m.end(), phrase=phrase))

@@ -109,7 +109,7 @@ def _anchor(lines: list[Line], line: Line, start: int) -> tuple[str, str]:
     for other in reversed(lines[max(0, line.index - 2) : line.index]):
         if other.page != line.page:
             continue
-        near = [w for w in other.words if w.box[0] < x1 + 50 and x0 - 50 < w.box[2]]
+        near = [w for w in other.words if w.frame[0] < x1 + 50 and x0 - 50 < w.frame[2]]
         if near:
             return " ".join(fold(w.text) for w in near[:3]), "below"
     return "", "right"

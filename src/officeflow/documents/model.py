@@ -42,6 +42,13 @@ class Word:
     box: Box
     confidence: float
     page: int
+    at: Box | None = None
+    """Where the word is in the reading frame (OCR's deskewed, flattened page), if not at ``box``."""
+
+    @property
+    def frame(self) -> Box:
+        """The box layout rules work with: straight lines of text even on a skewed scan or photo."""
+        return self.box if self.at is None else self.at
 
 
 @dataclass(frozen=True, kw_only=True)

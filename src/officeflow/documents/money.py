@@ -11,6 +11,7 @@ that makes net + tax = total when one does.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from officeflow.documents.amounts import Amount, currency_in, find_amounts
@@ -138,6 +139,11 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
     if total is not None:
         nets, taxes = _consistent_first(nets, taxes, float(total.value))
     net_pick, tax_pick = best(nets), best(taxes)
+    by_rate = _taxes_by_rate(taxes)
+    if net_pick is None and len(by_rate) > 1 and tax_pick is not None and tax_pick[0].rule != "label:strong":
+        first = tax_pick[0]
+        summed = round(sum(by_rate.values()), 2)
+        tax_pick = (Candidate(value=summed, score=first.score, rule="sum-of-tax-lines", line=first.line, start=first.start, end=first.end), tax_pick[1])
     if net_pick:
         net = to_field(*net_pick)
     if tax_pick:
@@ -154,6 +160,16 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
                 )
     amounts = [_candidate(s, 0.0, "seen") for s in seen_all]
     return Money(total=total, net=net, tax=tax, currency=_currency(context, seen_all, total), amounts=amounts)
+
+
+def _taxes_by_rate(taxes: list[Candidate]) -> dict[str, float]:
+    """Rate -> the last tax amount on a line naming that rate ("MwSt 19% 1,90")."""
+    out: dict[str, float] = {}
+    for c in taxes:
+        rate = re.search(r"(\d{1,2}(?:[.,]\d{1,2})?)\s?%", c.line.text)
+        if rate:
+            out[rate.group(1).replace(",", ".")] = float(c.value)
+    return out
 
 
 def _tax_sums(taxes: list[Candidate]) -> set[float]:
@@ -208,6 +224,9 @@ def _currency(context: DocumentContext, seen_all: list[_Seen], total: Field | No
             end=chosen.amount.end,
         )
         return to_field(candidate, share)
+    country = _country_currency(seen_all, context)
+    if country is not None:
+        return country
     for line in context.lines:
         code = currency_in(line.text)
         if code:
@@ -218,4 +237,20 @@ def _currency(context: DocumentContext, seen_all: list[_Seen], total: Field | No
             )
             candidate = Candidate(value=code, score=1.0, rule="named", line=line, start=at, end=at + 1)
             return to_field(candidate, 1.0)
+    return None
+
+
+COUNTRY_CURRENCY = {"DE": "EUR", "AT": "EUR", "FR": "EUR", "BE": "EUR", "NL": "EUR", "IT": "EUR", "ES": "EUR", "IE": "EUR",
+                    "LU": "EUR", "PT": "EUR", "FI": "EUR", "GB": "GBP", "CH": "CHF", "LI": "CHF"}  # fmt: skip
+
+
+def _country_currency(seen_all: list[_Seen], context: DocumentContext) -> Field | None:
+    """With no currency written, the currency of the country of the VAT id or IBAN, if one."""
+    from officeflow.documents.identifiers import find_ibans, find_vat_ids
+
+    for line in context.lines:
+        for value, start, end in find_vat_ids(line.text) + find_ibans(line.text):
+            code = COUNTRY_CURRENCY.get(value[:2])
+            if code:
+                return to_field(Candidate(value=code, score=1.0, rule="country", line=line, start=start, end=end), 1.0)
     return None

@@ -35,6 +35,8 @@ class OcrWord:
     text: str
     box: Box
     confidence: float
+    frame: Box | None = None
+    """The box in the reading frame (deskewed, flattened), at the page's scale."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,4 +201,5 @@ class Engines:
 
 
 def _to_page(word: OcrWord, prepared: Prepared) -> OcrWord:
-    return OcrWord(text=word.text, box=map_box(prepared.to_page, word.box), confidence=word.confidence)
+    frame = tuple(v / prepared.scale for v in word.box)
+    return OcrWord(text=word.text, box=map_box(prepared.to_page, word.box), confidence=word.confidence, frame=frame)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from officeflow.documents.candidates import Candidate, best, to_field
 from officeflow.documents.context import DocumentContext
 from officeflow.documents.dates import find_dates
 from officeflow.documents.identifiers import find_ibans, find_vat_ids, iban_valid, vat_checksum_valid
-from officeflow.documents.layout import Line
+from officeflow.documents.layout import Line, segments
 from officeflow.documents.lexicon import fold
 from officeflow.documents.model import Field
 
@@ -93,8 +93,11 @@ def _buyer_lines(context: DocumentContext) -> set[int]:
 
 
 def _clean(text: str) -> str:
-    text = SEPARATORS.split(text)[0]
-    return text.strip(" :;,.-*=#|").strip()
+    text = SEPARATORS.split(text)[0].strip(" :;,.-*=#|").strip()
+    words = text.split()
+    while len(words) > 1 and fold(words[-1]).strip(":") in TITLES:
+        words.pop()
+    return " ".join(words)
 
 
 def _is_candidate(context: DocumentContext, line: Line) -> bool:
@@ -128,28 +131,27 @@ def find_vendor(context: DocumentContext) -> Field | None:
         in_footer = line.page == last_page and y > 0.85
         if line.index in buyer or not (y < 0.45 or in_footer) or not _is_candidate(context, line):
             continue
-        text = line.text
-        score = 0.0
-        if LEGAL_FORMS.search(text):
-            score += 3.0
-        score += max(-1.0, min(3.0, 2.0 * (line.height / context.text_height - 1.0)))
-        score += 1.5 * (1.0 - y / 0.45) if not in_footer else -0.5
-        score += 1.0 if rank < 3 else 0.0
-        following = context.lines[line.index + 1 : line.index + 3]
-        if any(ADDRESS.search(f.text) for f in following if f.page == line.page):
-            score += 1.5
-        if SEPARATORS.search(text) and ADDRESS.search(text):
-            score += 2.0
-        words = len(text.split())
-        if words > 7:
-            score -= 1.5
-        value = _clean(text)
-        if len(value) < 2:
-            continue
-        start = text.find(value)
-        candidates.append(
-            Candidate(value=value, score=score, rule="header-line", line=line, start=start, end=start + len(value))
-        )
+        for start, stop in segments(line):
+            text = line.text[start:stop]
+            value = _clean(text)
+            if len(value) < 2 or fold(value) in TITLES or sum(c.isalpha() for c in value) < 3:
+                continue
+            score = 0.0
+            if LEGAL_FORMS.search(text):
+                score += 3.0
+            height = max(w.frame[3] - w.frame[1] for w in line.words_in(start, stop))
+            score += max(-1.0, min(3.0, 2.0 * (height / context.text_height - 1.0)))
+            score += 1.5 * (1.0 - y / 0.45) if not in_footer else -0.5
+            score += 1.0 if rank < 3 else 0.0
+            following = context.lines[line.index + 1 : line.index + 3]
+            if any(ADDRESS.search(f.text) for f in following if f.page == line.page):
+                score += 1.5
+            if SEPARATORS.search(text) and ADDRESS.search(text):
+                score += 2.0
+            if len(text.split()) > 7:
+                score -= 1.5
+            at = start + text.find(value)
+            candidates.append(Candidate(value=value, score=score, rule="header-line", line=line, start=at, end=at + len(value)))
     pick = best(candidates)
     if pick is None:
         return None

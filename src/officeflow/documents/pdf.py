@@ -164,8 +164,11 @@ def _ocr_page(data: bytes, number: int, width: float, height: float, limits: Lim
     factor_y = height / image.height
     if reading.rotation in (90, 270):
         factor_x, factor_y = height / image.width, width / image.height
+    def scaled(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        return (box[0] * factor_x, box[1] * factor_y, box[2] * factor_x, box[3] * factor_y)
+
     words = tuple(
-        Word(text=w.text, box=(w.box[0] * factor_x, w.box[1] * factor_y, w.box[2] * factor_x, w.box[3] * factor_y), confidence=w.confidence, page=number)
+        Word(text=w.text, box=scaled(w.box), confidence=w.confidence, page=number, at=scaled(w.frame) if w.frame else None)
         for w in reading.words
     )
     page_w, page_h = (height, width) if reading.rotation in (90, 270) else (width, height)

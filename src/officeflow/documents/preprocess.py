@@ -37,6 +37,8 @@ class Prepared:
     to_page: Matrix
     photo: bool
     skew: float
+    scale: float
+    """The factor the page was scaled by before OCR (the reading frame is the OCR image over it)."""
 
 
 def _scale(factor: float) -> Matrix:
@@ -147,7 +149,7 @@ def prepare(image: Image.Image, *, camera: bool = False) -> Prepared:
         rotation = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
         gray = cv2.warpAffine(gray, rotation, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
         forward = np.vstack([rotation, [0, 0, 1]]) @ forward
-    return Prepared(gray=gray, to_page=np.linalg.inv(forward), photo=photo, skew=skew)
+    return Prepared(gray=gray, to_page=np.linalg.inv(forward), photo=photo, skew=skew, scale=factor)
 
 
 def map_box(matrix: Matrix, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

@@ -90,7 +90,7 @@ class Reader:
         pages = []
         for number, (image, camera) in enumerate(frames(data, self.limits), start=1):
             reading = self.engines.read_page(image, policy, camera=camera)
-            words = tuple(Word(text=w.text, box=w.box, confidence=w.confidence, page=number) for w in reading.words)
+            words = tuple(Word(text=w.text, box=w.box, confidence=w.confidence, page=number, at=w.frame) for w in reading.words)
             pages.append(
                 Page(
                     number=number,

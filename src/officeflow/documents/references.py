@@ -18,7 +18,7 @@ from officeflow.documents.amounts import find_amounts
 from officeflow.documents.candidates import Candidate, best, to_field
 from officeflow.documents.context import DocumentContext
 from officeflow.documents.dates import find_dates
-from officeflow.documents.layout import Line, below
+from officeflow.documents.layout import Line, below, segments
 from officeflow.documents.model import Field
 
 DATE_ROLES = frozenset({"date", "due_date", "other_date"})
@@ -121,15 +121,15 @@ def find_number(context: DocumentContext, role: str) -> Field | None:
                     Candidate(value=value, score=score, rule=f"label:{rule_grade}", line=line, start=start, end=end)
                 )
                 continue
-            if label.strength < 2 or line.text[label.end :].strip(" :#.") not in {"", "No", "Nr", "N°", "no"}:
+            if label.strength < 2 or not _ends_segment(line, label.end):
                 continue
             x0, _, x1, _ = line.box_of(label.start, label.end)
             for under in below(context.lines, line, x0 - (x1 - x0), x1 + (x1 - x0), depth=1):
                 for word, (s, _e) in zip(under.words, under.spans, strict=True):
-                    if word.box[2] < x0 - (x1 - x0) or word.box[0] > x1 + (x1 - x0):
+                    if word.frame[2] < x0 - (x1 - x0) or word.frame[0] > x1 + (x1 - x0):
                         continue
                     found = _identifier(under.text, s)
-                    if found is not None:
+                    if found is not None and not _inside_date_or_amount(under.text, found[1], found[2]):
                         value, start, end = found
                         score = 3.0 * label.strength - 0.5 + position_bonus
                         candidates.append(
@@ -145,6 +145,19 @@ def find_number(context: DocumentContext, role: str) -> Field | None:
                         break
     pick = best(candidates)
     return to_field(*pick) if pick else None
+
+
+def _ends_segment(line: Line, end: int) -> bool:
+    """True when nothing but punctuation follows ``end`` in its segment (a label above its value)."""
+    for start, stop in segments(line):
+        if start <= end <= stop + 1:
+            return line.text[end:stop].strip(" :#.") in {"", "No", "Nr", "N°", "no", "#"}
+    return False
+
+
+def _inside_date_or_amount(text: str, start: int, end: int) -> bool:
+    spans = [(d.start, d.end) for d in find_dates(text)] + [(a.start, a.end) for a in find_amounts(text)]
+    return any(s < end and start < e for s, e in spans)
 
 
 def _after_other_label(context: DocumentContext, line: Line, start: int, role: str) -> bool:

@@ -25,6 +25,10 @@ def to_dict(extraction: Extraction, *, full: bool = False) -> dict[str, Any]:
                 }
                 out["fields"][name]["text"] = found.text
         out["line_items_confidence"] = extraction.line_items_confidence
+        for page, info in zip(extraction.pages, out["pages"], strict=True):
+            for word, raw in zip(page.words, info["words"], strict=True):
+                if word.at is not None:
+                    raw["at"] = [round(v, 1) for v in word.at]
     return out
 
 
@@ -38,7 +42,7 @@ def from_dict(data: dict[str, Any]) -> Extraction:
     for raw in data["pages"]:
         number = int(raw["number"])
         words = tuple(
-            Word(text=w["text"], box=_box(w["box"]) or (0.0, 0.0, 0.0, 0.0), confidence=float(w["confidence"]), page=number)
+            Word(text=w["text"], box=_box(w["box"]) or (0.0, 0.0, 0.0, 0.0), confidence=float(w["confidence"]), page=number, at=_box(w.get("at")))
             for w in raw.get("words", [])
         )
         pages.append(
