@@ -6,7 +6,9 @@ Load a model with :func:`load_model` (a ``.dmn`` or ``.yaml`` file), :func:`load
 checks with :func:`check_model`; write DMN XML with :func:`to_dmn`. See docs/rules.md.
 """
 
+from officeflow.rules.checks import Finding, check_model
 from officeflow.rules.decision_model import DecisionModel
+from officeflow.rules.dmn_write import to_dmn
 from officeflow.rules.errors import DecisionEvaluationError, DecisionModelInvalid
 from officeflow.rules.loading import load_dmn, load_model, load_yaml
 from officeflow.rules.model import Aggregation, HitPolicy
@@ -19,10 +21,13 @@ __all__ = [
     "DecisionModelInvalid",
     "DecisionResult",
     "Evaluation",
+    "Finding",
     "HitCounts",
     "HitPolicy",
     "MatchedRule",
+    "check_model",
     "load_dmn",
     "load_model",
     "load_yaml",
+    "to_dmn",
 ]

@@ -2,7 +2,8 @@
 
 A CEL input entry is a boolean expression over the table's inputs (``amount > 100 && vip``); it
 matches when it gives true. A CEL output entry or input expression gives a value. CEL sees FEEL
-values converted: a decimal as an int when integral (else a double), a date as its ISO text, a
+values converted: every number as a double (so ``amount * 0.02`` and ``amount > 100`` work
+whatever the amount; write ``amount * 2.0``, not ``amount * 2``), a date as its ISO text, a
 date-time as a timestamp, a days-and-time duration as a duration. A CEL evaluation error (say,
 ``null > 100``) gives null, as a FEEL comparison with null does: the cell does not match.
 Names are checked when the cell is compiled: a name the table does not provide is refused then.
@@ -18,7 +19,7 @@ from typing import Any
 import cel
 
 from officeflow.expressions import compile_failure
-from officeflow.rules.convert import from_json, plain_number
+from officeflow.rules.convert import from_json
 from officeflow.rules.feel_compile import CompileError, Evaluator, Matcher, Scope
 from officeflow.rules.values import YearMonths
 
@@ -26,7 +27,7 @@ from officeflow.rules.values import YearMonths
 def to_cel(value: Any) -> Any:
     kind = type(value)
     if kind is Decimal:
-        return plain_number(value)
+        return float(value)
     if kind is dict:
         return {k: to_cel(x) for k, x in value.items()}
     if kind is list:

@@ -429,7 +429,7 @@ class _Reader:
 
 
 def _annotation(names: list[str], notes: list[str]) -> str | None:
-    notes = [n.strip() for n in notes]
+    notes = list(dict.fromkeys(n.strip() for n in notes))
     if not any(notes):
         return None
     if len(notes) == 1 or len(names) != len(notes):

@@ -82,13 +82,18 @@ def _members(
 
 
 class _CompiledDecision:
-    __slots__ = ("decision", "evaluate", "needs", "type")
+    __slots__ = ("decision", "evaluate", "needs", "reads", "type")
 
-    def __init__(self, decision: Decision, evaluate: Evaluator, type_: Type, needs: list[str]) -> None:
+    def __init__(
+        self, decision: Decision, evaluate: Evaluator, type_: Type, needs: list[str], reads: list[str]
+    ) -> None:
         self.decision = decision
         self.evaluate = evaluate
         self.type = type_
         self.needs = needs
+        """The decisions it depends on (declared or read)."""
+        self.reads = reads
+        """Every input, decision and knowledge model it declares or reads."""
 
 
 class Program:
@@ -133,7 +138,8 @@ class Program:
                         where=f"decision '{d.name}'",
                         line=d.line,
                     )
-            self.decisions[d.name] = _CompiledDecision(d, evaluator, decision_type, needs)
+            reads = sorted(({*used, *d.requires} & scope_names) - {d.name})
+            self.decisions[d.name] = _CompiledDecision(d, evaluator, decision_type, needs, reads)
         self.order = self._order(build)
         self.free_inputs = tuple(sorted(self.free))
         if build.problems:
@@ -285,6 +291,10 @@ class Program:
         return order
 
     # --- evaluation ----------------------------------------------------------------------------
+
+    def reads(self, decision: str) -> list[str]:
+        """The inputs, decisions and knowledge models ``decision`` declares or reads."""
+        return list(self.decisions[decision].reads)
 
     def plan(self, requested: tuple[str, ...]) -> list[_CompiledDecision]:
         plan = self._plans.get(requested)

@@ -30,12 +30,14 @@ is a literal value (a bare string is a string), or ``= <CEL>`` for a computed va
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from officeflow.definitions.load import digest_of
+import orjson
+
 from officeflow.errors import Problem
 from officeflow.rules import feel_ast as ast
 from officeflow.rules.convert import feel_text, from_json
@@ -425,5 +427,9 @@ def read_yaml(text: str, file: str | None = None) -> YamlDocument:
     if reader.problems:
         raise DecisionModelInvalid(reader.problems, f"{where}: the decision model is invalid")
     return YamlDocument(
-        name=name, version=version, digest=digest_of(data), decisions=tuple(decisions), inputs=tuple(inputs)
+        name=name,
+        version=version,
+        digest=hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest(),
+        decisions=tuple(decisions),
+        inputs=tuple(inputs),
     )
