@@ -7,8 +7,8 @@ Triton, KServe and Seldon MLServer speak it. The client sends one request per ba
      "outputs": [{"name": "predict_proba"}]}
 
 and reads the requested output's ``shape`` and flat ``data``. ``GET .../ready`` answers 200 when
-the model can serve. Connection errors and 5xx answers are retried with exponential backoff (the
-same ``RetryPolicy`` as steps); a 4xx answer is the request's fault and is not retried; a read
+the model can serve. Connection errors (refused, reset) and 5xx answers are retried with
+exponential backoff (the same ``RetryPolicy`` as steps; inference is safe to send twice); a 4xx answer is the request's fault and is not retried; a read
 that exceeds the timeout is a ``ModelTimeout`` (the calling step's policy may retry it).
 """
 
@@ -139,18 +139,18 @@ class OipClient:
 
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
         where = f"{self.endpoint.base_url}{path}"
-        attempt = 0
+        failures: list[str] = []
         while True:
-            attempt += 1
-            failure: str
             try:
                 response = self._http.post(path, json=body)
             except httpx.TimeoutException as exc:
                 if not isinstance(exc, httpx.ConnectTimeout):
                     raise ModelTimeout(f"{where}: no answer within {self.endpoint.timeout:g} s") from None
-                failure = f"connect timeout after {self.endpoint.connect_timeout:g} s"
-            except httpx.TransportError as exc:
-                failure = f"cannot connect ({type(exc).__name__}: {exc})"
+                failures.append(f"connect timeout after {self.endpoint.connect_timeout:g} s")
+            except httpx.ConnectError as exc:
+                failures.append(f"cannot connect ({exc})")
+            except httpx.TransportError as exc:  # reset or closed connections: inference is safe to send again
+                failures.append(f"connection failed ({type(exc).__name__}: {exc})")
             else:
                 if response.status_code < 400:
                     try:
@@ -159,10 +159,11 @@ class OipClient:
                         raise ModelRejected(f"{where}: the answer is not JSON") from None
                 if response.status_code < 500:
                     raise ModelRejected(f"{where}: HTTP {response.status_code}: {_error_text(response)}")
-                failure = f"HTTP {response.status_code}: {_error_text(response)}"
-            decision = self.endpoint.retry.decide(attempt=attempt, error_types=["ModelUnavailable"])
+                failures.append(f"HTTP {response.status_code}: {_error_text(response)}")
+            decision = self.endpoint.retry.decide(attempt=len(failures), error_types=["ModelUnavailable"])
             if not isinstance(decision, Retry):
-                raise ModelUnavailable(f"{where}: {failure} (after {attempt} attempts)")
+                first = f"; first: {failures[0]}" if failures[0] != failures[-1] else ""
+                raise ModelUnavailable(f"{where}: {failures[-1]} (after {len(failures)} attempts{first})")
             self._sleep(decision.delay)
 
     def _output(self, answer: Any) -> NDArray[Any]:
@@ -205,6 +206,16 @@ class OipModel:
     @property
     def client(self) -> OipClient:
         return self._client
+
+    def close(self) -> None:
+        """Close the HTTP connections (the model cannot predict afterwards)."""
+        self._client.close()
+
+    def __enter__(self) -> OipModel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def predict(self, items: Sequence[Mapping[str, Any]]) -> list[Prediction]:
         if not items:
