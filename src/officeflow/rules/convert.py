@@ -14,6 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from officeflow.rules import temporal
 from officeflow.rules.values import Function, Range, YearMonths, number
 
@@ -66,7 +68,7 @@ def plain(value: Any) -> Any:
     kind = type(value)
     if kind is Decimal:
         return plain_number(value)
-    if value is None or kind is bool or kind is str:
+    if value is None or kind is bool or kind is str or kind is int or kind is float:
         return value
     if kind is dict:
         return {k: plain(v) for k, v in value.items()}
@@ -125,3 +127,35 @@ def feel_text(value: Any) -> str:
             return (">= " if value.low_closed else "> ") + low
         return ("[" if value.low_closed else "(") + f"{low}..{high}" + ("]" if value.high_closed else ")")
     return str(value)
+
+
+def json_text(value: Any, indent: int = 2) -> str:
+    """JSON text of a FEEL value with exact numbers: an integral decimal is written as an integer,
+    any other decimal with all its digits (never rounded through a binary float)."""
+    return _json(value, indent, 0)
+
+
+def _json(value: Any, indent: int, depth: int) -> str:
+    kind = type(value)
+    if kind is Decimal:
+        if not value.is_finite():
+            return "null"
+        if value == value.to_integral_value():
+            return str(int(value))
+        text = format(value.normalize(), "f")
+        return text
+    if kind is dict:
+        if not value:
+            return "{}"
+        pad, inner = " " * (indent * depth), " " * (indent * (depth + 1))
+        members = [f"{inner}{orjson.dumps(str(k)).decode()}: {_json(v, indent, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(members) + f"\n{pad}}}"
+    if kind is list:
+        if not value:
+            return "[]"
+        pad, inner = " " * (indent * depth), " " * (indent * (depth + 1))
+        return "[\n" + ",\n".join(f"{inner}{_json(v, indent, depth + 1)}" for v in value) + f"\n{pad}]"
+    plain_value = plain(value)
+    if plain_value is not value and type(plain_value) in (dict, list):
+        return _json(plain_value, indent, depth)
+    return orjson.dumps(plain_value).decode()
