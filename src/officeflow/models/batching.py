@@ -3,7 +3,11 @@
 A ``MicroBatcher`` owns one thread. ``submit(item)`` queues the item and returns a ``Future``.
 The thread waits for the first item, then until ``max_items`` are queued or ``max_wait``
 seconds have passed since that first item arrived, whichever comes first, takes up to
-``max_items`` items and calls the model's ``predict`` once. Each future gets its own
+``max_items`` items and calls the model's ``predict`` once. With ``max_wait=0`` (the default) it
+takes whatever is queued as soon as the model is free: under load, batches form while the model
+scores the previous one, and a lone item waits for nothing. A ``max_wait`` above zero holds a
+batch open for more items, which pays when a call costs much more than an item (a remote model)
+and callers do not wait on each other. Each future gets its own
 prediction. When the batch call fails, the thread scores each of its items alone, so one bad item
 fails only its own future (with its own error) and the others still get their predictions.
 ``close`` stops taking items, scores what is queued, and joins the thread.
@@ -42,7 +46,7 @@ class BatcherStats:
 class MicroBatcher:
     """Groups single items into batches of up to ``max_items`` items or ``max_wait`` seconds."""
 
-    def __init__(self, model: Model, max_items: int = 32, max_wait: float = 0.005) -> None:
+    def __init__(self, model: Model, max_items: int = 64, max_wait: float = 0.0) -> None:
         if max_items < 1:
             raise ValueError(f"max_items must be at least 1, not {max_items}")
         if max_wait < 0:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from officeflow.errors import Problem
 from officeflow.models.calibration import ConformalSets, ProbabilityCalibrator
 from officeflow.models.errors import ModelArtifactInvalid, ModelInputInvalid
-from officeflow.models.prediction import Prediction, explanation
+from officeflow.models.prediction import Prediction
 
 
 class Task(StrEnum):
@@ -71,15 +71,17 @@ class TabularSpec:
             )
         probs = self.calibrator.apply(raw) if self.calibrator else raw
         sets = self.conformal.sets(probs) if self.conformal else None
-        best = probs.argmax(axis=1)
+        best = probs.argmax(axis=1).tolist()
+        labels = self.labels
+        calibrated = self.calibrator is not None
         out = []
-        for i, row in enumerate(probs):
-            label = self.labels[best[i]]
+        for i, row in enumerate(probs.tolist()):
+            label = labels[best[i]]
             out.append(
                 Prediction(
-                    output={"label": label, "probabilities": dict(zip(self.labels, row.tolist(), strict=True))},
-                    confidence=float(row[best[i]]) if self.calibrator else None,
-                    explanation=explanation(),
+                    output={"label": label, "probabilities": dict(zip(labels, row, strict=True))},
+                    confidence=row[best[i]] if calibrated else None,
+                    explanation={"contributions": {}, "reasons": []},
                     label=label,
                     prediction_set=sets[i] if sets is not None else None,
                 )
@@ -88,7 +90,10 @@ class TabularSpec:
 
     def from_values(self, values: NDArray[Any]) -> list[Prediction]:
         flat = np.asarray(values, dtype=np.float64).reshape(len(values), -1)[:, 0]
-        return [Prediction(output={"value": float(v)}, confidence=None, explanation=explanation()) for v in flat]
+        return [
+            Prediction(output={"value": v}, confidence=None, explanation={"contributions": {}, "reasons": []})
+            for v in flat.tolist()
+        ]
 
     def predictions(self, result: NDArray[Any]) -> list[Prediction]:
         if self.task is Task.CLASSIFICATION:

@@ -118,23 +118,27 @@ def featurize(
         dup = same_amount = same_day = 0
         same_day_total = amount
         duplicate_of = None
-        for earlier in item.get("recent_claims") or ():
-            if _cents(float(earlier["amount"])) != cents and earlier["merchant"] != claim["merchant"]:
+        merchant = claim["merchant"]
+        recent = item.get("recent_claims") or ()
+        for earlier in recent:
+            same_merchant = earlier["merchant"] == merchant
+            same_cents = round(earlier["amount"] * 100) == cents
+            if not (same_cents or same_merchant):
                 continue
             gap = (day - dt.date.fromisoformat(earlier["date"])).days
-            if _cents(float(earlier["amount"])) == cents:
+            if same_cents:
                 same_amount += 1
-                if earlier["merchant"] == claim["merchant"] and 0 <= gap <= DUPLICATE_DAYS:
+                if same_merchant and 0 <= gap <= DUPLICATE_DAYS:
                     dup += 1
                     duplicate_of = earlier["date"]
-            if earlier["merchant"] == claim["merchant"] and gap == 0:
+            if same_merchant and gap == 0:
                 same_day += 1
                 same_day_total += float(earlier["amount"])
         row[base + 9] = dup
         row[base + 10] = same_amount
         row[base + 11] = same_day
         row[base + 12] = same_day_total / limit
-        row[base + 13] = len(item.get("recent_claims") or ())
+        row[base + 13] = len(recent)
         main = max(shares, key=lambda c: shares[c]) if shares else None
         evidence.append(
             Evidence(

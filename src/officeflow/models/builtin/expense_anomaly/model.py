@@ -60,21 +60,20 @@ class ExpenseAnomalyModel:
         x, evidence = featurize(items, self._merchants)
         probs = self._calibrator.apply(self._session.run(["probabilities"], {self._input: x})[0])
         sets = self.conformal.sets(probs)
-        best = probs.argmax(axis=1)
+        best = probs.argmax(axis=1).tolist()
         out = []
-        for i, item in enumerate(items):
-            row = probs[i]
+        for i, (item, row) in enumerate(zip(items, probs.tolist(), strict=True)):
             label = LABELS[best[i]]
-            by_label = dict(zip(LABELS, row.tolist(), strict=True))
+            by_label = dict(zip(LABELS, row, strict=True))
+            flagged = [(kind, share) for kind, share in by_label.items() if kind != NORMAL and share >= REASON_SHARE]
             reasons = [
                 Reason(code=kind, text=reason_text(kind, item["claim"], evidence[i]), contribution=round(share, 4))
-                for kind, share in sorted(by_label.items(), key=lambda kv: -kv[1])
-                if kind != NORMAL and share >= REASON_SHARE
+                for kind, share in sorted(flagged, key=lambda kv: -kv[1])
             ]
             out.append(
                 Prediction(
                     output={"score": 1.0 - by_label[NORMAL], "label": label, "probabilities": by_label},
-                    confidence=float(row[best[i]]),
+                    confidence=row[best[i]],
                     explanation=explanation(
                         {k: round(v, 4) for k, v in by_label.items() if k != NORMAL}, reasons, unit="probability"
                     ),
