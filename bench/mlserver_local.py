@@ -36,7 +36,8 @@ x, y = make_classification(2000, n_features=%(features)d, n_informative=3, rando
 model = LogisticRegression(max_iter=1000).fit(x, y)
 joblib.dump(model, sys.argv[1] + "/model.joblib")
 probe = x[:8]
-json.dump({"x": probe.tolist(), "proba": model.predict_proba(probe).tolist()}, open(sys.argv[1] + "/expected.json", "w"))
+expected = {"x": probe.tolist(), "proba": model.predict_proba(probe).tolist()}
+json.dump(expected, open(sys.argv[1] + "/expected.json", "w"))
 """
 
 
@@ -69,7 +70,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve_sklearn_model(workdir: Path, name: str = "toy", seed: int = 0, timeout: float = 90.0) -> Iterator[LocalServer]:
+def serve_sklearn_model(
+    workdir: Path, name: str = "toy", seed: int = 0, timeout: float = 90.0
+) -> Iterator[LocalServer]:
     """Train, serve and yield; see the module docstring."""
     venv = ensure_env()
     model_dir = workdir / name
@@ -118,14 +121,18 @@ def serve_sklearn_model(workdir: Path, name: str = "toy", seed: int = 0, timeout
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise MLServerUnavailable(f"mlserver exited with {process.returncode}:\n{(workdir / 'mlserver.log').read_text()[-3000:]}")
+                raise MLServerUnavailable(
+                    f"mlserver exited with {process.returncode}:\n{(workdir / 'mlserver.log').read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(f"{base_url}/v2/models/{name}/ready", timeout=1.0).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise MLServerUnavailable(f"mlserver not ready after {timeout:g} s:\n{(workdir / 'mlserver.log').read_text()[-3000:]}")
+                raise MLServerUnavailable(
+                    f"mlserver not ready after {timeout:g} s:\n{(workdir / 'mlserver.log').read_text()[-3000:]}"
+                )
             time.sleep(0.25)
         expected = json.loads((model_dir / "expected.json").read_text())
         yield LocalServer(base_url=base_url, model=name, x=expected["x"], proba=expected["proba"])

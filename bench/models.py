@@ -120,7 +120,9 @@ def sensor_items(count: int) -> list[dict[str, Any]]:
         for r in s.readings[:300]:
             d.update(r)
         states.append(d.state())
-    return [{"reading": streams[k % BATCH].readings[300 + k // BATCH], "state": states[k % BATCH]} for k in range(count)]
+    return [
+        {"reading": streams[k % BATCH].readings[300 + k // BATCH], "state": states[k % BATCH]} for k in range(count)
+    ]
 
 
 def toy_onnx() -> tuple[Model, list[dict[str, float]]]:
@@ -186,7 +188,11 @@ def oip_latency(calls: int) -> dict[str, Any]:
             input_schema={"type": "object", "properties": {n: {"type": "number"} for n in names}},
             output_schema={"type": "object"},
         )
-        art = oip_artifact(meta, OipEndpoint(base_url=server.base_url, model=server.model), TabularSpec(features=names, labels=("0", "1")))
+        art = oip_artifact(
+            meta,
+            OipEndpoint(base_url=server.base_url, model=server.model),
+            TabularSpec(features=names, labels=("0", "1")),
+        )
         model = load_model(art)
         assert isinstance(model, OipModel)
         with model:
@@ -227,12 +233,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = []
     credit = [e.input for e in CreditRiskTrainer().base_examples()]
     credit = (credit * (args.items // len(credit) + 1))[: args.items]
-    rows.append(throughput("credit-risk", load_builtin("credit-risk"), credit, args.threads, onnx=False, repeat=args.repeat))
+    rows.append(
+        throughput("credit-risk", load_builtin("credit-risk"), credit, args.threads, onnx=False, repeat=args.repeat)
+    )
     claims = [e.input for e in ExpenseAnomalyTrainer().base_examples()][: args.items]
-    rows.append(throughput("expense-anomaly", load_builtin("expense-anomaly"), claims, args.threads, onnx=True, repeat=args.repeat))
-    rows.append(throughput("sensor-anomaly", load_builtin("sensor-anomaly"), sensor_items(args.items), args.threads, onnx=False, repeat=args.repeat))
+    rows.append(
+        throughput(
+            "expense-anomaly", load_builtin("expense-anomaly"), claims, args.threads, onnx=True, repeat=args.repeat
+        )
+    )
+    rows.append(
+        throughput(
+            "sensor-anomaly",
+            load_builtin("sensor-anomaly"),
+            sensor_items(args.items),
+            args.threads,
+            onnx=False,
+            repeat=args.repeat,
+        )
+    )
     toy, toy_items = toy_onnx()
-    rows.append(throughput("tabular-onnx", toy, (toy_items * 2)[: args.items], args.threads, onnx=True, repeat=args.repeat))
+    rows.append(
+        throughput("tabular-onnx", toy, (toy_items * 2)[: args.items], args.threads, onnx=True, repeat=args.repeat)
+    )
     remote = oip_latency(args.oip_calls)
     result = {
         "benchmark": "models",

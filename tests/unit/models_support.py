@@ -46,7 +46,12 @@ class Trained:
 
     def metadata(self, flavour: Flavour) -> ModelMetadata:
         return ModelMetadata(
-            name="toy", version="1", flavour=flavour, input_schema=SCHEMA, output_schema={"type": "object"}, labels=LABELS
+            name="toy",
+            version="1",
+            flavour=flavour,
+            input_schema=SCHEMA,
+            output_schema={"type": "object"},
+            labels=LABELS,
         )
 
     def onnx(self) -> Artifact:
@@ -60,7 +65,9 @@ class Trained:
 def train_toy(seed: int = 0) -> Trained:
     x, y = make_classification(3000, n_features=5, n_informative=3, random_state=seed)
     x = x.astype(np.float32)
-    pipeline = Pipeline([("scale", StandardScaler()), ("forest", RandomForestClassifier(30, max_depth=6, random_state=0))])
+    pipeline = Pipeline(
+        [("scale", StandardScaler()), ("forest", RandomForestClassifier(30, max_depth=6, random_state=0))]
+    )
     pipeline.fit(x[:1500], y[:1500])
     calibrator = fit_calibrator(pipeline.predict_proba(x[1500:2000]), y[1500:2000], CalibrationMethod.ISOTONIC)
     conformal = conformalize(calibrator.apply(pipeline.predict_proba(x[2000:2500])), y[2000:2500], LABELS, 0.1)

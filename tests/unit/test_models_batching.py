@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from officeflow.models import BatcherClosed, CallableModel, Flavour, MicroBatcher, ModelInputInvalid, Prediction, load_model
+from officeflow.models import (
+    BatcherClosed,
+    CallableModel,
+    Flavour,
+    MicroBatcher,
+    ModelInputInvalid,
+    Prediction,
+    load_model,
+)
 from tests.unit.models_support import train_toy
 
 
@@ -68,14 +76,17 @@ def test_close_scores_what_is_queued_and_refuses_new_items() -> None:
 
     meta = train_toy().metadata(Flavour.PYTHON)
     model = CallableModel(
-        type(meta)(name="count", version="1", flavour=Flavour.PYTHON, input_schema={"type": "object"}, output_schema={}),
+        type(meta)(
+            name="count", version="1", flavour=Flavour.PYTHON, input_schema={"type": "object"}, output_schema={}
+        ),
         count,
     )
     batcher = MicroBatcher(model, max_items=4, max_wait=60)
     futures = [batcher.submit({"n": k}) for k in range(10)]
     batcher.close()
     assert [f.result(timeout=5).output for f in futures] == list(range(10))
-    assert sum(seen) == 10 and max(seen) <= 4
+    assert sum(seen) == 10
+    assert max(seen) <= 4
     with pytest.raises(BatcherClosed):
         batcher.submit({"n": 11})
 

@@ -59,7 +59,8 @@ def test_an_applicant_with_a_bad_history_scores_worse_than_a_good_one(model: Cre
     assert bad.output["probability_of_default"] > 0.5 > good.output["probability_of_default"]
     assert (good.label, bad.label) == ("good", "bad")
     assert good.confidence == pytest.approx(1 - good.output["probability_of_default"])
-    assert bad.prediction_set == ("bad",) and good.prediction_set == ("good",)
+    assert bad.prediction_set == ("bad",)
+    assert good.prediction_set == ("good",)
 
 
 def test_reason_codes_name_what_lowered_the_score_in_plain_words(model: CreditRiskModel) -> None:
@@ -125,6 +126,7 @@ def test_train_entry_prints_one_json_object(capsys: pytest.CaptureFixture[str]) 
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     summary = json.loads(out[0])
-    assert summary["model"] == "credit-risk" and summary["seed"] == 3
+    assert summary["model"] == "credit-risk"
+    assert summary["seed"] == 3
     assert {"auc", "brier", "ks"} <= set(summary["metrics"])
     assert 0.6 < summary["metrics"]["auc"] < 0.95

@@ -18,7 +18,13 @@ HISTORY = [
 
 
 def claim(**kw: object) -> dict[str, object]:
-    base: dict[str, object] = {"employee_id": "e-007", "merchant": "Cafe Central", "category": "meals", "amount": 18.35, "date": "2025-03-12"}
+    base: dict[str, object] = {
+        "employee_id": "e-007",
+        "merchant": "Cafe Central",
+        "category": "meals",
+        "amount": 18.35,
+        "date": "2025-03-12",
+    }
     return {**base, **kw}
 
 
@@ -38,11 +44,15 @@ def test_an_honest_claim_scores_low_and_gives_no_reason(model: ExpenseAnomalyMod
     assert p.label == "normal"
     assert p.output["score"] < 0.2
     assert reason_codes(p) == []
-    assert p.confidence is not None and p.confidence > 0.8
+    assert p.confidence is not None
+    assert p.confidence > 0.8
 
 
 def test_a_duplicate_claim_is_flagged_with_the_duplicate_reason_code(model: ExpenseAnomalyModel) -> None:
-    again = {"claim": claim(merchant="Staples", category="office_supplies", amount=41.87, date="2025-03-11"), "recent_claims": HISTORY}
+    again = {
+        "claim": claim(merchant="Staples", category="office_supplies", amount=41.87, date="2025-03-11"),
+        "recent_claims": HISTORY,
+    }
     p = model.predict([again])[0]
     assert p.label == "duplicate"
     assert p.output["score"] > 0.8
@@ -52,7 +62,14 @@ def test_a_duplicate_claim_is_flagged_with_the_duplicate_reason_code(model: Expe
 
 def test_a_split_purchase_is_flagged_with_the_total(model: ExpenseAnomalyModel) -> None:
     parts = [{"merchant": "Office Depot", "category": "office_supplies", "amount": 142.5, "date": "2025-03-12"}]
-    p = model.predict([{"claim": claim(merchant="Office Depot", category="office_supplies", amount=139.99), "recent_claims": HISTORY + parts}])[0]
+    p = model.predict(
+        [
+            {
+                "claim": claim(merchant="Office Depot", category="office_supplies", amount=139.99),
+                "recent_claims": HISTORY + parts,
+            }
+        ]
+    )[0]
     assert p.label == "split"
     assert "total 282.49, over the office supplies limit of 150.00" in p.explanation["reasons"][0]["text"]
 
@@ -64,7 +81,8 @@ def test_over_limit_and_mismatch_claims_are_flagged(model: ExpenseAnomalyModel) 
             {"claim": claim(merchant="JetBrains", category="meals", amount=21.3), "recent_claims": HISTORY},
         ]
     )
-    assert over.label == "over_limit" and "over_limit" in reason_codes(over)
+    assert over.label == "over_limit"
+    assert "over_limit" in reason_codes(over)
     assert mismatch.label == "mismatch"
     assert mismatch.explanation["reasons"][0]["text"] == "JetBrains sells software, not meals"
 

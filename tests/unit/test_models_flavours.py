@@ -61,7 +61,8 @@ def test_onnx_flavour_gives_the_pipelines_calibrated_probabilities(toy: Trained)
     for p, row in zip(predictions, probs, strict=True):
         assert p.label == LABELS[int(row.argmax())]
         assert p.confidence == pytest.approx(row.max(), abs=1e-6)
-        assert p.prediction_set is not None and set(p.prediction_set) <= set(LABELS)
+        assert p.prediction_set is not None
+        assert set(p.prediction_set) <= set(LABELS)
     assert model.metadata.flavour is Flavour.ONNX
     assert model.predict([]) == []
 
@@ -82,7 +83,9 @@ class Scaler(StandardScaler):
 
 
 def test_a_type_outside_the_trusted_list_is_refused_by_name(toy: Trained) -> None:
-    pipeline = Pipeline([("scale", Scaler()), ("forest", toy.pipeline.named_steps["forest"])]).fit(toy.x_test, toy.y_test)
+    pipeline = Pipeline([("scale", Scaler()), ("forest", toy.pipeline.named_steps["forest"])]).fit(
+        toy.x_test, toy.y_test
+    )
     artifact = skops_artifact(toy.metadata(Flavour.SKOPS), pipeline, toy.spec)
     with pytest.raises(UntrustedTypes) as refused:
         load_model(artifact, trusted=TRUSTED)
@@ -91,7 +94,9 @@ def test_a_type_outside_the_trusted_list_is_refused_by_name(toy: Trained) -> Non
 
 def test_a_pickle_is_never_loaded_as_a_skops_file(toy: Trained) -> None:
     artifact = toy.skops()
-    pickled = Artifact(metadata=artifact.metadata, config=artifact.config, files={"model.skops": pickle.dumps(toy.pipeline)})
+    pickled = Artifact(
+        metadata=artifact.metadata, config=artifact.config, files={"model.skops": pickle.dumps(toy.pipeline)}
+    )
     with pytest.raises(ModelArtifactInvalid, match="not a skops file"):
         load_model(pickled, trusted=TRUSTED)
 
@@ -128,12 +133,12 @@ def test_callable_flavour_checks_input_and_the_number_of_answers(toy: Trained) -
         return [Prediction(output={"value": 2 * item["f0"]}, confidence=None) for item in items]
 
     model = CallableModel(toy.metadata(Flavour.PYTHON), double)
-    assert model.predict([{f: 1.0 for f in FEATURES}])[0].output == {"value": 2.0}
+    assert model.predict([dict.fromkeys(FEATURES, 1.0)])[0].output == {"value": 2.0}
     with pytest.raises(ModelInputInvalid):
         model.predict([{"f0": 1.0}])
     short = CallableModel(toy.metadata(Flavour.PYTHON), lambda items: [])
     with pytest.raises(ModelRejected, match="0 predictions for 1 items"):
-        short.predict([{f: 1.0 for f in FEATURES}])
+        short.predict([dict.fromkeys(FEATURES, 1.0)])
 
 
 def test_python_flavour_artifacts_must_name_a_builtin(toy: Trained) -> None:
@@ -148,12 +153,18 @@ def test_python_flavour_artifacts_must_name_a_builtin(toy: Trained) -> None:
 
 def oip_answer(request: httpx.Request, n: int = 1) -> httpx.Response:
     return httpx.Response(
-        200, json={"model_name": "toy", "outputs": [{"name": "predict_proba", "shape": [n, 2], "datatype": "FP64", "data": [0.3, 0.7] * n}]}
+        200,
+        json={
+            "model_name": "toy",
+            "outputs": [{"name": "predict_proba", "shape": [n, 2], "datatype": "FP64", "data": [0.3, 0.7] * n}],
+        },
     )
 
 
 def endpoint(**kw: Any) -> OipEndpoint:
-    return OipEndpoint(base_url="http://models.test", model="toy", retry=RetryPolicy(max_attempts=3, initial_delay=0.5, jitter=0), **kw)
+    return OipEndpoint(
+        base_url="http://models.test", model="toy", retry=RetryPolicy(max_attempts=3, initial_delay=0.5, jitter=0), **kw
+    )
 
 
 def test_oip_retries_5xx_with_backoff_then_succeeds() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from officeflow.models import Candidate, Example, ModelInputInvalid, retrain
-from officeflow.models.errors import TrainingFailed
 from officeflow.models.builtin.registry import BUILTINS
+from officeflow.models.errors import TrainingFailed
 from tests.unit.test_models_credit_risk import BAD, GOOD
 
 
@@ -17,10 +17,12 @@ def test_a_candidate_is_compared_with_production_on_the_same_test_rows() -> None
     assert isinstance(candidate, Candidate)
     production = BUILTINS["credit-risk"].artifact()
     assert candidate.seed == production.config["seed"]
-    assert candidate.feedback_used == 2 and candidate.test_rows == 200
+    assert candidate.feedback_used == 2
+    assert candidate.test_rows == 200
     auc = candidate.comparison("auc")
     assert auc.production == pytest.approx(production.metadata.metrics["auc"], abs=1e-6)
-    assert auc.higher_is_better and not candidate.comparison("brier").higher_is_better
+    assert auc.higher_is_better
+    assert not candidate.comparison("brier").higher_is_better
     assert candidate.primary == "auc"
     assert candidate.better == (auc.candidate >= auc.production)
     assert candidate.artifact.metadata.version == "candidate"

@@ -26,7 +26,8 @@ def model() -> SensorAnomalyModel:
 def calm(n: int, seed: int = 0) -> list[dict[str, float]]:
     rng = np.random.default_rng(seed)
     return [
-        {"temperature": round(60 + rng.normal(0, 0.4), 3), "vibration": round(2 + rng.normal(0, 0.08), 3)} for _ in range(n)
+        {"temperature": round(60 + rng.normal(0, 0.4), 3), "vibration": round(2 + rng.normal(0, 0.08), 3)}
+        for _ in range(n)
     ]
 
 
@@ -63,7 +64,8 @@ def test_the_explanation_names_the_sensor_and_there_is_no_confidence(model: Sens
     for reading in readings:
         state = model.predict([{"reading": reading, "state": state}])[0].output["state"]
     p = model.predict([{"reading": {"temperature": 75.0, "vibration": 2.0}, "state": state}])[0]
-    assert p.label == "anomaly" and p.confidence is None
+    assert p.label == "anomaly"
+    assert p.confidence is None
     assert p.explanation["reasons"][0]["code"] == "spike:temperature"
     assert "temperature is" in p.explanation["reasons"][0]["text"]
 

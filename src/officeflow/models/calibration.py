@@ -82,8 +82,8 @@ class ProbabilityCalibrator:
 
     def _one(self, params: Mapping[str, Any], scores: Array) -> Array:
         if self.method is CalibrationMethod.ISOTONIC:
-            return np.interp(scores, params["x"], params["y"])
-        return 1.0 / (1.0 + np.exp(params["a"] * scores + params["b"]))
+            return np.asarray(np.interp(scores, params["x"], params["y"]), dtype=np.float64)
+        return np.asarray(1.0 / (1.0 + np.exp(params["a"] * scores + params["b"])), dtype=np.float64)
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method.value, "n_classes": self.n_classes, "params": [dict(p) for p in self.params]}

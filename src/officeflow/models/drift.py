@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from officeflow.models.metadata import FeatureKind, FeatureReference, TrainingReference
 
@@ -109,6 +110,7 @@ def build_reference(
 
 
 def _shares(ref: FeatureReference, values: Sequence[Any]) -> tuple[float, ...]:
+    counts: NDArray[Any]
     if ref.kind is FeatureKind.CATEGORICAL:
         index = {level: i for i, level in enumerate(ref.levels)}
         counts = np.zeros(len(ref.levels) + 1)
@@ -127,8 +129,8 @@ def psi(expected: Sequence[float], actual: Sequence[float], epsilon: float = EPS
     if len(expected) != len(actual):
         raise ValueError(f"PSI needs the same bins: {len(expected)} expected shares, {len(actual)} actual")
     total = 0.0
-    for e, a in zip(expected, actual, strict=True):
-        e, a = max(e, epsilon), max(a, epsilon)
+    for share_e, share_a in zip(expected, actual, strict=True):
+        e, a = max(share_e, epsilon), max(share_a, epsilon)
         total += (a - e) * math.log(a / e)
     return total
 

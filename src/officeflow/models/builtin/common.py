@@ -91,7 +91,7 @@ def split_indices(labels: Sequence[Any], seed: int, shares: tuple[float, float, 
         for k, chunk in enumerate(np.split(rows, cuts)):
             parts[k].extend(int(i) for i in chunk)
     for part in parts:
-        rng.shuffle(part)  # type: ignore[arg-type]
+        rng.shuffle(part)
     return parts
 
 

@@ -8,8 +8,9 @@ Triton, KServe and Seldon MLServer speak it. The client sends one request per ba
 
 and reads the requested output's ``shape`` and flat ``data``. ``GET .../ready`` answers 200 when
 the model can serve. Connection errors (refused, reset) and 5xx answers are retried with
-exponential backoff (the same ``RetryPolicy`` as steps; inference is safe to send twice); a 4xx answer is the request's fault and is not retried; a read
-that exceeds the timeout is a ``ModelTimeout`` (the calling step's policy may retry it).
+exponential backoff (the same ``RetryPolicy`` as steps; inference is safe to send twice); a 4xx
+answer is the request's fault and is not retried; a read that exceeds the timeout is a
+``ModelTimeout`` (the calling step's policy may retry it).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Each row is an applicant with 20 characteristics and whether the credit turned out ``good`` or
 ``bad``. Three characteristics are left out of the model and its input: ``personal_status_and_sex``
 (sex and marital status), ``foreign_worker`` (national origin) and ``age_in_years`` (age) are
-grounds on which credit decisions may not discriminate. ``PLAIN`` gives each characteristic's name in plain words, and ``plain_value`` rewrites the
-data's coded ranges (``0 <= ... < 200 DM``) for people, as reason codes need.
+grounds on which credit decisions may not discriminate. ``PLAIN`` gives each characteristic's name
+in plain words, and ``plain_value`` rewrites the data's coded ranges (``0 <= ... < 200 DM``) for
+people, as reason codes need.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Train the credit-risk scorecard with seed 0, commit its artifact, and write docs/models/credit-risk.md.
 
-    .venv/bin/python -m officeflow.models.builtin.credit_risk.evaluate
+.venv/bin/python -m officeflow.models.builtin.credit_risk.evaluate
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def main() -> None:
     examples = []
     for which, i in (("lowest score", worst), ("highest score", best)):  # the points each lost, worst first
         p = predictions[i]
-        reasons = "\n".join(f"  {k + 1}. {r['text']} ({r['contribution']:+.1f} points)" for k, r in enumerate(p.explanation["reasons"]))
+        reasons = "\n".join(
+            f"  {k + 1}. {r['text']} ({r['contribution']:+.1f} points)" for k, r in enumerate(p.explanation["reasons"])
+        )
         examples.append(
             f"- The test applicant with the {which}: score {p.output['score']}, probability of default "
             f"{p.output['probability_of_default']:.2f}, conformal set {list(p.prediction_set or ())}, "
@@ -70,14 +72,15 @@ The other 17 are the model's input.
         "Method": f"""
 Stratified split by the seed: {SHARES[0]:.0%} train, {SHARES[1]:.0%} calibration, {SHARES[2]:.0%}
 conformalisation, {SHARES[3]:.0%} test. `optbinning` bins each characteristic on the training part
-(optimal binning; for numbers, weights of evidence that rise or fall monotonically) and keeps those with an information value
-of at least {MIN_IV} ({len(card.characteristics)} of 17 for seed 0). A logistic regression on the weights
-of evidence gives the log-odds of default; its probabilities are calibrated with a sigmoid fitted on the
-calibration part (`CalibratedClassifierCV` over a `FrozenEstimator`). Points: 600 at odds of 50:1,
-20 more per doubling of the odds. Reason codes are the characteristics that cost the applicant the most
-points against the best bin of the same characteristic (at most four, each costing more than half a point),
-worded for an adverse-action notice. Conformal prediction sets (split conformal, LAC score,
-alpha {ALPHA}) come from the conformalisation part.
+(optimal binning; for numbers, weights of evidence that rise or fall monotonically) and keeps those
+with an information value of at least {MIN_IV} ({len(card.characteristics)} of 17 for seed 0).
+A logistic regression on the weights of evidence gives the log-odds of default; its probabilities
+are calibrated with a sigmoid fitted on the calibration part (`CalibratedClassifierCV` over a
+`FrozenEstimator`). Points: 600 at odds of 50:1, 20 more per doubling of the odds. Reason codes are
+the characteristics that cost the applicant the most points against the best bin of the same
+characteristic (at most four, each costing more than half a point), worded for an adverse-action
+notice. Conformal prediction sets (split conformal, LAC score, alpha {ALPHA}) come from the
+conformalisation part.
 """,
         "Results on the held-out test part (seed 0)": table(
             ["metric", "value"],

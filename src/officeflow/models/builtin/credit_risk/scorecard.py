@@ -98,7 +98,7 @@ class Scorecard:
         return np.array([[c.woe_of(item.get(c.name)) for c in self.characteristics] for item in items])
 
     def log_odds_of_default(self, woe: NDArray[np.float64]) -> NDArray[np.float64]:
-        return self.intercept + woe @ np.asarray(self.coefficients)
+        return np.asarray(self.intercept + woe @ np.asarray(self.coefficients), dtype=np.float64)
 
     @property
     def base_points(self) -> float:
@@ -106,7 +106,7 @@ class Scorecard:
 
     def points(self, woe: NDArray[np.float64]) -> NDArray[np.float64]:
         """Points per characteristic, shape (n, characteristics)."""
-        return -FACTOR * woe * np.asarray(self.coefficients)
+        return np.asarray(-FACTOR * woe * np.asarray(self.coefficients), dtype=np.float64)
 
     def best_points(self) -> NDArray[np.float64]:
         """The most points each characteristic can earn (its best bin, or WoE 0 when all bins cost points)."""

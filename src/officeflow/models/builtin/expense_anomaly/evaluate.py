@@ -1,6 +1,6 @@
 """Train the expense-anomaly model with seed 0, commit its artifact, and write docs/models/expense-anomaly.md.
 
-    .venv/bin/python -m officeflow.models.builtin.expense_anomaly.evaluate
+.venv/bin/python -m officeflow.models.builtin.expense_anomaly.evaluate
 """
 
 from __future__ import annotations

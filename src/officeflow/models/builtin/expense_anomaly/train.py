@@ -2,10 +2,10 @@
 
 The claims come from ``generator.generate(seed=0)`` (7,000 claims a year, about 15% anomalous);
 ``train(seed)`` splits them stratified by label (60% train, 10% calibration, 10%
-conformalisation, 20% test), fits a ``GradientBoostingClassifier`` (80 trees of depth 3 per class) on the features, exports
-it to ONNX, calibrates its probabilities (isotonic, one-vs-rest) and sets the conformal threshold
-(alpha 0.05), then measures on the test part: precision and recall per anomaly type (the
-predicted label against the true one), and for "any anomaly" the AUC of the score.
+conformalisation, 20% test), fits a ``GradientBoostingClassifier`` (80 trees of depth 3 per class)
+on the features, exports it to ONNX, calibrates its probabilities (isotonic, one-vs-rest) and sets
+the conformal threshold (alpha 0.05), then measures on the test part: precision and recall per
+anomaly type (the predicted label against the true one), and for "any anomaly" the AUC of the score.
 
     python -m officeflow.models.builtin.expense_anomaly.train --seed 0 --json
 """
@@ -107,7 +107,11 @@ class ExpenseAnomalyTrainer:
             labels=generator.LABELS,
             reference=build_reference(
                 views,
-                {"category": FeatureKind.CATEGORICAL, "amount": FeatureKind.NUMERIC, "merchant": FeatureKind.CATEGORICAL},
+                {
+                    "category": FeatureKind.CATEGORICAL,
+                    "amount": FeatureKind.NUMERIC,
+                    "merchant": FeatureKind.CATEGORICAL,
+                },
                 train_conf.tolist(),
             ),
             input_ranges={
@@ -138,16 +142,16 @@ class ExpenseAnomalyTrainer:
         predicted = [p.label for p in predictions]
         metrics: dict[str, float] = {}
         for kind in generator.TYPES:
-            precision, recall, support = precision_recall(
-                [p == kind for p in predicted], [t == kind for t in truth]
-            )
+            precision, recall, support = precision_recall([p == kind for p in predicted], [t == kind for t in truth])
             metrics[f"{kind}_precision"] = precision
             metrics[f"{kind}_recall"] = recall
             metrics[f"{kind}_support"] = support
         anomalous = [t != generator.NORMAL for t in truth]
         scores = [float(p.output["score"]) for p in predictions]
         precision, recall, _ = precision_recall([s >= 0.5 for s in scores], anomalous)
-        metrics.update({"any_precision": precision, "any_recall": recall, "any_auc": float(roc_auc_score(anomalous, scores))})
+        metrics.update(
+            {"any_precision": precision, "any_recall": recall, "any_auc": float(roc_auc_score(anomalous, scores))}
+        )
         conformal = getattr(model, "conformal", None)
         if conformal is not None:
             probs = np.array([[p.output["probabilities"][label] for label in generator.LABELS] for p in predictions])

@@ -48,7 +48,10 @@ class Params:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Params:
         known = cls.__dataclass_fields__
-        return cls(**{k: (int(v) if k in ("stuck_run", "warmup") else float(v)) for k, v in data.items() if k in known})
+        values: dict[str, Any] = {
+            k: int(v) if k in ("stuck_run", "warmup") else float(v) for k, v in data.items() if k in known
+        }
+        return cls(**values)
 
 
 @dataclass(kw_only=True)
@@ -151,7 +154,9 @@ class Detector:
         return Verdict(score=ratio, anomalous=bool(findings), z=z_scores, findings=tuple(findings))
 
 
-def step(params: Params, state: Mapping[str, Any] | None, reading: Mapping[str, float]) -> tuple[dict[str, Any], Verdict]:
+def step(
+    params: Params, state: Mapping[str, Any] | None, reading: Mapping[str, float]
+) -> tuple[dict[str, Any], Verdict]:
     """Score one reading (sensor name -> value) from a JSON state; return the new state and the verdict."""
     detector = Detector.from_state(params, state)
     verdict = detector.update(reading)

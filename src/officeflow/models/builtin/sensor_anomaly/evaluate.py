@@ -1,6 +1,6 @@
 """Tune the sensor-anomaly detector with seed 0, commit its artifact, and write docs/models/sensor-anomaly.md.
 
-    .venv/bin/python -m officeflow.models.builtin.sensor_anomaly.evaluate
+.venv/bin/python -m officeflow.models.builtin.sensor_anomaly.evaluate
 """
 
 from __future__ import annotations
@@ -121,9 +121,19 @@ one core).
         "Compared with river's HalfSpaceTrees": table(
             ["data", "precision", "recall", "median delay"],
             [
-                ("generated, this detector", m["generated_precision"], m["generated_recall"], m["generated_delay_median"]),
+                (
+                    "generated, this detector",
+                    m["generated_precision"],
+                    m["generated_recall"],
+                    m["generated_delay_median"],
+                ),
                 ("generated, HalfSpaceTrees", hst_gen["precision"], hst_gen["recall"], hst_gen["delay_median"]),
-                ("WaterFlow, this detector", m["waterflow_precision"], m["waterflow_recall"], m["waterflow_delay_median"]),
+                (
+                    "WaterFlow, this detector",
+                    m["waterflow_precision"],
+                    m["waterflow_recall"],
+                    m["waterflow_delay_median"],
+                ),
                 ("WaterFlow, HalfSpaceTrees", hst_flow["precision"], hst_flow["recall"], hst_flow["delay_median"]),
             ],
         )

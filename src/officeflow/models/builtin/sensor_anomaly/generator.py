@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 SENSORS = ("temperature", "vibration", "pressure", "current")
 NOISE = {"temperature": 0.4, "vibration": 0.08, "pressure": 0.03, "current": 0.15}
@@ -45,7 +46,7 @@ class Stream:
     incidents: list[Incident]
 
 
-def _clean(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:  # type: ignore[type-arg]
+def _clean(rng: np.random.Generator, n: int) -> dict[str, NDArray[np.float64]]:
     t = np.arange(n)
     load = np.cumsum(rng.normal(0, 0.01, n))
     load = 0.5 * np.tanh(load)
@@ -64,8 +65,8 @@ def generate_stream(seed: int, machine: str = "m-1", n: int = 6000, faults: int 
     incidents: list[Incident] = []
     candidates = np.arange(warmup, n - 400, 400)
     slots = np.sort(rng.choice(candidates, size=min(faults, len(candidates)), replace=False))
-    for start in slots:
-        start = int(start + rng.integers(0, 100))
+    for slot in slots:
+        start = int(slot + rng.integers(0, 100))
         kind = KINDS[int(rng.integers(len(KINDS)))]
         sensor = SENSORS[int(rng.integers(len(SENSORS)))]
         sd = NOISE[sensor]

@@ -78,7 +78,12 @@ class SensorAnomalyModel:
             label = "anomaly" if verdict.anomalous else "normal"
             out.append(
                 Prediction(
-                    output={"anomalous": verdict.anomalous, "score": verdict.score, "state": state, "findings": findings},
+                    output={
+                        "anomalous": verdict.anomalous,
+                        "score": verdict.score,
+                        "state": state,
+                        "findings": findings,
+                    },
                     confidence=None,
                     explanation=explanation({k: round(v, 3) for k, v in verdict.z.items()}, reasons, unit="z-score"),
                     label=label,

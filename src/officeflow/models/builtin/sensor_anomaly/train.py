@@ -85,7 +85,9 @@ class SensorAnomalyTrainer:
             owner="officeflow",
             input_schema=INPUT_SCHEMA,
             output_schema=OUTPUT_SCHEMA,
-            training_data_digest=data_digest([[s.readings, [i.__dict__ for i in s.incidents]] for s in _streams(splits.train)]),
+            training_data_digest=data_digest(
+                [[s.readings, [i.__dict__ for i in s.incidents]] for s in _streams(splits.train)]
+            ),
             labels=("normal", "anomaly"),
         )
         return Artifact(
@@ -112,7 +114,11 @@ def by_kind(params: Params, streams: Sequence[generator.Stream]) -> dict[str, di
     for kind in generator.KINDS:
         picked = [replace(s, incidents=[i for i in s.incidents if i.kind == kind]) for s in streams]
         score = score_streams(params, picked, GRACE, MERGE_GAP)
-        out[kind] = {k: v for k, v in score.as_dict().items() if k in ("incidents", "detected", "recall", "delay_median", "delay_max")}
+        out[kind] = {
+            k: v
+            for k, v in score.as_dict().items()
+            if k in ("incidents", "detected", "recall", "delay_median", "delay_max")
+        }
     return out
 
 
