@@ -459,3 +459,31 @@ def test_the_audit_log_through_the_api(api: Api) -> None:
     export = api.get("/v1/audit/export", who="auditor")
     lines = [json.loads(line) for line in export.text.splitlines()]
     assert lines[-1]["head"]["seq"] == report["head_seq"]
+
+
+def test_the_audit_head_and_every_finding_through_the_api(api: Api) -> None:
+    """GET /v1/audit/head gives the head to keep elsewhere; POST /v1/audit/verify with it finds a
+    log deleted as a whole, and lists every problem, not only the first."""
+    head = api.get("/v1/audit/head", who="auditor").json()
+    assert head["tenant"] == "default"
+    assert head["seq"] >= 7  # the definition, the API keys
+    recorded = {"seq": head["seq"], "hash": head["hash"]}
+    assert api.post("/v1/audit/verify", who="auditor", json=recorded).json()["ok"] is True
+    columns = "tenant, at, actor, action, object_type, object_id, before, after, mac"
+    with api.engine.store.transaction() as tx:
+        tx._exec(
+            f"INSERT INTO of_audit ({columns}) SELECT {columns} FROM of_audit WHERE tenant = 'default' AND seq = 2"
+        )
+        tx._exec("DELETE FROM of_audit WHERE tenant = 'default' AND seq = 3")
+    report = api.post("/v1/audit/verify", who="auditor").json()
+    assert report["ok"] is False
+    assert [f["kind"] for f in report["findings"]] == ["deleted", "duplicate"]
+    assert report["finding"] == report["findings"][0]
+    with api.engine.store.transaction() as tx:
+        tx._exec("DELETE FROM of_audit WHERE tenant = 'default'")
+        tx._exec("DELETE FROM of_audit_heads WHERE tenant = 'default'")
+    assert api.post("/v1/audit/verify", who="auditor").json()["ok"] is True
+    gone = api.post("/v1/audit/verify", who="auditor", json=recorded).json()
+    assert [f["kind"] for f in gone["findings"]] == ["deleted"]
+    assert f"(entry {head['seq']}) is not in the chain" in gone["findings"][0]["detail"]
+    assert api.get("/v1/audit/head", who="approver").status_code == 403

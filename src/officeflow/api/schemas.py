@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from officeflow.clock import iso
 from officeflow.store.records import DefinitionRecord, HistoryEvent, Job, Run, Wait
+from officeflow.store.tx_audit import AuditRow
 from officeflow.store.tx_events import EventRow, EventTypeRow, RejectRow, ScheduleRow, TriggerRow
-from officeflow.store.tx_security import ApiKeyRow, AuditRow, UserRow
+from officeflow.store.tx_security import ApiKeyRow, UserRow
 
 MAX_VERSION = 2**31 - 1
 MAX_TIME = 253_402_300_799.0
@@ -557,12 +558,35 @@ class AuditOut(Model):
         )
 
 
+class FindingOut(Model):
+    kind: str = Field(description="altered, inserted, deleted, duplicate or moved")
+    seq: int | None = Field(description="the entry's number in the chain (none for an unsealed entry)")
+    entry_id: int | None
+    detail: str
+
+
 class VerifyOut(Model):
     ok: bool
     entries: int
     head_seq: int
     unsealed: int
-    finding: dict[str, Any] | None
+    finding: FindingOut | None = Field(description="the first problem found")
+    findings: list[FindingOut] = Field(description="every problem found (at most 20), in chain order")
+
+
+class HeadIn(Model):
+    """A chain head written down earlier (GET /v1/audit/head): the chain must still hold it."""
+
+    seq: int = Field(ge=0, le=2**63 - 1)
+    hash: str = Field(min_length=1, max_length=200)
+
+
+class HeadOut(Model):
+    tenant: str
+    seq: int
+    hash: str | None
+    mac: str | None
+    sealed_at: float | None
 
 
 class FileOut(Model):

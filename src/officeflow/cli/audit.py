@@ -1,4 +1,4 @@
-"""``officeflow audit``: verify and export the tamper-evident audit log."""
+"""``officeflow audit``: verify and export the tamper-evident audit log, and print its head."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import orjson
 from rich.markup import escape
 
 from officeflow.cli.common import Context, emit_json, format_option, option, out, pass_ctx
+from officeflow.security.audit import RecordedHead
 
 
 @click.group()
@@ -18,39 +19,58 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@option(
+    "--head",
+    "head_file",
+    env="HEAD",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="a head written down earlier (`officeflow audit head`, or an export): the chain must still hold it",
+)
 @format_option()
 @pass_ctx
-def verify(ctx: Context, fmt: str) -> None:
-    """Seal new entries and walk the chain; exits 1 and names the first altered, inserted or
-    deleted entry when the log was tampered with."""
-    report = ctx.engine().audit.verify(ctx.tenant)
+def verify(ctx: Context, head_file: Path | None, fmt: str) -> None:
+    """Seal new entries and walk the chain; exits 1 and names every altered, copied, moved,
+    inserted or deleted entry when the log was tampered with. A log deleted or replaced as a
+    whole (head and all) is found only against a head written down before (--head)."""
+    recorded = None
+    if head_file is not None:
+        try:
+            recorded = RecordedHead.parse(head_file.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"{head_file}: {exc}", param_hint="--head") from None
+    report = ctx.engine().audit.verify(ctx.tenant, recorded)
+    findings = [{"kind": f.kind, "seq": f.seq, "entry_id": f.entry_id, "detail": f.message} for f in report.findings]
     if fmt == "json":
-        finding = report.finding
         emit_json(
             {
                 "ok": report.ok,
                 "entries": report.entries,
                 "head_seq": report.head_seq,
                 "unsealed": report.unsealed,
-                "finding": None
-                if finding is None
-                else {
-                    "kind": finding.kind,
-                    "seq": finding.seq,
-                    "entry_id": finding.entry_id,
-                    "detail": finding.message,
-                },
+                "finding": findings[0] if findings else None,
+                "findings": findings,
             }
         )
     elif report.ok:
+        against = f", holds the head recorded at entry {recorded.seq}" if recorded else ""
         out.print(
-            f"audit log of tenant '{ctx.tenant}': {report.entries} entries, chain intact (head {report.head_seq})"
+            f"audit log of tenant '{ctx.tenant}': {report.entries} entries, chain intact "
+            f"(head {report.head_seq}){against}"
         )
     else:
-        assert report.finding is not None
-        out.print(f"[red]audit log of tenant '{ctx.tenant}' was tampered with[/]: {escape(report.finding.message)}")
+        out.print(f"[red]audit log of tenant '{ctx.tenant}' was tampered with[/]: {len(findings)} problem(s)")
+        for finding in report.findings:
+            out.print(f"  {finding.kind}: {escape(finding.message)}")
     if not report.ok:
         sys.exit(1)
+
+
+@audit.command("head")
+@pass_ctx
+def head(ctx: Context) -> None:
+    """Print the chain head (after sealing what waits) as JSON: keep it outside the database
+    (another system, a ticket, paper) and check it later with `audit verify --head`."""
+    emit_json({"head": ctx.engine().audit.head(ctx.tenant)})
 
 
 @audit.command("export")

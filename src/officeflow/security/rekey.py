@@ -7,9 +7,11 @@ Then ``rotate``:
 1. encrypts every stored secret again with the current key;
 2. for each tenant with an audit log: seals what is waiting (entries MACed with a retired key are
    MACed again), walks the whole chain, each entry verified under the key it was signed with,
-   and signs every entry, link and the head again with the current key. One transaction per
-   tenant, holding the chain's lock. If the chain does not verify, that tenant's log is left as
-   it was and the finding is reported: a tampered log is never re-signed into a valid one;
+   and signs every entry, link and the head again with the current key
+   (officeflow.security.audit_reseal). One transaction per tenant, holding the chain's lock. If
+   the chain does not verify, that tenant's log is left as it was and the finding is reported: a
+   tampered log is never re-signed into a valid one. Heads written down before (``officeflow
+   audit head``) no longer match: write the new ones down;
 3. records ``keys.rotated`` in each re-signed tenant's log.
 
 Afterwards nothing stored needs a retired key, and they can be removed from the configuration.
@@ -19,30 +21,14 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from officeflow.security.audit import (
-    BATCH,
-    AuditLog,
-    Finding,
-    check_chain,
-    genesis,
-    head_mac,
-    link,
-    record,
-    row_mac,
-)
+from officeflow.security.audit import AuditLog, record
+from officeflow.security.audit_chain import Finding
+from officeflow.security.audit_reseal import ChainBroken, reseal
 from officeflow.security.secrets import Secrets
 from officeflow.store.tx import Tx
-from officeflow.store.tx_security import AuditRow
-
-
-class ChainBroken(Exception):
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.message)
-        self.finding = finding
 
 
 @dataclass
@@ -89,34 +75,4 @@ def _record_rotation(audit: AuditLog, tx: Tx, *, tenant: str, actor: str, after:
 
 
 def _resign(audit: AuditLog, tx: Tx, *, tenant: str) -> int:
-    keyring = audit.keyring
-    tx.lock_audit_chain(tenant)
-    head = tx.audit_head(tenant)
-    pending: list[tuple[int, str, str, str]] = []
-    prev = genesis(keyring, tenant)
-
-    def visit(row: AuditRow) -> None:
-        nonlocal prev
-        mac = row_mac(keyring, row)
-        current = link(keyring, prev, mac)
-        pending.append((row.id, mac, prev, current))
-        prev = current
-
-    def rows() -> Iterator[AuditRow]:
-        after = 0
-        while True:
-            page = tx.sealed_audit(tenant, after, BATCH)
-            yield from page
-            if pending:  # written as the walk goes (one transaction: a finding later undoes them)
-                tx.resign_audit(pending)
-                pending.clear()
-            if len(page) < BATCH:
-                return
-            after = page[-1].seq or after
-
-    count, finding = check_chain(keyring, tenant, head, rows(), visit)
-    if finding is not None:
-        raise ChainBroken(finding)
-    if count:
-        tx.put_audit_head(tenant, count, prev, head_mac(keyring, tenant, count, prev), time.time())
-    return count
+    return reseal(tx, audit.keyring, tenant)

@@ -54,7 +54,7 @@ JOB_COLUMNS = (
     "created_at",
     "error",
 )
-AUDIT_COLUMNS = ("tenant", "at", "actor", "action", "object_type", "object_id", "before", "after", "mac")
+AUDIT_COLUMNS = ("tenant", "at", "actor", "action", "object_type", "object_id", "before", "after", "mac", "nonce")
 POSITION_TABLES = ("of_jobs", "of_waits", "of_joins", "of_signals")
 
 

@@ -292,7 +292,9 @@ audit = sa.Table(
     sa.Column("seq", sa.BigInteger),
     sa.Column("prev_hash", Text),
     sa.Column("hash", Text),
+    sa.Column("nonce", Text),
     sa.Index("of_audit_chain", "tenant", "seq", unique=True),
+    sa.Index("of_audit_nonce", "tenant", "nonce", unique=True),
     sa.Index(
         "of_audit_unsealed",
         "tenant",

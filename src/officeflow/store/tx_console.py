@@ -9,9 +9,9 @@ from typing import Any
 
 from officeflow.store.records import Run
 from officeflow.store.tx import Tx
+from officeflow.store.tx_audit import AUDIT_COLUMNS, AuditRow, _audit
 from officeflow.store.tx_base import TxBase
 from officeflow.store.tx_runs import RUN_COLUMNS, RunFilter, run_of
-from officeflow.store.tx_security import AUDIT_COLUMNS, AuditRow, _audit
 
 STEP_EVENTS = ("step_completed", "step_skipped", "step_failed", "step_retrying", "waiting", "timer_started")
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from officeflow.store import tx_console
-from officeflow.store.tx_security import AuditRow
+from officeflow.store.tx_audit import AuditRow
 from officeflow.web.errors import PageError
 from officeflow.web.session import Viewer, viewer
 

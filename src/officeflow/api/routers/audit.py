@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from officeflow.api.auth import current, guarded
-from officeflow.api.schemas import AuditOut, VerifyOut
+from officeflow.api.schemas import AuditOut, FindingOut, HeadIn, HeadOut, VerifyOut
+from officeflow.security.audit import RecordedHead
 from officeflow.security.permissions import Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -52,17 +52,30 @@ def list_audit(
 
 
 @router.post("/verify", response_model=VerifyOut, **guarded("audit.verify"))
-def verify(request: Request) -> VerifyOut:
-    """Seal new entries, then walk the whole chain; reports the first altered, inserted or deleted entry."""
+def verify(request: Request, body: HeadIn | None = None) -> VerifyOut:
+    """Seal new entries, then walk the whole chain; reports every altered, copied, moved, inserted
+    or deleted entry. With a head written down earlier (``GET /v1/audit/head``) in the body, also
+    whether the chain still holds it: a log deleted or replaced as a whole is found only so."""
     principal = _principal(request)
-    report = request.app.state.engine.audit.verify(principal.tenant)
-    finding: dict[str, Any] | None = None
-    if report.finding is not None:
-        f = report.finding
-        finding = {"kind": f.kind, "seq": f.seq, "entry_id": f.entry_id, "detail": f.message}
+    recorded = RecordedHead(body.seq, body.hash) if body is not None else None
+    report = request.app.state.engine.audit.verify(principal.tenant, recorded)
+    findings = [FindingOut(kind=f.kind, seq=f.seq, entry_id=f.entry_id, detail=f.message) for f in report.findings]
     return VerifyOut(
-        ok=report.ok, entries=report.entries, head_seq=report.head_seq, unsealed=report.unsealed, finding=finding
+        ok=report.ok,
+        entries=report.entries,
+        head_seq=report.head_seq,
+        unsealed=report.unsealed,
+        finding=findings[0] if findings else None,
+        findings=findings,
     )
+
+
+@router.get("/head", response_model=HeadOut, **guarded("audit.verify"))
+def head(request: Request) -> HeadOut:
+    """The chain head (after sealing what waits). Keep it outside the database, and pass it to
+    ``POST /v1/audit/verify`` later."""
+    principal = _principal(request)
+    return HeadOut(**request.app.state.engine.audit.head(principal.tenant))
 
 
 @router.get(
