@@ -41,8 +41,11 @@ from typing import Any
 
 import numpy as np
 
-from bench.mlserver_local import FEATURES, serve_sklearn_model
-from officeflow.models import (
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.mlserver_local import FEATURES, serve_sklearn_model  # noqa: E402
+from officeflow.models import (  # noqa: E402
     Flavour,
     MicroBatcher,
     Model,
@@ -54,10 +57,10 @@ from officeflow.models import (
     load_model,
     oip_artifact,
 )
-from officeflow.models.builtin.credit_risk.train import CreditRiskTrainer
-from officeflow.models.builtin.expense_anomaly.train import ExpenseAnomalyTrainer
-from officeflow.models.builtin.sensor_anomaly import generator
-from officeflow.models.builtin.sensor_anomaly.detector import Detector
+from officeflow.models.builtin.credit_risk.train import CreditRiskTrainer  # noqa: E402
+from officeflow.models.builtin.expense_anomaly.train import ExpenseAnomalyTrainer  # noqa: E402
+from officeflow.models.builtin.sensor_anomaly import generator  # noqa: E402
+from officeflow.models.builtin.sensor_anomaly.detector import Detector  # noqa: E402
 
 BATCH = 64
 

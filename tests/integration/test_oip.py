@@ -124,8 +124,14 @@ def test_micro_batched_remote_calls_return_each_items_answer(server: LocalServer
     assert stats.batches < len(rows)
 
 
-def test_the_server_log_exists(tmp_path: Path) -> None:
-    """Starting and stopping a second server leaves its log and frees its port (the fixture cleans up)."""
-    with serve_sklearn_model(tmp_path, name="second", seed=1) as running:
-        assert running.model == "second"
+def test_a_second_server_serves_its_own_model_and_stops(tmp_path: Path) -> None:
+    """Two servers run side by side on their own ports; leaving the context stops the second one."""
+    with (
+        serve_sklearn_model(tmp_path, name="second", seed=1) as running,
+        OipClient(OipEndpoint(base_url=running.base_url, model="second")) as client,
+    ):
+        assert client.ready()
+        np.testing.assert_allclose(client.infer(np.array(running.x)), np.array(running.proba), atol=1e-9)
+    with OipClient(OipEndpoint(base_url=running.base_url, model="second")) as client:
+        assert not client.ready()
     assert (tmp_path / "mlserver.log").stat().st_size > 0
