@@ -35,7 +35,7 @@ _SAFE = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+    return str(etree.QName(element).localname)
 
 
 def _kids(element: etree._Element, name: str | None = None) -> list[etree._Element]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from officeflow.errors import Problem
 from officeflow.rules import feel_ast as ast
-from officeflow.rules.cel_cells import cel_matcher, compile_cel
+from officeflow.rules.cel_cells import compile_cel
 from officeflow.rules.errors import problem
 from officeflow.rules.feel_compile import CompileError, Compiler, Evaluator, Matcher
 from officeflow.rules.feel_parser import FeelSyntaxError, parse_expression, parse_unary_tests
@@ -82,10 +82,12 @@ class Build:
         names = set(names)
         if text.language == CEL:
             try:
-                return cel_matcher(text.text, names)
+                run, reads = compile_cel(text.text, names)
             except CompileError as exc:
                 self.fail(exc.reason, where=where, line=text.line)
                 return None
+            used |= reads
+            return lambda x, s: run(s) is True
         if text.language != FEEL:
             self.fail(
                 f"expression language {text.language!r} is not supported",

@@ -20,7 +20,7 @@ import cel
 
 from officeflow.expressions import compile_failure
 from officeflow.rules.convert import from_json
-from officeflow.rules.feel_compile import CompileError, Evaluator, Matcher, Scope
+from officeflow.rules.feel_compile import CompileError, Evaluator, Scope
 from officeflow.rules.values import YearMonths
 
 
@@ -72,8 +72,3 @@ def compile_cel(text: str, names: Iterable[str]) -> tuple[Evaluator, frozenset[s
             return None
 
     return run, used
-
-
-def cel_matcher(text: str, names: Iterable[str]) -> Matcher:
-    run, _ = compile_cel(text, names)
-    return lambda x, s: run(s) is True

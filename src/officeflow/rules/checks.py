@@ -278,6 +278,8 @@ class _TableCheck:
         domains: list[Region] = []
         for column in columns:
             known = [c for c in column.cells if c is not None]
+            if for_gaps and len(known) != len(column.cells):
+                return None
             if column.domain is not None:
                 domains.append(column.domain)
             elif all(c == FULL for c in column.cells):

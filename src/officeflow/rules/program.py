@@ -142,6 +142,7 @@ class Program:
             self.decisions[d.name] = _CompiledDecision(d, evaluator, decision_type, needs, reads)
         self.order = self._order(build)
         self.free_inputs = tuple(sorted(self.free))
+        self.free_types = self._free_types(decisions)
         if build.problems:
             raise DecisionModelInvalid(build.problems, f"{file or 'the decision model'}: the decision model is invalid")
         self._plans: dict[tuple[str, ...], list[_CompiledDecision]] = {}
@@ -183,6 +184,21 @@ class Program:
                         expected="unique names",
                     )
                 seen[item.name] = kind
+
+    def _free_types(self, decisions: Sequence[Decision]) -> dict[str, Type]:
+        """For a model without input data: the type of each variable a table input reads as a
+        plain name with a typeRef (so ``"2026-03-01"`` is a date where the column says date)."""
+        found: dict[str, Type] = {}
+        for d in decisions:
+            if not isinstance(d.logic, DecisionTable):
+                continue
+            for clause in d.logic.inputs:
+                name = clause.expression.text.strip()
+                if name in self.free and clause.type_ref and name not in found:
+                    resolved = self.types.resolve(clause.type_ref)
+                    if resolved is not None:
+                        found[name] = resolved
+        return found
 
     def box(self, box: Box, names: set[str], owner: str, used: set[str]) -> Evaluator:
         """The evaluator of one boxed expression in a scope of ``names``."""
@@ -331,7 +347,14 @@ class Program:
                     value = None
                 scope[name] = value
             for name in self.free_inputs:
-                scope[name] = from_json(inputs.get(name))
+                value = from_json(inputs.get(name))
+                free_type = self.free_types.get(name)
+                if free_type is not None:
+                    value = free_type.coerce(value)
+                    if not free_type.conforms(value):
+                        input_errors.append(f"input '{name}' = {feel_text(value)} is not a {free_type.describe()}")
+                        value = None
+                scope[name] = value
         except TypeError as exc:
             raise DecisionEvaluationError(f"the input is not JSON data: {exc}") from None
         for name, (k, body) in self.knowledge.items():

@@ -1,10 +1,9 @@
 """Bounded reading of untrusted YAML and XML: size, depth and alias limits, no entities, no network.
 
-YAML: PyYAML's SafeLoader builds no Python objects, but expands aliases: a few hundred bytes of
-nested aliases (an "alias bomb") make it build billions of nodes. :func:`load_yaml` refuses any
-alias or anchor, and bounds the text's size and the nesting depth, before anything is built.
-XML: :func:`parse_xml` refuses a DOCTYPE (so no entity can be declared, let alone expanded),
-never touches the network, and bounds size and depth.
+YAML goes through ``officeflow.safeyaml`` (the loader every face uses): an alias bomb, a deep
+nest or an oversize text is refused before anything is built; this module adds the line of every
+node and refuses duplicate keys. XML: :func:`parse_xml` refuses a DOCTYPE (so no entity can be
+declared, let alone expanded), never touches the network, and bounds size and depth.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import yaml
 from lxml import etree
 
 from officeflow.errors import Problem
+from officeflow.safeyaml import DEFINITION, DocumentRefused, compose_yaml, construct_yaml
 
 YamlPath = tuple[str | int, ...]
 Positions = dict[YamlPath, int]
@@ -33,58 +33,21 @@ class UnsafeDocument(ValueError):
         self.line = line
 
 
-def _events_bounded(text: str) -> None:
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            raise UnsafeDocument("YAML anchors and aliases (&, *) are not accepted", mark.line + 1 if mark else None)
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                raise UnsafeDocument(f"nested deeper than {MAX_DEPTH} levels", mark.line + 1 if mark else None)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-
-
 def load_yaml(text: str, file: str | None) -> tuple[Any, Positions, list[Problem]]:
-    """One YAML document with the position of every node; (None, _, problems) when refused."""
+    """One YAML document with the line of every node; (None, _, problems) when refused.
+
+    The document is held to ``officeflow.safeyaml``'s limits (no anchors or aliases, 64 levels,
+    1 MiB, a bounded number of values) before anything is built from it."""
     positions: Positions = {}
-    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
-        return None, positions, [Problem(file=file, message=f"the file is larger than {MAX_BYTES} bytes")]
     try:
-        _events_bounded(text)
-    except UnsafeDocument as exc:
-        return None, positions, [Problem(file=file, line=exc.line, message=exc.reason)]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return (
-            None,
-            positions,
-            [
-                Problem(
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                    column=mark.column + 1 if mark else None,
-                    message=f"YAML syntax error: {exc.problem or exc}",
-                )
-            ],
-        )
-    except yaml.YAMLError as exc:
-        return None, positions, [Problem(file=file, message=f"YAML error: {exc}")]
-    problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
+        node = compose_yaml(text, file, DEFINITION)
         if node is None:
             return None, positions, [Problem(file=file, line=1, message="the document is empty")]
+        problems: list[Problem] = []
         _walk(node, (), positions, problems, file)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        return None, positions, [Problem(file=file, message=f"YAML error: {exc}")]
-    finally:
-        loader.dispose()
+        data = construct_yaml(node, file)
+    except DocumentRefused as exc:
+        return None, positions, exc.problems
     return data, positions, problems
 
 

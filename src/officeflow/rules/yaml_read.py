@@ -151,6 +151,7 @@ class _Reader:
         self.positions = positions
         self.problems: list[Problem] = []
         self.declared_values: dict[str, Any] = {}
+        self.decision_name = ""
 
     def line(self, path: tuple[str | int, ...]) -> int | None:
         probe = path
@@ -261,12 +262,11 @@ class _Reader:
                 return None
             literal = LiteralBox(text=Text(text=text, language=CEL, line=self.line((*path, "expression"))))
             return Decision(name=name, logic=literal, type_ref=type_ref, requires=tuple(requires), line=self.line(path))
+        self.decision_name = name
         table = self.table(raw, path, declared)
         if table is None:
             return None
-        return Decision(
-            id=name, name=name, logic=table, type_ref=type_ref, requires=tuple(requires), line=self.line(path)
-        )
+        return Decision(name=name, logic=table, type_ref=type_ref, requires=tuple(requires), line=self.line(path))
 
     def policy(self, raw: dict[str, Any], path: tuple[str | int, ...]) -> tuple[HitPolicy, Aggregation | None] | None:
         text = str(raw.get("hit_policy", "UNIQUE")).strip()
@@ -401,7 +401,7 @@ class _Reader:
         inputs = tuple(_at(input_cell(c), line) for c in when)
         outputs = tuple(_at(output_cell(c), line) for c in then)
         note = raw.get("note")
-        rule_id = raw.get("id")
+        rule_id = raw.get("id", f"{self.decision_name}_r{index}")
         return Rule(
             index=index,
             id=str(rule_id) if rule_id is not None else None,
