@@ -112,3 +112,14 @@ def test_retraining_with_the_committed_seed_reproduces_the_committed_metrics() -
             key = f"{kind}_{what}"
             assert result.metrics[key] == pytest.approx(committed.metadata.metrics[key], abs=0.02), key
     assert result.metrics["any_auc"] == pytest.approx(committed.metadata.metrics["any_auc"], abs=0.005)
+
+
+def test_a_bad_date_in_the_history_is_refused_with_its_pointer(model: ExpenseAnomalyModel) -> None:
+    """Not a date at all (the schema says so), or a date that does not exist (reading it says so)."""
+    for bad in ("10 March", "2025-02-30"):
+        history = [*HISTORY[:1], {**HISTORY[1], "merchant": "Cafe Central", "date": bad}]
+        with pytest.raises(ModelInputInvalid) as caught:
+            model.predict([{"claim": claim(), "recent_claims": history}])
+        assert [p.pointer for p in caught.value.problems] == ["/0/recent_claims/1/date"]
+    with pytest.raises(ModelInputInvalid, match="/1/claim/date"):
+        model.predict([{"claim": claim()}, {"claim": claim(date="2025-02-30")}])

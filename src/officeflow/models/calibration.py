@@ -125,8 +125,9 @@ class ConformalSets:
     rows: int
 
     def sets(self, probabilities: Array) -> list[tuple[str, ...]]:
-        keep = np.asarray(probabilities) >= 1.0 - self.threshold
-        return [tuple(self.labels[k] for k in np.flatnonzero(row)) for row in keep]
+        keep = (np.asarray(probabilities) >= 1.0 - self.threshold).tolist()
+        labels = self.labels
+        return [tuple(label for label, kept in zip(labels, row, strict=True) if kept) for row in keep]
 
     def as_dict(self) -> dict[str, Any]:
         return {"labels": list(self.labels), "alpha": self.alpha, "threshold": self.threshold, "rows": self.rows}

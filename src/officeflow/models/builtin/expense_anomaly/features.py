@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from officeflow.errors import Problem
 from officeflow.models.builtin.expense_anomaly.generator import CATEGORIES, LIMITS
+from officeflow.models.errors import ModelInputInvalid
 
 FEATURES = (
     *(f"category_{c}" for c in CATEGORIES),
@@ -80,12 +82,24 @@ class Evidence:
     duplicate_of: str | None
     same_day_claims: int
     same_day_total: float
-    weekday: str
+    weekday: int
     merchant_category: str | None
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _cents(amount: float) -> int:
     return round(amount * 100)
+
+
+def _date(text: str, pointer: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ModelInputInvalid(
+            [Problem(message=f"{text!r} is not a date", pointer=pointer, expected="YYYY-MM-DD")]
+        ) from None
 
 
 def featurize(
@@ -101,7 +115,7 @@ def featurize(
         category = claim["category"]
         amount = float(claim["amount"])
         cents = _cents(amount)
-        day = dt.date.fromisoformat(claim["date"])
+        day = _date(claim["date"], f"/{r}/claim/date")
         limit = LIMITS[category]
         shares = merchants.get(claim["merchant"])
         row = rows[r]
@@ -120,12 +134,12 @@ def featurize(
         duplicate_of = None
         merchant = claim["merchant"]
         recent = item.get("recent_claims") or ()
-        for earlier in recent:
+        for position, earlier in enumerate(recent):
             same_merchant = earlier["merchant"] == merchant
-            same_cents = round(earlier["amount"] * 100) == cents
+            same_cents = abs(earlier["amount"] - amount) < 0.005
             if not (same_cents or same_merchant):
                 continue
-            gap = (day - dt.date.fromisoformat(earlier["date"])).days
+            gap = (day - _date(earlier["date"], f"/{r}/recent_claims/{position}/date")).days
             if same_cents:
                 same_amount += 1
                 if same_merchant and 0 <= gap <= DUPLICATE_DAYS:
@@ -145,7 +159,7 @@ def featurize(
                 duplicate_of=duplicate_of,
                 same_day_claims=same_day + 1,
                 same_day_total=same_day_total,
-                weekday=day.strftime("%A"),
+                weekday=day.weekday(),
                 merchant_category=main,
             )
         )
@@ -179,7 +193,7 @@ def reason_text(kind: str, claim: Mapping[str, Any], ev: Evidence) -> str:
             f"over the {label} limit of {limit:.2f}"
         )
     if kind == "weekend":
-        return f"Filed for a {ev.weekday}, and {label} is not bought on trips"
+        return f"Filed for a {WEEKDAYS[ev.weekday]}, and {label} is not bought on trips"
     if kind == "round_amount":
         return f"A round amount ({amount:.2f}) for {label}"
     if kind == "over_limit":

@@ -23,7 +23,7 @@ from officeflow.models.errors import ModelArtifactInvalid
 from officeflow.models.flavours.onnx import onnx_session
 from officeflow.models.inputs import InputChecker
 from officeflow.models.metadata import ModelMetadata
-from officeflow.models.prediction import Prediction, Reason, explanation
+from officeflow.models.prediction import Prediction, Reason
 
 REASON_SHARE = 0.2
 
@@ -66,17 +66,21 @@ class ExpenseAnomalyModel:
             label = LABELS[best[i]]
             by_label = dict(zip(LABELS, row, strict=True))
             flagged = [(kind, share) for kind, share in by_label.items() if kind != NORMAL and share >= REASON_SHARE]
+            if len(flagged) > 1:
+                flagged.sort(key=lambda kv: -kv[1])
             reasons = [
                 Reason(code=kind, text=reason_text(kind, item["claim"], evidence[i]), contribution=round(share, 4))
-                for kind, share in sorted(flagged, key=lambda kv: -kv[1])
+                for kind, share in flagged
             ]
             out.append(
                 Prediction(
                     output={"score": 1.0 - by_label[NORMAL], "label": label, "probabilities": by_label},
                     confidence=row[best[i]],
-                    explanation=explanation(
-                        {k: round(v, 4) for k, v in by_label.items() if k != NORMAL}, reasons, unit="probability"
-                    ),
+                    explanation={
+                        "contributions": {k: round(v, 4) for k, v in by_label.items() if k != NORMAL},
+                        "reasons": [r.as_dict() for r in reasons],
+                        "unit": "probability",
+                    },
                     label=label,
                     prediction_set=sets[i],
                 )
