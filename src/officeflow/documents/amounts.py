@@ -17,7 +17,6 @@ CURRENCY_SIGNS: dict[str, str] = {
     "€": "EUR",
     "$": "USD",
     "£": "GBP",
-    "¥": "JPY",
     "CHF": "CHF",
     "Fr.": "CHF",
     "SFr.": "CHF",
@@ -29,7 +28,7 @@ CURRENCY_CODES = frozenset(
     {"EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "NZD", "CNY"}
 )
 
-_SIGN = r"(?:US\$|C\$|A\$|SFr\.|Fr\.|CHF|[€$£¥])"
+_SIGN = r"(?:US\$|C\$|A\$|SFr\.|Fr\.|CHF|[€$£])"
 _CODE = r"(?:" + "|".join(sorted(CURRENCY_CODES)) + r")"
 _GROUPED = r"\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+"
 _NUMBER = rf"(?:{_GROUPED}|\d+)(?:[.,]\d{{2}})?"
@@ -133,6 +132,19 @@ def _looks_like_date_or_time(text: str, start: int, end: int) -> bool:
     if re.match(r"[./-]\d", after) or re.match(r":\d", after):
         return True
     return False
+
+
+IMPLIED = re.compile(r"(?<![\d.,])(\d{1,5})\s?(\d{2})(?![\d.,])")
+
+
+def implied_amount(text: str) -> Amount | None:
+    """An amount whose decimal separator OCR lost ("71 77", "7177"), the last in the text, or None."""
+    found = list(IMPLIED.finditer(text))
+    if not found:
+        return None
+    m = found[-1]
+    value = float(f"{int(m.group(1))}.{m.group(2)}")
+    return Amount(value=value, currency=currency_in(text[m.end() :]), start=m.start(), end=m.end(), decimals=False)
 
 
 def currency_in(text: str) -> str | None:

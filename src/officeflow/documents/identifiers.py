@@ -102,6 +102,8 @@ def find_vat_ids(text: str) -> list[tuple[str, int, int]]:
     for m in _VAT_LOOSE.finditer(text.upper()):
         raw = m.group(1)
         for end in range(len(raw), 5, -1):
+            if end < len(raw) and raw[end].isalnum():
+                continue  # a VAT id ends where a word ends
             candidate = compact(raw[:end])
             if vat_format_valid(candidate):
                 if candidate.startswith("CHE"):

@@ -561,6 +561,12 @@ def find_labels(text: str) -> list[Label]:
         ):
             found[-1] = Label(role=previous.role, strength=previous.strength, start=previous.start, end=m.end(), phrase=previous.phrase)
             continue
-        for role, strength in _roles(phrase):
+        roles = _roles(phrase)
+        if previous is not None and max(s for _, s in roles) == 1 and previous.strength >= 2 and m.start() - previous.end <= 2:
+            for i in range(len(found) - 1, -1, -1):  # "à payer avant le": "le" belongs to the due date
+                if (found[i].start, found[i].end) == (previous.start, previous.end):
+                    found[i] = Label(role=found[i].role, strength=found[i].strength, start=found[i].start, end=m.end(), phrase=found[i].phrase)
+            continue
+        for role, strength in roles:
             found.append(Label(role=role, strength=strength, start=m.start(), end=m.end(), phrase=phrase))
     return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from officeflow.documents.amounts import Amount, currency_in, find_amounts
+from officeflow.documents.amounts import Amount, currency_in, find_amounts, implied_amount
 from officeflow.documents.candidates import Candidate, best, to_field
 from officeflow.documents.context import DocumentContext
 from officeflow.documents.layout import Line
@@ -53,6 +53,8 @@ def _amounts(context: DocumentContext) -> list[_Seen]:
             for a in find_amounts(line.text, decimal=context.locale.decimal)
             if not line.text[a.end : a.end + 2].strip().startswith("%")
         ]
+        if not found:
+            found = _implied(context, line)
         for i, amount in enumerate(found):
             labelled = context.label_for(line, amount.start, amount.end, AMOUNT_ROLES)
             seen.append(
@@ -66,6 +68,19 @@ def _amounts(context: DocumentContext) -> list[_Seen]:
                 )
             )
     return seen
+
+
+def _implied(context: DocumentContext, line: Line) -> list[Amount]:
+    """On a line labelled as the total with no amount: one whose separator OCR lost, if any."""
+    labels = [lab for lab in context.labels.get(line.index, []) if lab.role == "total" and lab.strength >= 2]
+    if not labels or context.locale is None:
+        return []
+    after = line.text[labels[0].end :]
+    implied = implied_amount(after)
+    if implied is None:
+        return []
+    shift = labels[0].end
+    return [Amount(value=implied.value, currency=implied.currency, start=implied.start + shift, end=implied.end + shift, decimals=False)]
 
 
 def _candidate(seen: _Seen, score: float, rule: str) -> Candidate:
@@ -122,6 +137,7 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
         score += 0.3 if seen.rightmost else 0.0
         score += 0.3 if seen.amount.currency else 0.0
         totals.append(_candidate(seen, score, _rule(seen, "total")))
+    nets = nets + _rate_sum(nets)
     net_values = {c.value for c in nets}
     tax_values = {c.value for c in taxes} | _tax_sums(taxes)
     consistent: list[Candidate] = []
@@ -160,6 +176,16 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
                 )
     amounts = [_candidate(s, 0.0, "seen") for s in seen_all]
     return Money(total=total, net=net, tax=tax, currency=_currency(context, seen_all, total), amounts=amounts)
+
+
+def _rate_sum(nets: list[Candidate]) -> list[Candidate]:
+    """The sum of net amounts on lines of different tax rates (a tax table), as one more candidate."""
+    by_rate = _taxes_by_rate(nets)
+    if len(by_rate) < 2:
+        return []
+    first = max(nets, key=lambda c: c.score)
+    total = round(sum(by_rate.values()), 2)
+    return [Candidate(value=total, score=first.score - 0.5, rule="sum-of-rate-lines", line=first.line, start=first.start, end=first.end)]
 
 
 def _taxes_by_rate(taxes: list[Candidate]) -> dict[str, float]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,7 +102,8 @@ class Tesseract:
             box = word.BoundingBox(level)
             if not text or not text.strip() or box is None:
                 continue
-            words.append(OcrWord(text=text.strip(), box=tuple(float(v) for v in box), confidence=word.Confidence(level) / 100))  # type: ignore[arg-type]
+            clean = unicodedata.normalize("NFKC", text).strip()
+            words.append(OcrWord(text=clean, box=tuple(float(v) for v in box), confidence=word.Confidence(level) / 100))  # type: ignore[arg-type]
         api.Clear()
         return words
 
@@ -143,7 +145,7 @@ class RapidOcr:
                     continue
                 xs = [float(p[0]) for p in points]
                 ys = [float(p[1]) for p in points]
-                words.append(OcrWord(text=str(text).strip(), box=(min(xs), min(ys), max(xs), max(ys)), confidence=float(score)))
+                words.append(OcrWord(text=unicodedata.normalize("NFKC", str(text)).strip(), box=(min(xs), min(ys), max(xs), max(ys)), confidence=float(score)))
         return words
 
 

@@ -76,8 +76,17 @@ SEPARATORS = re.compile(r"\s[·•|–—]\s|\s-\s")
 
 
 def _buyer_lines(context: DocumentContext) -> set[int]:
-    """Lines of the recipient's block: the label's line and up to five lines under it."""
+    """Lines of the recipient's block: the label's line and up to five lines under it, or the
+    lines under a sender line ("Muster GmbH · Str. 1 · 12345 Ort", a letter's window)."""
     out: set[int] = set()
+    for line in context.lines:
+        if SEPARATORS.search(line.text) and ADDRESS.search(line.text) and context.relative_y(line) < 0.4:
+            x0 = line.box[0]
+            for other in context.lines[line.index + 1 : line.index + 5]:
+                if other.page != line.page or other.box[1] - line.box[3] > 6 * line.height:
+                    break
+                if abs(other.box[0] - x0) < 4 * line.height:
+                    out.add(other.index)
     for line in context.lines:
         labels = [lab for lab in context.labels.get(line.index, []) if lab.role == "buyer" and lab.strength >= 2]
         if not labels or labels[0].start > 3:
@@ -117,6 +126,14 @@ def _is_candidate(context: DocumentContext, line: Line) -> bool:
     return not (ADDRESS.search(text) and not SEPARATORS.search(text))
 
 
+def _mentions(context: DocumentContext, line: Line, value: str) -> int:
+    """How many other lines name ``value`` (a vendor repeats its name in the sender line and footer)."""
+    wanted = re.sub(r"[^a-z0-9]+", " ", fold(value)).strip()
+    if len(wanted) < 4:
+        return 0
+    return sum(1 for other in context.lines if other.index != line.index and wanted in re.sub(r"[^a-z0-9]+", " ", fold(other.text)))
+
+
 def find_vendor(context: DocumentContext) -> Field | None:
     """The vendor's name."""
     if not context.lines:
@@ -136,6 +153,8 @@ def find_vendor(context: DocumentContext) -> Field | None:
             value = _clean(text)
             if len(value) < 2 or fold(value) in TITLES or sum(c.isalpha() for c in value) < 3:
                 continue
+            if ADDRESS.search(value) or value[0].isdigit() or CONTACT.search(value):
+                continue  # the first part of a sender line that is an address, not a name
             score = 0.0
             if LEGAL_FORMS.search(text):
                 score += 3.0
@@ -150,6 +169,7 @@ def find_vendor(context: DocumentContext) -> Field | None:
                 score += 2.0
             if len(text.split()) > 7:
                 score -= 1.5
+            score += 1.5 * min(2, _mentions(context, line, value))
             at = start + text.find(value)
             candidates.append(Candidate(value=value, score=score, rule="header-line", line=line, start=at, end=at + len(value)))
     pick = best(candidates)

@@ -2,8 +2,7 @@
 
 A PDF with JavaScript, a launch action, an embedded movie or an XFA form is refused, whatever
 the action would do: the catalogue's names, open action and additional actions, and every
-page's annotations and actions are looked at (pypdf), and the raw bytes are scanned for the
-same keys as a second line. Embedded files are allowed only as a Factur-X / ZUGFeRD / XRechnung
+page's annotations and actions are looked at (pypdf), compressed object streams included. Embedded files are allowed only as a Factur-X / ZUGFeRD / XRechnung
 invoice (read by ``einvoice``).
 
 A page with text (at least ``MIN_TEXT_CHARS`` letters or digits) is read by pdfplumber:
@@ -28,7 +27,6 @@ from officeflow.documents.ocr import Engines, OcrPolicy
 MIN_TEXT_CHARS = 20
 ACTIVE_KEYS = ("/JavaScript", "/JS", "/Launch", "/RichMedia", "/XFA", "/GoToE", "/ImportData", "/SubmitForm")
 EINVOICE_NAMES = re.compile(r"^(?:factur-x|zugferd-invoice|zugferd_invoice|xrechnung|ZUGFeRD-invoice|order-x)\.xml$", re.I)
-_RAW_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|RichMedia|XFA)\b")
 
 for _noisy in ("pdfminer", "pypdf"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
@@ -104,9 +102,6 @@ def embedded_files(data: bytes, limits: Limits) -> list[str]:
         files = list(reader.attachments.keys())
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DocumentUnreadable(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
-    raw = _RAW_ACTIVE.search(data)
-    if raw:
-        raise DocumentRefused(f"the PDF has active content ({raw.group(0).decode()})")
     others = [name for name in files if not EINVOICE_NAMES.match(name)]
     if others:
         raise DocumentRefused(f"the PDF embeds files ({', '.join(sorted(others)[:3])}); only an e-invoice XML is allowed")

@@ -139,8 +139,8 @@ def vat_for(country: str, rng: random.Random) -> str | None:
         total = sum(d if i % 2 == 0 else (d * 2 // 10 + d * 2 % 10) for i, d in enumerate(digits))
         return "ATU" + "".join(map(str, digits)) + str((96 - total) % 10)
     if country == "BE":
-        base = rng.randint(10_000_000, 99_999_999)
-        return f"BE0{base}{97 - base % 97:02d}"
+        first = rng.randint(1_000_000, 9_999_999)  # the leading 0 and seven digits, then the check
+        return f"BE0{first}{97 - first % 97:02d}"
     if country == "GB":
         return "GB" + "".join(str(rng.randint(0, 9)) for _ in range(9))
     if country == "IE":

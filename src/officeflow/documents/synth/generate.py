@@ -47,7 +47,7 @@ def printed_truth(c: Content, layout_name: str) -> dict[str, Any]:
     truth = c.truth()
     if c.kind == "receipt":
         truth["iban"] = None
-        if layout_name == "receipt_classic" or len(c.taxes) > 1:
+        if layout_name == "receipt_classic":
             truth["net"] = None
     return truth
 

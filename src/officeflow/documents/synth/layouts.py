@@ -74,7 +74,7 @@ def receipt_classic(c: Content, rng: random.Random, quirky: bool = False) -> lis
             sheet.line(8)
     sheet.line(8, 0.5)
     for rate, _net, tax in _rates(c):
-        sheet.text(left, label(lang, "tax_included", rng, r=rate_text(rate, c.country)), 7.5)
+        sheet.text(left, label(lang, "tax_included", rng, c.country, r=rate_text(rate, c.country)), 7.5)
         sheet.text(right, money(tax, c.country), 7.5, align="r")
         sheet.line(7.5)
     sheet.line(8, 1.0)
@@ -144,7 +144,7 @@ def _totals(sheet: Sheet, c: Content, rng: random.Random, x_label: float, x_valu
     sheet.text(x_value, _m(c, c.net, rng, style if style != 2 else 0), 9, align="r")
     sheet.line(9, 1.5)
     for rate, _net, tax in _rates(c):
-        sheet.text(x_label, label(lang, "tax", rng, r=rate_text(rate, c.country)), 9)
+        sheet.text(x_label, label(lang, "tax", rng, c.country, r=rate_text(rate, c.country)), 9)
         sheet.text(x_value, _m(c, tax, rng, style if style != 2 else 0), 9, align="r")
         sheet.line(9, 1.5)
     sheet.rule(x_label, x_value)

@@ -106,8 +106,12 @@ def day(value: date, country: str, style: int) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def label(language: str, key: str, rng: random.Random, **values: object) -> str:
-    return rng.choice(LABELS[language][key]).format(**values)
+US_LABELS = {"tax": ["Sales tax {r}%", "Tax ({r}%)", "Sales Tax"], "tax_included": ["Sales tax {r}%", "Tax {r}%"], "vat": ["EIN"]}
+
+
+def label(language: str, key: str, rng: random.Random, country: str = "", **values: object) -> str:
+    choices = US_LABELS[key] if country == "US" and key in US_LABELS else LABELS[language][key]
+    return rng.choice(choices).format(**values)
 
 
 def rate_text(rate: float, country: str) -> str:
