@@ -21,6 +21,8 @@
     │   └── TaskConflict              the task was decided or changed since it was read
     ├── MigrationRefused          a running instance cannot move to the target version (.reasons)
     ├── SchemaOutOfDate           the database schema is older than this code: run `officeflow init`
+    ├── StoreUnavailable          the database cannot be reached now (restarting, connection lost);
+    │                             retryable: nothing was committed, or it is unknown whether it was
     └── StepError                 raised by step handlers; retried by the step's policy
         └── NonRetryableError     raised by step handlers; never retried
 
@@ -162,6 +164,17 @@ class MigrationRefused(OfficeflowError):
 
 class SchemaOutOfDate(OfficeflowError):
     """The database schema is not at this version's revision: run `officeflow init`."""
+
+
+class StoreUnavailable(OfficeflowError):
+    """The database is unavailable (restarting, or the connection was lost); try again shortly.
+
+    Raised by the store for connection-level failures only, never for a refused statement. A
+    transaction that raises it was rolled back, or its commit was sent and its answer lost: the
+    caller cannot tell, so what it retries must be idempotent (officeflow's own loops are: results
+    are fenced by attempt, starts and events by their keys)."""
+
+    retryable = True
 
 
 class StepError(OfficeflowError):

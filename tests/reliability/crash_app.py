@@ -29,8 +29,9 @@ def _log(record: dict[str, Any]) -> None:
 @handler("effect")
 def effect(input: Any, ctx: StepContext) -> dict[str, Any]:
     time.sleep(random.uniform(0, DELAY))
-    _log({"key": ctx.idempotency_key, "attempt": ctx.attempt, "pid": os.getpid(), "step": ctx.step_id})
+    at = time.time()
+    _log({"key": ctx.idempotency_key, "attempt": ctx.attempt, "pid": os.getpid(), "step": ctx.step_id, "at": at})
     if random.random() < SELF_KILL:
-        _log({"self_kill": os.getpid(), "key": ctx.idempotency_key, "attempt": ctx.attempt})
+        _log({"self_kill": os.getpid(), "key": ctx.idempotency_key, "attempt": ctx.attempt, "at": time.time()})
         os.kill(os.getpid(), signal.SIGKILL)
     return {"step": ctx.step_id, "n": input.get("n") if isinstance(input, dict) else None}

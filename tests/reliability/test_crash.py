@@ -3,7 +3,7 @@ a step's side effect and its commit, while hundreds of workflows run.
 
 Afterwards every run has completed exactly once, no completed step ran again, and the side-effect
 log shows a step twice only where its first execution died before committing (with the same
-idempotency key both times).
+idempotency key both times): its process died after that execution and before the next one began.
 """
 
 from __future__ import annotations
@@ -28,13 +28,15 @@ HERE = Path(__file__).parent
 pytestmark = pytest.mark.slow
 
 
-def read_effects(logs: Path) -> tuple[list[dict[str, Any]], set[int]]:
-    effects, self_killed = [], set()
+def read_effects(logs: Path) -> tuple[list[dict[str, Any]], dict[int, float]]:
+    """The side effects, and the processes that killed themselves (pid -> when)."""
+    effects: list[dict[str, Any]] = []
+    self_killed: dict[int, float] = {}
     for path in logs.glob("effects-*.log"):
         for line in path.read_text().splitlines():
             record = json.loads(line)
             if "self_kill" in record:
-                self_killed.add(record["self_kill"])
+                self_killed[record["self_kill"]] = record["at"]
             else:
                 effects.append(record)
     return effects, self_killed
@@ -70,7 +72,7 @@ def test_sigkilled_workers_lose_nothing_and_repeat_no_completed_step(db_url: str
     finally:
         fleet.stop()
     effects, self_killed = read_effects(tmp_path)
-    died = fleet.killed | self_killed
+    died = {**fleet.killed, **self_killed}  # pid -> when it died
 
     runs = [engine.get_run(r) for r in run_ids]
     assert {r.status for r in runs} == {RunStatus.COMPLETED}
@@ -98,8 +100,15 @@ def test_sigkilled_workers_lose_nothing_and_repeat_no_completed_step(db_url: str
         assert not later, f"{key}: ran again after its completion was committed: {later}"
         for earlier in (e for e in seen if e["attempt"] < attempt):
             duplicates += 1
-            assert earlier["pid"] in died, (
+            # Excused only by its process dying after it ran and before the step ran again.
+            again = min(e["at"] for e in seen if e["attempt"] > earlier["attempt"])
+            death = died.get(earlier["pid"])
+            assert death is not None, (
                 f"{key}: attempt {earlier['attempt']} ran in pid {earlier['pid']}, which did not die"
+            )
+            assert earlier["at"] <= death <= again, (
+                f"{key}: attempt {earlier['attempt']} ran at {earlier['at']:.3f} in pid {earlier['pid']}, which died "
+                f"at {death:.3f}, not between that run and the next one at {again:.3f}"
             )
     print(
         f"\n{len(fleet.killed)} workers killed from outside, {len(self_killed)} killed themselves "

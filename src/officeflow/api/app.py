@@ -24,11 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from officeflow import __version__
 from officeflow.api import problems
 from officeflow.api.gate import Gate
+from officeflow.api.outage import StoreOutage
 from officeflow.api.ratelimit import Limit, LocalBuckets, LoginThrottle, RateLimiter, RedisBuckets, SharedBuckets
 from officeflow.api.routers import audit, definitions, directory, events, files, health, runs, security, tasks
 from officeflow.engine import Engine
-from officeflow.errors import OfficeflowError
+from officeflow.errors import OfficeflowError, StoreUnavailable
 from officeflow.settings import Settings, load_settings, parse_rate
+from officeflow.store.reconnect import run_loop
 from officeflow.tasks.notify import Notifier
 
 log = structlog.get_logger("officeflow.api")
@@ -79,22 +81,21 @@ class Background:
             threading.Thread(target=self.runner.run, name="officeflow-scheduler", daemon=True),
         ]
         self.notifier = notifier
+        self._next_purge = time.monotonic() + 10.0
 
     def _seal(self) -> None:
         if self.low_priority:
             _lower_priority()
-        next_purge = time.monotonic() + 10.0
-        while not self.stop_event.wait(SEAL_EVERY):
-            try:
-                self.engine.audit.seal()
-            except Exception:
-                log.exception("sealing the audit log failed; the next round tries again")
-            if time.monotonic() >= next_purge:
-                next_purge = time.monotonic() + PURGE_EVERY
-                try:
-                    self.purge()
-                except Exception:
-                    log.exception("purging expired idempotency keys and webhook ids failed; trying again later")
+        if not self.stop_event.wait(SEAL_EVERY):
+            run_loop(self._seal_round, wait=self.stop_event.wait, name="sealing the audit log")
+
+    def _seal_round(self) -> float:
+        """Seal new audit entries; now and then purge what has expired. Seconds to the next round."""
+        self.engine.audit.seal()
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY
+            self.purge()
+        return SEAL_EVERY
 
     def purge(self) -> tuple[int, int]:
         """Forget expired Idempotency-Key responses and webhook ids too old to be replayed."""
@@ -164,6 +165,7 @@ def create_app(
     app.state.settings = settings
     limiter, app.state.login_throttle = build_limiters(settings, engine)
     app.add_exception_handler(OfficeflowError, problems.officeflow_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreUnavailable, problems.store_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, problems.validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, problems.http_error)  # type: ignore[arg-type]
     app.add_exception_handler(problems.ApiProblem, problems.api_problem)  # type: ignore[arg-type]
@@ -184,6 +186,7 @@ def create_app(
         refused_page=console.refused_page,
         error_page=console.error_page,
     )
+    app.add_middleware(StoreOutage)  # outside the gate: its database reads answer 503 too
     _document_security(app)
     return app
 
@@ -198,6 +201,7 @@ PROBLEM_STATUSES = {
     422: "the request is not valid: see errors[] with JSON pointers",
     429: "rate limited: see Retry-After",
     500: "an unexpected server error (logged; no details are returned)",
+    503: "the database is unavailable (restarting, connection lost): see Retry-After, then repeat the request",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

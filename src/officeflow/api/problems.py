@@ -28,11 +28,14 @@ from officeflow.errors import (
     OfficeflowError,
     Problem,
     RequestInvalid,
+    StoreUnavailable,
     TaskConflict,
 )
 
 BASE = "https://officeflow.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_UNAVAILABLE = 2
+"""Seconds a client is asked to wait (``Retry-After``) while the database is unavailable."""
 log = structlog.get_logger("officeflow.api")
 
 
@@ -172,6 +175,21 @@ def officeflow_error(request: Request, exc: OfficeflowError) -> Response:
                 errors = [{"detail": r} for r in exc.reasons]
             return problem_response(status, slug, title, detail, instance=instance, errors=errors)
     return problem_response(400, "bad-request", "Bad request", exc.message, instance=instance)
+
+
+def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+    """503 with ``Retry-After``: the database is away (restarting, connection lost). Whatever the
+    request did may or may not have been committed; repeating it with the same Idempotency-Key is
+    safe. The store has logged the outage once; requests are not logged one by one."""
+    return problem_response(
+        503,
+        "store-unavailable",
+        "The store is unavailable",
+        "the database is unavailable (restarting, or the connection was lost); "
+        "retry after the seconds in Retry-After, with the same Idempotency-Key",
+        instance=request.url.path,
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)},
+    )
 
 
 def validation_error(request: Request, exc: RequestValidationError) -> Response:

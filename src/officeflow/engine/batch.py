@@ -9,7 +9,9 @@ Work may be staged (officeflow.engine.staged): items that wait for results of th
 advance together, so a batch pays one round trip per pause, not one per item.
 
 A batch that fails is redone one item per transaction, so each caller gets its own result or its
-own error (an idempotency key used for another workflow fails that start alone).
+own error (an idempotency key used for another workflow fails that start alone). When the
+database is unavailable, every caller of the batch gets that error at once (redoing the items one
+by one would only make each wait for the database in turn).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Generic, TypeVar
 import structlog
 
 from officeflow.engine.staged import Staged, run_together
+from officeflow.errors import StoreUnavailable
 from officeflow.store.tx import Tx
 
 T = TypeVar("T")
@@ -140,6 +143,9 @@ class Batcher:
         if len(batch) > 1:
             try:
                 results = self._run(lambda tx: run_together(tx, [item.work for item in batch]))
+            except StoreUnavailable as exc:
+                self._fail(batch, exc)
+                return
             except Exception as exc:
                 log.debug(
                     "batch failed; running its items one by one", batcher=self._name, size=len(batch), error=str(exc)
@@ -149,11 +155,21 @@ class Batcher:
                     item.result = result
                     item.finish()
                 return
-        for item in batch:
+        for index, item in enumerate(batch):
             try:
                 item.result = self._run(self._single(item))[0]
+            except StoreUnavailable as exc:
+                self._fail(batch[index:], exc)
+                return
             except BaseException as exc:
                 item.error = exc
+            item.finish()
+
+    @staticmethod
+    def _fail(items: list[Item[Any]], error: StoreUnavailable) -> None:
+        for item in items:  # an error of its own each: callers raise it in their own threads
+            item.error = StoreUnavailable(error.message)
+            item.error.__cause__ = error.__cause__
             item.finish()
 
     @staticmethod

@@ -12,6 +12,14 @@ event loop of the worker's own). The main thread:
    overran their timeout.
 
 It blocks when there is nothing to do: no busy polling at idle.
+
+When the database goes away (a restart, a lost connection: ``StoreUnavailable``), the main thread
+keeps collecting results and enforcing step timeouts, and tries the database again after a
+backoff (with jitter, capped): first the heartbeat (leases of what it holds), then recovery, then
+the results it could not commit, then claims. A result whose commit failed is committed again:
+if the first commit did go through, fencing drops the second (the job is gone), so nothing is
+applied twice. A job claimed in a transaction whose answer was lost runs nowhere until its lease
+expires; then any worker re-claims it, as after a crash.
 """
 
 from __future__ import annotations
@@ -35,10 +43,11 @@ from officeflow.engine.context import RunContext
 from officeflow.engine.errorinfo import ErrorInfo
 from officeflow.engine.transition_base import ChainSlots
 from officeflow.engine.transitions import END, Transition
-from officeflow.errors import ExpressionError, NonRetryableError
+from officeflow.errors import ExpressionError, NonRetryableError, StoreUnavailable
 from officeflow.ids import idempotency_key, uuid7
 from officeflow.jsonutil import NotJSON, dumps
 from officeflow.steps.base import StepContext
+from officeflow.store.reconnect import Backoff, retry_until_available
 from officeflow.store.records import Job, JobKind, WorkerRecord
 from officeflow.store.tx import Tx
 
@@ -120,6 +129,15 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self._pipeline = engine.store.dialect.name == "postgresql"
+        self._backoff = Backoff()
+        self._db_retry_at = 0.0
+        """While the database is unavailable: the monotonic time of the next try."""
+        self._deferred: list[tuple[Job, RunContext]] = []
+        """Claimed jobs not started yet: their definition could not be read (database away)."""
+        self._next_claim = 0.0
+        self._next_heartbeat = 0.0
+        self._next_reap = 0.0
+        self._next_seal = 0.0
 
     # Public
 
@@ -137,10 +155,14 @@ class Worker:
         start_count = self.steps_done
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="officeflow-step")
         listener = None
-        if not until_idle:
-            self._register()
-            listener = self.store.listen(["jobs"], self._on_notify)
         try:
+            if not until_idle:
+                # Listening first: a registered worker hears every wake-up from then on.
+                listener = self.store.listen(["jobs"], self._on_notify)
+                try:
+                    self._register()
+                except StoreUnavailable:
+                    return 0  # stopped before the database came back
             self._loop_forever(until_idle)
         finally:
             if listener is not None:
@@ -152,55 +174,93 @@ class Worker:
 
     def _loop_forever(self, until_idle: bool) -> None:
         mono = time.monotonic
-        next_claim = 0.0
-        next_heartbeat = mono() + self.heartbeat_every
-        next_reap = 0.0
-        next_seal = mono() + SEAL_EVERY
-        drained_since = None
+        self._next_claim = 0.0
+        self._next_heartbeat = mono() + self.heartbeat_every
+        self._next_reap = 0.0
+        self._next_seal = mono() + SEAL_EVERY
+        drained_since = stop_seen = None
         while True:
             now = mono()
-            if now >= next_reap:
-                self._reap()
-                next_reap = now + self.reap_every
             self._expire_timeouts(now)
-            if self._stopping.is_set() and not self._ready:
-                if not self._running:
-                    return
-                drained_since = drained_since or now
-                if now - drained_since > self.grace:
-                    self._release_running()
-                    return
-            free = self._free()
-            if until_idle and not self._running and not self._ready:
-                next_claim = min(next_claim, now)
-            claim = min(free, self.batch) if not self._stopping.is_set() and free > 0 and now >= next_claim else 0
-            if self._ready or claim:
-                outcomes, self._ready = self._ready, []
-                claimed, due, limit = self._cycle(outcomes, claim)
-                if not claim or not limit:
-                    pass  # no claim was tried (no slot left after follow-up steps): try again next time
-                elif claimed >= limit:
-                    next_claim = now
-                else:
-                    wait = self.poll if due is None else max(0.0, min(self.poll, due - self.engine.now()))
-                    next_claim = now + wait
-                    nothing_left = not claimed and not self._running and not self._ready
-                    if until_idle and nothing_left and (due is None or due > self.engine.now()):
+            if self._stopping.is_set():
+                stop_seen = stop_seen or now
+                if not self._ready:
+                    if not self._running:
                         return
-            if now >= next_heartbeat:
-                self._heartbeat()
-                next_heartbeat = now + self.heartbeat_every
-            if now >= next_seal and not until_idle:
-                self._seal_audit()
-                next_seal = now + SEAL_EVERY
-            if self._ready:
+                    drained_since = drained_since or now
+                    if now - drained_since > self.grace:
+                        self._release_running()
+                        return
+                elif now < self._db_retry_at and now - stop_seen > self.grace:
+                    log.warning(
+                        "stopping with step results the database did not take; those steps run again "
+                        "once their lease expires",
+                        count=len(self._ready) + len(self._running),
+                    )
+                    return
+            if now >= self._db_retry_at:
+                try:
+                    if self._database_round(now, until_idle):
+                        return
+                except StoreUnavailable:
+                    self._unavailable()
+                    continue
+            database_up = mono() >= self._db_retry_at
+            if (self._ready or self._deferred) and database_up:
                 continue
-            timeout = min(next_heartbeat, next_reap, next_seal, self._next_deadline()) - mono()
+            wake = min(self._next_heartbeat, self._next_reap, self._next_seal)
             if self._free() > 0 and not self._stopping.is_set():
-                timeout = min(timeout, next_claim - mono())
-            woken = self._wait(max(0.0, timeout) if not until_idle or self._running else 0.0)
+                wake = min(wake, self._next_claim)
+            wake = min(max(wake, self._db_retry_at), self._next_deadline())
+            idle = until_idle and not self._running and database_up
+            woken = self._wait(0.0 if idle else max(0.0, wake - mono()))
             if woken:
-                next_claim = 0.0
+                self._next_claim = 0.0
+
+    def _database_round(self, now: float, until_idle: bool) -> bool:
+        """The main thread's database work when due: heartbeat, recovery, commits and claims, audit
+        sealing. True when ``until_idle`` and nothing is left to do. Raises StoreUnavailable with
+        every result not committed back in ``_ready``."""
+        if self._deferred:
+            deferred, self._deferred = self._deferred, []
+            for job, ctx in deferred:
+                self._dispatch(job, ctx)
+        if now >= self._next_heartbeat:
+            self._heartbeat()
+            self._next_heartbeat = now + self.heartbeat_every
+        if now >= self._next_reap:
+            self._reap()
+            self._next_reap = now + self.reap_every
+        free = self._free()
+        if until_idle and not self._running and not self._ready:
+            self._next_claim = min(self._next_claim, now)
+        stopping = self._stopping.is_set()
+        claim = min(free, self.batch) if not stopping and free > 0 and now >= self._next_claim else 0
+        if self._ready or claim:
+            outcomes, self._ready = self._ready, []
+            claimed, due, limit = self._cycle(outcomes, claim)
+            if not claim or not limit:
+                pass  # no claim was tried (no slot left after follow-up steps): try again next time
+            elif claimed >= limit:
+                self._next_claim = now
+            else:
+                wait = self.poll if due is None else max(0.0, min(self.poll, due - self.engine.now()))
+                self._next_claim = now + wait
+                nothing_left = not claimed and not self._running and not self._ready and not self._deferred
+                if until_idle and nothing_left and (due is None or due > self.engine.now()):
+                    return True
+        if now >= self._next_seal and not until_idle:
+            self._seal_audit()
+            self._next_seal = now + SEAL_EVERY
+        if not self._deferred:
+            self._backoff.reset()
+        return False
+
+    def _unavailable(self) -> None:
+        """The database went away: try again after a backoff; then first extend the leases of what
+        this worker holds, recover expired ones, commit, and claim (the store has logged it)."""
+        self._db_retry_at = time.monotonic() + self._backoff.next_delay()
+        self._next_heartbeat = self._next_reap = self._next_claim = 0.0
 
     def _cycle(self, outcomes: list[Outcome], claim: int) -> tuple[int, float | None, int]:
         """Commit ``outcomes`` and claim up to ``claim`` more jobs, in one transaction when both are
@@ -213,6 +273,9 @@ class Worker:
             return 0, None, 0
         try:
             transition, claimed, due, limit = self._commit_batch(outcomes, claim)
+        except StoreUnavailable:
+            self._ready[:0] = outcomes
+            raise
         except Exception:
             self._commit(outcomes)  # isolates the outcome that cannot be committed
             return 0, None, 0
@@ -285,6 +348,10 @@ class Worker:
         engine = self.engine
         try:
             definition = engine.definition(ctx.workflow, ctx.version, tenant=ctx.tenant)
+        except StoreUnavailable:
+            self._deferred.append((job, ctx))  # started once the database is back
+            self._unavailable()
+            return
         except Exception as exc:
             self._ready.append(Outcome(job, ctx, "error", error=_non_retryable(exc)))
             return
@@ -420,19 +487,29 @@ class Worker:
     # Committing
 
     def _commit(self, outcomes: list[Outcome]) -> None:
-        for start in range(0, len(outcomes), self.batch):
-            chunk = outcomes[start : start + self.batch]
+        """Commit in batches; a batch that fails is committed one outcome at a time, and an outcome
+        that cannot be committed becomes a dead letter. If the database goes away, every outcome
+        not committed goes back to ``_ready`` and StoreUnavailable is raised."""
+        todo = [outcomes[start : start + self.batch] for start in range(0, len(outcomes), self.batch)]
+        while todo:
+            chunk = todo.pop(0)
             try:
                 transition, _, _, _ = self._commit_batch(chunk, 0)
+            except StoreUnavailable:
+                self._ready[:0] = [o for c in (chunk, *todo) for o in c]
+                raise
             except Exception:
-                if len(chunk) == 1:
-                    log.exception(
-                        "could not commit a step result", run_id=chunk[0].job.run_id, step_id=chunk[0].job.step_id
-                    )
-                    self._commit_poison(chunk[0])
+                if len(chunk) > 1:  # find the one that fails, commit the rest
+                    todo[:0] = [[one] for one in chunk]
                     continue
-                for one in chunk:  # find the one that fails, commit the rest
-                    self._commit([one])
+                log.exception(
+                    "could not commit a step result", run_id=chunk[0].job.run_id, step_id=chunk[0].job.step_id
+                )
+                try:
+                    self._commit_poison(chunk[0])
+                except StoreUnavailable:
+                    self._ready[:0] = [o for c in (chunk, *todo) for o in c]
+                    raise
                 continue
             self.steps_done += transition.stats.completed
             for chained in transition.chained:
@@ -500,6 +577,8 @@ class Worker:
                 t.finalize()
 
             self.store.run(body)
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception(
                 "could not park the step as failed either; its lease will expire",
@@ -509,8 +588,10 @@ class Worker:
     # Leases, recovery, registration
 
     def _heartbeat(self) -> None:
+        """Extend the leases of every job this worker holds: running, finished but not committed
+        yet, or waiting to start."""
         now = self.engine.now()
-        ids = list(self._running)
+        ids = [*self._running, *(o.job.id for o in self._ready), *(job.id for job, _ in self._deferred)]
 
         def body(tx: Tx) -> None:
             tx.extend_leases(self.id, ids, now + self.lease)
@@ -518,6 +599,8 @@ class Worker:
 
         try:
             self.store.run(body)
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception("heartbeat failed")
 
@@ -541,6 +624,8 @@ class Worker:
 
         try:
             count = self.store.run(body)
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception("recovery of expired leases failed")
             return
@@ -550,6 +635,8 @@ class Worker:
     def _seal_audit(self) -> None:
         try:
             self.engine.audit.seal()
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception("sealing the audit log failed; the next round tries again")
 
@@ -566,7 +653,7 @@ class Worker:
             stopped_at=None,
             steps_done=0,
         )
-        self.store.run(lambda tx: tx.register_worker(record))
+        retry_until_available(lambda: self.store.run(lambda tx: tx.register_worker(record)), wait=self._stopping.wait)
         log.info(
             "worker started",
             worker=self.id,
@@ -577,9 +664,12 @@ class Worker:
     def _release_running(self) -> None:
         fenced = [(r.job.id, r.job.attempt) for r in self._running.values()]
         now = self.engine.now()
-        with contextlib.suppress(Exception):
+        try:
             self.store.run(lambda tx: tx.release_jobs(self.id, fenced, now))
-        log.warning("released unfinished steps back to the queue", count=len(fenced))
+        except Exception as exc:
+            log.warning("could not release unfinished steps; they run again once their lease expires", error=str(exc))
+        else:
+            log.warning("released unfinished steps back to the queue", count=len(fenced))
         self._running.clear()
 
     def _shutdown(self, until_idle: bool) -> None:

@@ -4,13 +4,15 @@ once per slot however many processes run the scheduler.
 A slot is claimed by moving the schedule's ``next_fire_at`` past it with a compare-and-set; the
 event it publishes has the id ``schedule:<name>:<slot>``, so even two processes that both believed
 they won would store it once. After downtime, the most recent missed slot fires once (catch-up),
-and the number of slots skipped is in the event's ``meta``.
+and the number of slots skipped is in the event's ``meta``. If the database goes away between
+the claim and the event, the event is published again once it is back (its id makes that safe).
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,8 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 from croniter import croniter
 
-from officeflow.errors import Conflict, NotFound, Problem, RequestInvalid
+from officeflow.errors import Conflict, NotFound, Problem, RequestInvalid, StoreUnavailable
 from officeflow.ids import uuid7
+from officeflow.store.reconnect import retry_until_available, run_loop
 from officeflow.store.tx import Tx
 from officeflow.store.tx_events import ScheduleRow
 
@@ -145,8 +148,11 @@ class Schedules:
         self.engine.store.run(body)
         return self.get(tenant, name)
 
-    def fire_due(self) -> int:
-        """Publish the events of every schedule due now; returns how many slots this process fired."""
+    def fire_due(self, wait: Callable[[float], bool] | None = None) -> int:
+        """Publish the events of every schedule due now; returns how many slots this process fired.
+        ``wait(seconds)`` paces the publishing of a claimed slot's event while the database is
+        away (returns True to give up: the caller is stopping); by default it sleeps."""
+        wait = wait or threading.Event().wait
         now = self.engine.now()
         with self.engine.store.read() as tx:
             due = tx.due_schedules(now)
@@ -165,18 +171,22 @@ class Schedules:
             if not claimed:
                 continue  # another process took this slot
             stamp = datetime.fromtimestamp(slot, UTC).isoformat().replace("+00:00", "Z")
+            publish = functools.partial(
+                self.ingestor.ingest,
+                row.tenant,
+                row.event_type,
+                row.payload,
+                event_id=f"schedule:{row.name}:{stamp}",
+                source="cron",
+                subject=row.name,
+                meta={"schedule": row.name, "slot": stamp, "missed_slots": skipped},
+                actor=f"schedule:{row.name}",
+            )
             try:
-                self.ingestor.ingest(
-                    row.tenant,
-                    row.event_type,
-                    row.payload,
-                    event_id=f"schedule:{row.name}:{stamp}",
-                    source="cron",
-                    subject=row.name,
-                    meta={"schedule": row.name, "slot": stamp, "missed_slots": skipped},
-                    actor=f"schedule:{row.name}",
-                )
+                retry_until_available(publish, wait=wait)
                 fired += 1
+            except StoreUnavailable:
+                raise  # stopping while the database is away
             except Exception:
                 log.exception("a scheduled event was refused", schedule=row.name, slot=stamp)
         return fired
@@ -199,16 +209,14 @@ class ScheduleRunner:
         self._stop = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.schedules.fire_due()
-                due = self.schedules.next_due()
-            except Exception:
-                log.exception("the scheduler failed; retrying")
-                due = None
-            now = self.schedules.engine.now()
-            pause = self.max_sleep if due is None else min(self.max_sleep, max(0.05, due - now))
-            self._stop.wait(pause)
+        run_loop(self._round, wait=self._stop.wait, name="the scheduler", error_pause=self.max_sleep)
+
+    def _round(self) -> float:
+        """Fire what is due; the seconds until the next slot (at most ``max_sleep``)."""
+        self.schedules.fire_due(self._stop.wait)
+        due = self.schedules.next_due()
+        now = self.schedules.engine.now()
+        return self.max_sleep if due is None else min(self.max_sleep, max(0.05, due - now))
 
     def stop(self) -> None:
         self._stop.set()

@@ -1,5 +1,5 @@
 """What differs between SQLite and PostgreSQL, kept small: parameter style, row locks,
-list and pair parameters, and recognising constraint and retryable errors."""
+list and pair parameters, and recognising constraint, retryable and connection-loss errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ from functools import lru_cache
 from typing import Any
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+UNAVAILABLE_STATES = frozenset(
+    {
+        "57P01",  # admin_shutdown: the server is stopping, or the backend was terminated
+        "57P02",  # crash_shutdown: another backend crashed; the server restarts
+        "57P03",  # cannot_connect_now: the server is starting up or shutting down
+        "57P05",  # idle_session_timeout: the server closed an idle connection
+        "53300",  # too_many_connections: none to be had now
+    }
+)
+"""PostgreSQL SQLSTATEs (besides class 08, connection exceptions) that mean the database cannot be
+reached now, rather than that a statement was refused."""
 
 
 class Dialect:
@@ -38,6 +49,12 @@ class Dialect:
 
     def is_retryable(self, exc: BaseException) -> bool:
         """Deadlock, serialization failure or a busy database: run the transaction again."""
+        raise NotImplementedError
+
+    def is_unavailable(self, exc: BaseException, *, connection_closed: bool | None = None) -> bool:
+        """The database cannot be reached: the connection was refused, lost, or closed by the
+        server (a restart). ``connection_closed``: the state of the connection the error came
+        from, when there was one. The store turns these errors into ``StoreUnavailable``."""
         raise NotImplementedError
 
 
@@ -80,6 +97,11 @@ class SqliteDialect(Dialect):
 
         return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
+    def is_unavailable(self, exc: BaseException, *, connection_closed: bool | None = None) -> bool:
+        """Never: a SQLite file has no connection to lose. A busy database is retried (above,
+        within the busy timeout); a file that cannot be opened is an error of its own."""
+        return False
+
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -116,6 +138,20 @@ class PostgresDialect(Dialect):
         from psycopg import errors
 
         return isinstance(exc, errors.DeadlockDetected | errors.SerializationFailure)
+
+    def is_unavailable(self, exc: BaseException, *, connection_closed: bool | None = None) -> bool:
+        from psycopg import OperationalError, errors
+        from psycopg_pool import PoolClosed
+
+        if not isinstance(exc, OperationalError) or isinstance(exc, PoolClosed | errors.PipelineAborted):
+            return False  # a closed pool is ours (shutting down); an aborted pipeline, an earlier error
+        state = exc.sqlstate
+        if state is None:
+            # Raised by the client, not by a server that answered: the connection was refused,
+            # lost or closed, or none came from the pool in time. (Unless the connection it came
+            # from is still open: then it is a misuse, such as leaving a pipeline while busy.)
+            return connection_closed is not False
+        return state.startswith("08") or state in UNAVAILABLE_STATES
 
 
 @lru_cache(maxsize=4096)

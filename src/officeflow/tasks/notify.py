@@ -27,6 +27,7 @@ from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.security import webhooks
 from officeflow.security.ssrf import Guard
+from officeflow.store.reconnect import run_loop
 from officeflow.store.tx_tasks import OutboxRow, TaskRow
 
 if TYPE_CHECKING:
@@ -162,14 +163,11 @@ class Notifier:
             self._thread.join(timeout=10)
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.send_due()
-            except Exception:
-                log.exception("sending notifications failed; trying again")
-                sent = 0
-            if sent < self.batch:
-                self._stop.wait(self.interval)
+        run_loop(self._round, wait=self._stop.wait, name="sending notifications", error_pause=self.interval)
+
+    def _round(self) -> float:
+        """Send a batch; at once again if it was full, else after ``interval``."""
+        return 0.0 if self.send_due() >= self.batch else self.interval
 
     def send_due(self) -> int:
         """Send the notifications that are due; how many were attempted."""

@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from officeflow.api.problems import MAPPING, ApiProblem
-from officeflow.errors import MigrationRefused, NotFound, OfficeflowError
+from officeflow.api.problems import MAPPING, RETRY_AFTER_UNAVAILABLE, ApiProblem
+from officeflow.errors import MigrationRefused, NotFound, OfficeflowError, StoreUnavailable
 from officeflow.web.csrf import is_api_path
 from officeflow.web.session import LoginRequired, login_url
 
@@ -36,11 +36,14 @@ TITLES = {
     422: "Please check the form",
     429: "Too many requests",
     500: "Something went wrong",
+    503: "Please try again in a moment",
 }
 DETAILS = {
     404: "The page or object you asked for does not exist, or is not visible to you.",
     405: "This address does not take that kind of request.",
     500: "The request failed on the server. It has been logged; please try again or tell your administrator.",
+    503: "The database is not answering right now (it may be restarting). Please try again in a moment; "
+    "if you sent a form, check whether it went through before sending it again.",
 }
 
 
@@ -70,6 +73,8 @@ def describe(exc: BaseException) -> tuple[int, str, str, list[str]]:
             where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "form"
             items.append(f"{where}: {err.get('msg', 'invalid')}")
         return 422, TITLES[422], "Some fields are missing or not valid.", items
+    if isinstance(exc, StoreUnavailable):
+        return 503, TITLES[503], DETAILS[503], []
     if isinstance(exc, NotFound):
         return 404, TITLES[404], exc.message, []
     if isinstance(exc, OfficeflowError):
@@ -98,6 +103,10 @@ def install(app: FastAPI, console: Console) -> None:
 
     def problem(request: Request, exc: Exception) -> Response:
         status, title, detail, items = describe(exc)
+        if isinstance(exc, StoreUnavailable):  # the store has logged the outage
+            response = console.problem_page(request, status, title, detail, items)
+            response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+            return response
         if status >= 500:
             log.exception("page failed", path=request.url.path, method=request.method, exc_info=exc)
         return console.problem_page(request, status, title, detail, items)

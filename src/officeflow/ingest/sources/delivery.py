@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from officeflow.errors import Conflict, InputInvalid, NotFound
+from officeflow.errors import Conflict, InputInvalid, NotFound, StoreUnavailable
 from officeflow.ingest.service import EventInvalid, EventTypeNotFound, IngestResult
 
 if TYPE_CHECKING:
@@ -78,6 +78,8 @@ def deliver(engine: Engine, message: Message) -> Attempt:
     except (NotFound, Conflict, InputInvalid) as exc:
         # e.g. the event id is taken by an event of another type: permanent, keep it ourselves.
         return refuse(engine, message, {"error": type(exc).__name__, "message": exc.message})
+    except StoreUnavailable as exc:  # logged once per outage by the store, not once per message
+        return Attempt(Outcome.RETRY, message.event_id, reason=exc.message)
     except Exception as exc:
         log.warning(
             "ingest failed; to be delivered again",

@@ -1,0 +1,145 @@
+"""While the database is unavailable, the API answers 503 with ``Retry-After`` and the problem
+type ``store-unavailable`` (the console an HTML page saying so), never 500; once it is back, the
+same requests succeed. Once with the database's connections killed under a running app (the
+shared server), once with a private cluster stopped outright."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from officeflow import Engine, SystemClock
+from officeflow.api import create_app
+from officeflow.settings import load_settings
+from officeflow.store import migrate, open_store
+
+from .pgcluster import PrivateCluster
+
+HELLO = "name: hello\nversion: 1\ninput: {type: object}\nsteps:\n  done: {kind: end, output: input}\n"
+PASSWORD = "correct horse battery staple"
+UNAVAILABLE = "https://officeflow.dev/problems/store-unavailable"
+
+
+@dataclass
+class Site:
+    engine: Engine
+    client: TestClient
+    api: dict[str, str]
+    """headers of an API-key caller"""
+    page: dict[str, str]
+    """headers of a signed-in console user"""
+
+
+def open_site(engine: Engine) -> Iterator[Site]:
+    engine.apply(HELLO)
+    token = engine.accounts.create_api_key("default", "caller", grants=["admin"], actor="system").token
+    engine.accounts.create_user("default", "olga", password=PASSWORD, grants=["admin"], actor="system")
+    session = engine.accounts.login("default", "olga", PASSWORD).token
+    app = create_app(engine, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False)
+    with TestClient(app) as client:
+        site = Site(engine, client, {"Authorization": f"Bearer {token}"}, {"Cookie": f"officeflow_session={session}"})
+        assert client.get("/v1/runs", headers=site.api).status_code == 200  # the key is known now
+        assert client.get("/runs", headers=site.page).status_code == 200
+        yield site
+
+
+def assert_unavailable_problem(answer: Any) -> None:
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "2"
+    problem = answer.json()
+    assert problem["type"] == UNAVAILABLE
+    assert problem["status"] == 503
+    assert "database is unavailable" in problem["detail"]
+
+
+def assert_unavailable_page(answer: Any) -> None:
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["retry-after"] == "2"
+    assert "Please try again in a moment" in answer.text
+    assert "Traceback" not in answer.text
+
+
+def kill_connections(url: str) -> int:
+    """Terminate every server process serving the database of ``url`` (from another connection)."""
+    database = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
+    return len(rows)
+
+
+@pytest.fixture
+def shared_site(make_engine: Any) -> Iterator[Site]:
+    yield from open_site(make_engine(clock=SystemClock()))
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_killed_connection_answers_503_to_the_request_that_meets_it_then_the_next_one_works(
+    shared_site: Site, db_url: str
+) -> None:
+    client, api, page = shared_site.client, shared_site.api, shared_site.page
+    # In a route (the caller's key is cached, so the first database read is the route's).
+    assert kill_connections(db_url) >= 1
+    assert_unavailable_problem(client.get("/v1/runs", headers=api))
+    assert client.get("/v1/runs", headers=api).status_code == 200
+    # In the request gate: the Idempotency-Key is claimed before the route runs.
+    kill_connections(db_url)
+    start = {"workflow": "hello", "input": {"n": 1}}
+    assert_unavailable_problem(client.post("/v1/runs", json=start, headers={**api, "Idempotency-Key": "k-1"}))
+    again = client.post("/v1/runs", json=start, headers={**api, "Idempotency-Key": "k-1"})
+    assert again.status_code == 201, again.text
+    # A console page: the session is read in the gate.
+    kill_connections(db_url)
+    assert_unavailable_page(client.get("/runs", headers=page))
+    assert client.get("/runs", headers=page).status_code == 200
+    assert [r.input for r in shared_site.engine.list_runs()] == [{"n": 1}]
+
+
+@pytest.fixture
+def private_site(cluster: PrivateCluster) -> Iterator[tuple[Site, PrivateCluster]]:
+    url = cluster.create_database(f"outage_{time.monotonic_ns()}")
+    store = open_store(url)
+    migrate.upgrade(store)
+    store.close()
+    engine = Engine.open(url)
+    try:
+        for site in open_site(engine):
+            yield site, cluster
+    finally:
+        if not cluster.running():
+            cluster.start()
+        engine.close()
+
+
+def test_with_the_database_stopped_the_api_and_the_console_answer_503_and_recover_when_it_returns(
+    private_site: tuple[Site, PrivateCluster],
+) -> None:
+    site, cluster = private_site
+    client, api, page = site.client, site.api, site.page
+    start = {"workflow": "hello", "input": {"n": 2}}
+    cluster.stop("fast")
+    for _ in range(2):  # the connections the server closed, then no connection at all
+        assert_unavailable_problem(client.get("/v1/runs", headers=api))
+    assert_unavailable_problem(client.post("/v1/runs", json=start, headers={**api, "Idempotency-Key": "k-2"}))
+    assert_unavailable_problem(client.get("/v1/health"))
+    assert_unavailable_page(client.get("/runs", headers=page))
+    waited = time.monotonic()
+    assert client.get("/v1/runs", headers=api).status_code == 503
+    assert time.monotonic() - waited < 5, "a request waited long for a database that is away"
+    cluster.start()
+    assert client.get("/v1/health").status_code == 200
+    created = client.post("/v1/runs", json=start, headers={**api, "Idempotency-Key": "k-2"})
+    assert created.status_code == 201, created.text
+    assert client.get("/runs", headers=page).status_code == 200
+    assert [r.input for r in site.engine.list_runs()] == [{"n": 2}]
