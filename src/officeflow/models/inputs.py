@@ -1,7 +1,8 @@
 """Checking model inputs: against the input JSON Schema, and against the training ranges.
 
 ``InputChecker`` compiles the schema once (jsonschema-rs: a few microseconds an item, which
-matters on the scoring path) and checks a whole batch in one call; when the batch is bad,
+matters on the scoring path) and checks a whole batch in one call; ``format`` keywords are
+asserted (``"format": "date"`` refuses 2025-02-30); when the batch is bad,
 ``check`` raises ``ModelInputInvalid`` naming every bad field of every bad item
 (``/3/amount: -5 is less than the minimum of 0``).
 ``outside_training_range`` lists the features of one item that lie outside what the model saw in
@@ -27,8 +28,8 @@ class InputChecker:
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         try:
-            self._item = jsonschema_rs.validator_for(dict(schema))
-            self._batch = jsonschema_rs.validator_for({"type": "array", "items": dict(schema)})
+            self._item = jsonschema_rs.validator_for(dict(schema), validate_formats=True)
+            self._batch = jsonschema_rs.validator_for({"type": "array", "items": dict(schema)}, validate_formats=True)
         except (jsonschema_rs.ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0]
             raise ModelArtifactInvalid(f"the model's input schema is not a valid JSON Schema: {first}") from None

@@ -54,7 +54,7 @@ INPUT_SCHEMA: dict[str, Any] = {
                 "merchant": {"type": "string", "minLength": 1},
                 "category": {"enum": list(CATEGORIES)},
                 "amount": {"type": "number", "exclusiveMinimum": 0},
-                "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                "date": {"type": "string", "format": "date"},
             },
         },
         "recent_claims": {
@@ -67,7 +67,7 @@ INPUT_SCHEMA: dict[str, Any] = {
                     "merchant": {"type": "string"},
                     "category": {"type": "string"},
                     "amount": {"type": "number"},
-                    "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                    "date": {"type": "string", "format": "date"},
                 },
             },
         },
