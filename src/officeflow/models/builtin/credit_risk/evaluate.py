@@ -112,7 +112,9 @@ age does not by itself make the scorecard fair: other characteristics can stand 
 outcomes per group on your own data before use.
 """,
     }
-    path = write_report(result, "Credit risk scorecard (`credit-risk`)", sections, __name__)
+    path = write_report(
+        result, "Credit risk scorecard (`credit-risk`)", sections, "officeflow.models.builtin.credit_risk.evaluate"
+    )
     print(f"wrote {path}")
 
 

@@ -82,7 +82,12 @@ knows only merchants seen in training: an unknown merchant reads as a mismatch. 
 are found only when the caller passes the employee's recent claims.
 """,
     }
-    path = write_report(result, "Expense anomaly score (`expense-anomaly`)", sections, __name__)
+    path = write_report(
+        result,
+        "Expense anomaly score (`expense-anomaly`)",
+        sections,
+        "officeflow.models.builtin.expense_anomaly.evaluate",
+    )
     print(f"wrote {path}")
 
 

@@ -141,7 +141,12 @@ one core).
         "is above the 99.5th percentile of the scores of readings 50-500. It has no notion of a stuck sensor or "
         "a slow drift; the detector above evaluates better on both data sets and is the one shipped.",
     }
-    path = write_report(result, "Sensor anomaly detection (`sensor-anomaly`)", sections, __name__)
+    path = write_report(
+        result,
+        "Sensor anomaly detection (`sensor-anomaly`)",
+        sections,
+        "officeflow.models.builtin.sensor_anomaly.evaluate",
+    )
     print(f"wrote {path}")
 
 
