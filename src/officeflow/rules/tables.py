@@ -27,22 +27,42 @@ from typing import Any
 from officeflow.rules.build import TRACE, Build
 from officeflow.rules.convert import feel_text
 from officeflow.rules.feel_compile import Evaluator, Matcher, Scope
-from officeflow.rules.model import Aggregation, DecisionTable, HitPolicy, Text
+from officeflow.rules.model import FEEL, Aggregation, DecisionTable, HitPolicy, Text
+from officeflow.rules.regions import FULL, Region, cell_region
+from officeflow.rules.table_index import ColumnIndex, build_column_index
 from officeflow.rules.trace import MatchedRule, Recorder
 from officeflow.rules.values import DECIMAL, compare, equal
 
 
 class _Row:
-    __slots__ = ("checks", "info", "outputs")
+    __slots__ = ("checks", "info", "outputs", "regions", "residual")
 
-    def __init__(self, checks: tuple[tuple[int, Matcher], ...], outputs: list[Evaluator], info: MatchedRule) -> None:
+    def __init__(
+        self,
+        checks: tuple[tuple[int, Matcher], ...],
+        outputs: list[Evaluator],
+        info: MatchedRule,
+        regions: list[Region | None],
+    ) -> None:
         self.checks = checks
+        """Every cell's test (``-`` cells have none), by column."""
         self.outputs = outputs
         self.info = info
+        self.regions = regions
+        """The values each cell matches, where that is known (see regions.py)."""
+        self.residual = checks
+        """The tests the column index does not answer (set by the evaluator)."""
 
 
 def _cell_text(text: Text) -> str:
     return text.text.strip() or "-"
+
+
+def _region(build: Build, cell: Text, test: Matcher | None) -> Region | None:
+    if test is None:
+        return FULL if cell.language == FEEL else None
+    tests = build.unary.get(id(cell))
+    return cell_region(tests, test) if tests is not None else None
 
 
 def compile_table(table: DecisionTable, build: Build, names: Iterable[str], owner: str, used: set[str]) -> Evaluator:
@@ -101,10 +121,12 @@ def compile_table(table: DecisionTable, build: Build, names: Iterable[str], owne
             )
             continue
         checks: list[tuple[int, Matcher]] = []
+        regions: list[Region | None] = []
         for j, cell in enumerate(rule.inputs):
             test = build.tests(cell, names, f"{where}, input {j + 1}", used)
             if test is not None:
                 checks.append((j, test))
+            regions.append(_region(build, cell, test))
         outputs = [
             build.expression(cell, names, f"{where}, output {k + 1}", used) for k, cell in enumerate(rule.outputs)
         ]
@@ -117,7 +139,7 @@ def compile_table(table: DecisionTable, build: Build, names: Iterable[str], owne
             inputs=tuple(_cell_text(c) for c in rule.inputs),
             outputs=tuple(_cell_text(c) for c in rule.outputs),
         )
-        rows.append(_Row(tuple(checks), outputs, info))
+        rows.append(_Row(tuple(checks), outputs, info, regions))
 
     return _Evaluator(table, table_id, inputs, input_allowed, output_names, output_allowed, priorities, defaults, rows)
 
@@ -149,6 +171,16 @@ class _Evaluator:
         self.rows = rows
         self.single_output = len(output_names) == 1
         self.first = self.policy is HitPolicy.FIRST
+        self.indexes: list[tuple[int, ColumnIndex]] = []
+        n_columns = len(inputs)
+        for j in range(n_columns):
+            index = build_column_index([row.regions[j] for row in rows])
+            if index is not None:
+                self.indexes.append((j, index))
+        indexed = {j for j, _ in self.indexes}
+        for row in rows:
+            row.residual = tuple((j, t) for j, t in row.checks if j not in indexed or row.regions[j] is None)
+        self.all_rows = (1 << len(rows)) - 1
 
     def __call__(self, scope: Scope) -> Any:
         values = [f(scope) for f in self.inputs]
@@ -160,6 +192,14 @@ class _Evaluator:
                     f"table {self.table_id}: input '{label}' = {feel_text(x)} is not an allowed value"
                 )
                 return None
+        hits = self._scan(values, scope) if self.indexes else self._scan_all(values, scope)
+        if not hits:
+            return self._no_match(scope)
+        recorder.matched.extend(row.info for row in hits)
+        results = [self._outputs(row, scope, recorder) for row in hits]
+        return self._combine(hits, results, recorder)
+
+    def _scan_all(self, values: list[Any], scope: Scope) -> list[_Row]:
         hits: list[_Row] = []
         for row in self.rows:
             for j, test in row.checks:
@@ -169,11 +209,43 @@ class _Evaluator:
                 hits.append(row)
                 if self.first:
                     break
-        if not hits:
-            return self._no_match(scope)
-        recorder.matched.extend(row.info for row in hits)
-        results = [self._outputs(row, scope, recorder) for row in hits]
-        return self._combine(hits, results, recorder)
+        return hits
+
+    def _scan(self, values: list[Any], scope: Scope) -> list[_Row]:
+        mask = self.all_rows
+        rows = self.rows
+        for j, index in self.indexes:
+            found = index.lookup(values[j])
+            if found is None:
+                found = self._column_mask(j, values[j], scope, mask)
+            mask &= found
+            if not mask:
+                return []
+        hits: list[_Row] = []
+        while mask:
+            low = mask & -mask
+            mask ^= low
+            row = rows[low.bit_length() - 1]
+            for j, test in row.residual:
+                if not test(values[j], scope):
+                    break
+            else:
+                hits.append(row)
+                if self.first:
+                    break
+        return hits
+
+    def _column_mask(self, column: int, value: Any, scope: Scope, candidates: int) -> int:
+        """Rows among ``candidates`` whose cell in ``column`` matches, by testing the cells."""
+        found = 0
+        for r, row in enumerate(self.rows):
+            bit = 1 << r
+            if not candidates & bit:
+                continue
+            test = next((t for j, t in row.checks if j == column), None)
+            if test is None or test(value, scope):
+                found |= bit
+        return found
 
     def _outputs(self, row: _Row, scope: Scope, recorder: Recorder) -> Any:
         found = [f(scope) for f in row.outputs]

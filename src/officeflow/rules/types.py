@@ -83,8 +83,8 @@ class Type:
 
     def coerce(self, value: Any) -> Any:
         """Strings given for temporal types parsed, through structures and collections."""
-        if value is None:
-            return None
+        if value is None or (type(value) is not str and self.components is None and not self.collection):
+            return value
         if self.collection:
             if type(value) is list:
                 element = Type(self.name, self.base, self.components)
@@ -97,6 +97,9 @@ class Type:
     def conforms(self, value: Any) -> bool:
         if value is None:
             return True
+        if self.components is None and not self.collection and self.allowed is None:
+            kinds = _PYTHON.get(self.base or "")
+            return kinds is None or type(value) in kinds
         if self.collection:
             if type(value) is not list:
                 return False
