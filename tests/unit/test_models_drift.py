@@ -110,3 +110,17 @@ def test_a_window_smaller_than_min_rows_is_not_judged() -> None:
     assert all(f.severity is Severity.TOO_FEW for f in findings)
     assert worst(findings) is Severity.OK
     assert findings[0].as_dict()["severity"] == "too_few"
+
+
+def test_feature_names_reach_into_nested_inputs() -> None:
+    from officeflow.models import InputRange, outside_training_range
+
+    rng = np.random.default_rng(6)
+    train = [{"claim": r} for r in rows(rng, 2000)]
+    reference = build_reference(train, {"claim.amount": FeatureKind.NUMERIC, "claim.housing": FeatureKind.CATEGORICAL})
+    shifted = [{"claim": r} for r in rows(rng, 500, shift=30)]
+    by_subject = {f.subject: f.severity for f in measure_drift(reference, shifted)}
+    assert by_subject == {"feature:claim.amount": Severity.ALERT, "feature:claim.housing": Severity.OK}
+    ranges = {"claim.amount": InputRange(minimum=0, maximum=200)}
+    assert [f.feature for f in outside_training_range(ranges, {"claim": {"amount": 250}})] == ["claim.amount"]
+    assert outside_training_range(ranges, {"claim": "not an object"}) == []

@@ -123,3 +123,25 @@ def test_a_bad_date_in_the_history_is_refused_with_its_pointer(model: ExpenseAno
         assert [p.pointer for p in caught.value.problems] == ["/0/recent_claims/1/date"]
     with pytest.raises(ModelInputInvalid, match="/1/claim/date"):
         model.predict([{"claim": claim()}, {"claim": claim(date="2025-02-30")}])
+
+
+def test_the_committed_training_reference_sees_drift_in_claims(model: ExpenseAnomalyModel) -> None:
+    """Claims like the training ones do not drift; the same claims at twice the amounts alert."""
+    from officeflow.models import Severity, measure_drift
+    from officeflow.models.builtin.expense_anomaly.train import ExpenseAnomalyTrainer
+
+    trainer = ExpenseAnomalyTrainer()
+    test = [e.input for e in trainer.split(trainer.base_examples(), 0).test]
+    reference = model.metadata.reference
+    assert reference is not None
+    confidences = [p.confidence or 0.0 for p in model.predict(test)]
+    calm = {f.subject: f.severity for f in measure_drift(reference, test, confidences)}
+    assert calm == {
+        "feature:claim.category": Severity.OK,
+        "feature:claim.amount": Severity.OK,
+        "feature:claim.merchant": Severity.OK,
+        "confidence": Severity.OK,
+    }
+    doubled = [{**item, "claim": {**item["claim"], "amount": item["claim"]["amount"] * 2}} for item in test]
+    shifted = {f.subject: f.severity for f in measure_drift(reference, doubled)}
+    assert shifted["feature:claim.amount"] is Severity.ALERT

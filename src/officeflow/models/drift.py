@@ -5,7 +5,8 @@ The population stability index (PSI) compares two distributions over the same bi
 share (``epsilon``) so the logarithm stays finite. The bins come from the training reference
 (``ModelMetadata.reference``): numeric features are cut at training quantiles (so each bin held
 about the same share of training rows), categorical features have one bin per training level plus
-one for levels never seen. The model's confidence distribution is binned the same way.
+one for levels never seen. The model's confidence distribution is binned the same way. Feature
+names may reach into nested inputs (``claim.amount``).
 
 ``measure_drift`` bins a window of recent inputs and confidences, computes each PSI, adds the
 override rate (how often people overrode the model) and returns one ``Finding`` per subject with
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from officeflow.models.metadata import FeatureKind, FeatureReference, TrainingReference
+from officeflow.models.metadata import FeatureKind, FeatureReference, TrainingReference, feature_value
 
 EPSILON = 1e-4
 
@@ -103,7 +104,9 @@ def build_reference(
 ) -> TrainingReference:
     """The training reference of ``rows`` (the model's inputs) and the model's confidences on them."""
     return TrainingReference(
-        features={name: reference_for([r.get(name) for r in rows], kind, bins) for name, kind in features.items()},
+        features={
+            name: reference_for([feature_value(r, name) for r in rows], kind, bins) for name, kind in features.items()
+        },
         confidence=reference_for(list(confidences), FeatureKind.NUMERIC, bins) if confidences is not None else None,
         rows=len(rows),
     )
@@ -162,7 +165,7 @@ def measure_drift(
         Finding(
             subject=f"feature:{name}",
             metric="psi",
-            value=(value := feature_psi(ref, [item.get(name) for item in items])),
+            value=(value := feature_psi(ref, [feature_value(item, name) for item in items])),
             severity=th.severity(value, th.psi_warn, th.psi_alert, rows),
             rows=rows,
         )

@@ -20,7 +20,7 @@ import jsonschema_rs
 
 from officeflow.errors import Problem
 from officeflow.models.errors import ModelArtifactInvalid, ModelInputInvalid
-from officeflow.models.metadata import InputRange
+from officeflow.models.metadata import InputRange, feature_value
 
 
 class InputChecker:
@@ -59,12 +59,12 @@ class RangeFinding:
 
 
 def outside_training_range(ranges: Mapping[str, InputRange], item: Mapping[str, Any]) -> list[RangeFinding]:
-    """The features of ``item`` outside ``ranges`` (missing features are not findings)."""
+    """The features of ``item`` outside ``ranges`` (missing features are not findings; ``a.b`` names nested ones)."""
     findings: list[RangeFinding] = []
     for name, allowed in ranges.items():
-        if name not in item or item[name] is None:
+        value = feature_value(item, name)
+        if value is None:
             continue
-        value = item[name]
         if allowed.levels is not None:
             if str(value) not in allowed.levels:
                 findings.append(RangeFinding(feature=name, value=value, expected="one of " + ", ".join(allowed.levels)))

@@ -177,6 +177,20 @@ class ModelMetadata:
             raise ModelArtifactInvalid(f"{source}: model metadata is not valid: {exc!r}") from None
 
 
+def feature_value(item: Mapping[str, Any], name: str) -> Any:
+    """The value a feature name points at in a model input: ``amount``, or ``claim.amount`` in nested objects.
+
+    Drift references and training ranges name features this way, so they apply to the model's
+    inputs as they are. A missing key gives ``None``.
+    """
+    value: Any = item
+    for key in name.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
 def data_digest(rows: Iterable[Any]) -> str:
     """A stable SHA-256 digest of training rows (any JSON values), written ``sha256:<hex>``."""
     h = hashlib.sha256()

@@ -53,11 +53,6 @@ def _y(examples: Sequence[Example]) -> np.ndarray[Any, np.dtype[np.int64]]:
     return np.array([index[e.label] for e in examples], dtype=np.int64)
 
 
-def _drift_view(item: Any) -> dict[str, Any]:
-    claim = item["claim"]
-    return {"category": claim["category"], "amount": claim["amount"], "merchant": claim["merchant"]}
-
-
 class ExpenseAnomalyTrainer:
     """Trains and measures the expense-anomaly model (see the module docstring)."""
 
@@ -92,8 +87,8 @@ class ExpenseAnomalyTrainer:
             calibrator.apply(raw(splits.conformal)), _y(splits.conformal), list(generator.LABELS), ALPHA
         )
         train_conf = calibrator.apply(raw(splits.train)).max(axis=1)
-        views = [_drift_view(e.input) for e in splits.train]
-        amounts = [v["amount"] for v in views]
+        inputs = [e.input for e in splits.train]
+        amounts = [e.input["claim"]["amount"] for e in splits.train]
         metadata = ModelMetadata(
             name=NAME,
             version=version,
@@ -106,17 +101,17 @@ class ExpenseAnomalyTrainer:
             training_data_digest=data_digest([[dict(e.input), e.label] for e in splits.train]),
             labels=generator.LABELS,
             reference=build_reference(
-                views,
+                inputs,
                 {
-                    "category": FeatureKind.CATEGORICAL,
-                    "amount": FeatureKind.NUMERIC,
-                    "merchant": FeatureKind.CATEGORICAL,
+                    "claim.category": FeatureKind.CATEGORICAL,
+                    "claim.amount": FeatureKind.NUMERIC,
+                    "claim.merchant": FeatureKind.CATEGORICAL,
                 },
                 train_conf.tolist(),
             ),
             input_ranges={
-                "amount": InputRange(minimum=min(amounts), maximum=max(amounts)),
-                "merchant": InputRange(levels=tuple(sorted(merchants))),
+                "claim.amount": InputRange(minimum=min(amounts), maximum=max(amounts)),
+                "claim.merchant": InputRange(levels=tuple(sorted(merchants))),
             },
         )
         return Artifact(

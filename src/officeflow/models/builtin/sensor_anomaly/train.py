@@ -26,7 +26,9 @@ from officeflow.models.builtin.sensor_anomaly import generator, waterflow
 from officeflow.models.builtin.sensor_anomaly.detector import Params
 from officeflow.models.builtin.sensor_anomaly.model import INPUT_SCHEMA, OUTPUT_SCHEMA, SensorAnomalyModel
 from officeflow.models.builtin.sensor_anomaly.scoring import StreamScore, score_streams
-from officeflow.models.metadata import Flavour, ModelMetadata, data_digest
+from officeflow.models.drift import build_reference
+from officeflow.models.inputs import training_ranges
+from officeflow.models.metadata import FeatureKind, Flavour, ModelMetadata, data_digest
 from officeflow.models.protocol import Model
 
 NAME = "sensor-anomaly"
@@ -76,6 +78,8 @@ class SensorAnomalyTrainer:
 
     def fit(self, splits: Splits, seed: int, version: str) -> Artifact:
         params, score = tune(_streams(splits.train))
+        readings = [{"reading": r} for s in _streams(splits.train) for r in s.readings]
+        sensors = {f"reading.{name}": FeatureKind.NUMERIC for name in generator.SENSORS}
         metadata = ModelMetadata(
             name=NAME,
             version=version,
@@ -89,6 +93,8 @@ class SensorAnomalyTrainer:
                 [[s.readings, [i.__dict__ for i in s.incidents]] for s in _streams(splits.train)]
             ),
             labels=("normal", "anomaly"),
+            reference=build_reference(readings, sensors),
+            input_ranges=training_ranges({name: [r["reading"][name[8:]] for r in readings] for name in sensors}),
         )
         return Artifact(
             metadata=metadata,
