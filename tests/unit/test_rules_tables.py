@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from officeflow.rules import DecisionModel, HitCounts, load_model, load_yaml
+from officeflow.rules.convert import from_json
+from officeflow.rules.tables import TableEvaluator
+from tests.unit.test_rules_yaml import tables, values_for
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "dmn"
 
@@ -193,3 +199,21 @@ def test_null_inputs_match_only_dash_null_and_negations_of_equality() -> None:
         "Or": True,
     }
     assert model.evaluate({"X": 5, "Flag": True}).outputs["Match"] == ["less than 10", "any"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_column_index_finds_exactly_the_rows_testing_every_cell_finds(data: st.DataObject) -> None:
+    spec, names, kinds = data.draw(tables())
+    model = load_yaml(yaml.safe_dump(spec, sort_keys=False), "random.yaml")
+    evaluator = model.program.decisions["table"].evaluate
+    assert isinstance(evaluator, TableEvaluator)
+    for _ in range(10):
+        raw = {name: data.draw(values_for(kind)) for name, kind in zip(names, kinds, strict=True)}
+        if data.draw(st.booleans()):
+            raw[names[0]] = data.draw(st.sampled_from(["a string", 7, True]))
+        scope: dict[str, Any] = {name: from_json(value) for name, value in raw.items()}
+        values = [scope[name] for name in names]
+        indexed = [row.info.index for row in evaluator._scan(values, scope)]
+        every_cell = [row.info.index for row in evaluator._scan_all(values, scope)]
+        assert indexed == every_cell, raw

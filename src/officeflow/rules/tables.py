@@ -141,10 +141,12 @@ def compile_table(table: DecisionTable, build: Build, names: Iterable[str], owne
         )
         rows.append(_Row(tuple(checks), outputs, info, regions))
 
-    return _Evaluator(table, table_id, inputs, input_allowed, output_names, output_allowed, priorities, defaults, rows)
+    return TableEvaluator(
+        table, table_id, inputs, input_allowed, output_names, output_allowed, priorities, defaults, rows
+    )
 
 
-class _Evaluator:
+class TableEvaluator:
     """Callable evaluator of one table (see the module docstring)."""
 
     def __init__(
