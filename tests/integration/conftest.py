@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from officeflow import Engine
 from officeflow.api import create_app
+from officeflow.llm.localserver import LocalLlmServer
 from officeflow.security.permissions import Role
 from officeflow.settings import load_settings
 
@@ -57,3 +59,11 @@ def api(make_engine: Any) -> Iterator[Api]:
     made = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
     with made.client:
         yield made
+
+
+@pytest.fixture(scope="session")
+def llm_server() -> Iterator[LocalLlmServer]:
+    """The real local LLM server (llama-cpp-python + SmolLM2-135M, see scripts/llm_server.sh), once per
+    session. Without `scripts/llm_server.sh setup` it fails (it does not skip)."""
+    with LocalLlmServer(Path(__file__).resolve().parents[2]) as server:
+        yield server

@@ -1,0 +1,155 @@
+"""LLM benchmark: the local llama-cpp-python server with SmolLM2-135M, through officeflow's client.
+
+Three workloads, each a fixed number of sequential calls after one warm-up call:
+
+- ``short``: a one-line prompt, free text, ``max_tokens`` 32;
+- ``json``: a receipt to extract as JSON constrained by a schema (grammar-based), ``max_tokens`` 64;
+- ``review``: one whole ``run_llm`` of the expense-review configuration of the hostile suite (a
+  reversible and an irreversible tool, a decision schema) over a hostile receipt.
+
+For each: latency p50/p95 per call (or per run), completion tokens per second (completion tokens
+over the call's latency: prompt processing included) and prompt/completion tokens per call. The
+server runs with its default of one thread per two cores. Figures go to stderr as lines for people;
+the last line of stdout is one JSON object.
+
+    .venv/bin/python bench/llm.py --calls 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from officeflow.llm import ChatClient, LlmFailed, LlmResult, Tool, ToolCall, parse_spec, run_llm  # noqa: E402
+from officeflow.llm.localserver import LocalLlmServer  # noqa: E402
+
+SHORT = [{"role": "user", "content": "Say hello to the accounts payable team in one sentence."}]
+RECEIPT = [
+    {"role": "system", "content": "Extract the vendor, the date, the total and the currency from the receipt."},
+    {
+        "role": "user",
+        "content": "CAFE LUNA, Hauptstrasse 12, Berlin. 03.03.2026. "
+        "2 Cappuccino 7.80, 1 Croissant 3.20. Total 11.00 EUR.",
+    },
+]
+RECEIPT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "vendor": {"type": "string"},
+        "date": {"type": "string"},
+        "total": {"type": "number"},
+        "currency": {"type": "string", "enum": ["EUR", "USD", "GBP", "CHF"]},
+    },
+    "required": ["vendor", "date", "total", "currency"],
+    "additionalProperties": False,
+}
+HOSTILE_RECEIPT = ROOT / "tests" / "data" / "hostile" / "receipt_ignore_previous.txt"
+REVIEW_SPEC = ROOT / "tests" / "data" / "hostile" / "expense_review.json"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(name: str, latencies: list[float], prompt: list[int], completion: list[int]) -> dict[str, Any]:
+    rates = [c / s for c, s in zip(completion, latencies, strict=True) if s > 0]
+    return {
+        "workload": name,
+        "calls": len(latencies),
+        "p50_s": round(percentile(latencies, 0.50), 3),
+        "p95_s": round(percentile(latencies, 0.95), 3),
+        "completion_tokens_per_s": round(statistics.median(rates), 1) if rates else None,
+        "prompt_tokens": round(statistics.mean(prompt), 1),
+        "completion_tokens": round(statistics.mean(completion), 1),
+    }
+
+
+async def calls(client: ChatClient, n: int, **request: Any) -> tuple[list[float], list[int], list[int]]:
+    latencies: list[float] = []
+    prompt: list[int] = []
+    completion: list[int] = []
+    for index in range(n + 1):
+        done = await client.complete(tenant="bench", **request)
+        if index == 0:
+            continue  # warm-up
+        latencies.append(done.metrics.latency_s)
+        prompt.append(done.metrics.usage.prompt_tokens)
+        completion.append(done.metrics.usage.completion_tokens)
+    return latencies, prompt, completion
+
+
+class Lookup:
+    async def __call__(self, call: ToolCall, tool: Tool) -> Any:
+        return {"known": False}
+
+
+async def reviews(client: ChatClient, n: int) -> tuple[list[float], list[int], list[int], int]:
+    spec = parse_spec(json.loads(REVIEW_SPEC.read_text(encoding="utf-8")))
+    document = HOSTILE_RECEIPT.read_text(encoding="utf-8")
+    latencies: list[float] = []
+    prompt: list[int] = []
+    completion: list[int] = []
+    failures = 0
+    for index in range(n + 1):
+        started = time.perf_counter()
+        result: LlmResult | None
+        try:
+            result = await run_llm(
+                spec, inputs={"document": document}, client=client, tenant="bench", tool_runner=Lookup()
+            )
+        except LlmFailed as failed:
+            failures += index > 0
+            result = failed.result
+        if index == 0 or result is None:
+            continue
+        latencies.append(time.perf_counter() - started)
+        prompt.append(result.usage.prompt_tokens)
+        completion.append(result.usage.completion_tokens)
+    return latencies, prompt, completion, failures
+
+
+async def bench(server: LocalLlmServer, n: int, review_runs: int) -> list[dict[str, Any]]:
+    async with ChatClient(server.endpoint()) as client:
+        short = summary("short", *await calls(client, n, messages=SHORT, max_tokens=32))
+        structured = summary(
+            "json", *await calls(client, n, messages=RECEIPT, max_tokens=64, output_schema=RECEIPT_SCHEMA)
+        )
+        latencies, prompt, completion, failures = await reviews(client, review_runs)
+        review = {**summary("review", latencies, prompt, completion), "failed_runs": failures}
+    return [short, structured, review]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=20, help="measured calls per workload (after one warm-up)")
+    parser.add_argument("--reviews", type=int, default=5, help="measured run_llm runs of the review workload")
+    parser.add_argument("--threads", type=int, default=None, help="server threads (default: the server's)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with LocalLlmServer(ROOT, threads=args.threads) as server:
+        startup = time.perf_counter() - started
+        results = asyncio.run(bench(server, args.calls, args.reviews))
+    for row in results:
+        print(
+            f"{row['workload']:>7}: p50 {row['p50_s']:.3f} s  p95 {row['p95_s']:.3f} s  "
+            f"{row['completion_tokens_per_s']} completion tokens/s  "
+            f"({row['prompt_tokens']} prompt + {row['completion_tokens']} completion tokens per call)",
+            file=sys.stderr,
+        )
+    print(
+        json.dumps({"model": "SmolLM2-135M-Instruct.Q4_1", "server_startup_s": round(startup, 2), "results": results})
+    )
+
+
+if __name__ == "__main__":
+    main()
