@@ -9,8 +9,8 @@ skl2onnx), on one core:
 3. micro-batched: ``--threads`` threads each submit single items to one ``MicroBatcher``
    (up to 64 items, ``max_wait`` 0: what is queued when the model is free), as workers will.
 
-Items/s for each (the best of ``--repeat`` runs: the machine is shared) and the speed-ups over one
-at a time. The sensor detector keeps one state per
+Items/s for each (the best of ``--repeat`` interleaved runs: the machine is shared) and the
+speed-ups over one at a time. The sensor detector keeps one state per
 machine, so its items are readings of 64 machines, each carrying its machine's state.
 
 Then the remote model: MLServer (``.venv-mlserver``, made by scripts/mlserver_env.sh when
@@ -155,9 +155,11 @@ def toy_onnx() -> tuple[Model, list[dict[str, float]]]:
 
 def throughput(name: str, model: Model, items: list[Any], threads: int, onnx: bool, repeat: int) -> dict[str, Any]:
     model.predict(items[:BATCH])  # warm up
-    single = max(one_at_a_time(model, items) for _ in range(repeat))
-    batch = max(batched(model, items) for _ in range(repeat))
-    micro, mean_batch = max(micro_batched(model, items, threads) for _ in range(repeat))
+    single = batch = micro = mean_batch = 0.0
+    for _ in range(repeat):  # interleaved, so a busy moment of the machine hits every path alike
+        single = max(single, one_at_a_time(model, items))
+        batch = max(batch, batched(model, items))
+        micro, mean_batch = max((micro, mean_batch), micro_batched(model, items, threads))
     row = {
         "model": name,
         "onnx": onnx,
