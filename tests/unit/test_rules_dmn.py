@@ -104,10 +104,13 @@ def test_bad_expressions_are_refused_with_decision_rule_cell_and_column() -> Non
     file = DATA / "refused-expressions.dmn"
     assert f"{file}:5: input data 'Kind': unknown type 'tNoSuchType'" in found[0]
     assert found[1] == (
-        f"{file}:13: decision table of 'Route', rule 2 (id r2), input 1: cannot parse `[100..`:"
+        f"{file}:13: decision table (id t_route) of 'Route', rule 2 (id r2), input 1: cannot parse `[100..`:"
         " expected a value, found 'the end' (column 7)"
     )
-    assert found[2] == f"{file}:14: decision table of 'Route', rule 3 (id r3), input 1: `> Limit`: unknown name 'Limit'"
+    assert (
+        found[2]
+        == f"{file}:14: decision table (id t_route) of 'Route', rule 3 (id r3), input 1: `> Limit`: unknown name 'Limit'"
+    )
     assert found[3].startswith(f"{file}:19: literal expression of 'Fee': cannot parse `percentage of(Amount, 2)`")
     assert found[4] == (
         f"{file}:23: literal expression of 'Script': expression language 'javascript' is not supported"

@@ -203,7 +203,7 @@ class Program:
     def box(self, box: Box, names: set[str], owner: str, used: set[str]) -> Evaluator:
         """The evaluator of one boxed expression in a scope of ``names``."""
         build = self.build
-        where = f"'{owner}'"
+        where = f"'{owner}'" + (f" (id {box.id})" if getattr(box, "id", None) and box.id != owner else "")
         if isinstance(box, LiteralBox):
             return build.expression(box.text, names, f"literal expression of {where}", used)
         if isinstance(box, DecisionTable):

@@ -69,7 +69,8 @@ def compile_table(table: DecisionTable, build: Build, names: Iterable[str], owne
     """The evaluator of ``table``, which belongs to the decision or knowledge model ``owner``."""
     names = set(names)
     table_id = table.id or owner
-    here = f"decision table of '{owner}'"
+    shown_id = f" (id {table.id})" if table.id and table.id != owner else ""
+    here = f"decision table{shown_id} of '{owner}'"
     n_in, n_out = len(table.inputs), len(table.outputs)
     if n_out == 0:
         build.fail("a decision table needs at least one output", where=here, line=table.line)
