@@ -25,9 +25,10 @@ from typing import Any
 
 from lxml import etree
 
-from officeflow.rules import DecisionModel, DecisionModelInvalid, load_model
+from officeflow.rules import DecisionModelInvalid, load_model
 from officeflow.rules.convert import feel_text
 from officeflow.rules.temporal import parse_date, parse_date_time, parse_duration, parse_time
+from officeflow.rules.types import Type
 from officeflow.rules.values import YearMonths, equal
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -68,19 +69,22 @@ def _typed(text: str | None, xsi_type: str | None, hint: str | None) -> Any:
     return text
 
 
-def read_value(node: etree._Element, hint: str | None = None, components: dict[str, Any] | None = None) -> Any:
-    """The value an inputNode, a component, an item or an expected element holds."""
+def read_value(node: etree._Element, declared: Type | None = None) -> Any:
+    """The value an inputNode, a component, an item or an expected element holds; an untyped
+    ``<value>`` is read as the declared type says (a structure's components by their own types)."""
     value = next(iter(_kids(node, "value")), None)
     if value is not None:
         if value.get(f"{{{XSI}}}nil") == "true":
             return None
-        return _typed(value.text, value.get(f"{{{XSI}}}type"), hint)
+        return _typed(value.text, value.get(f"{{{XSI}}}type"), declared.base if declared else None)
     parts = _kids(node, "component")
     if parts:
-        return {p.get("name", ""): read_value(p) for p in parts}
+        components = declared.components if declared is not None and declared.components else {}
+        return {p.get("name", ""): read_value(p, components.get(p.get("name", ""))) for p in parts}
     items = next(iter(_kids(node, "list")), None)
     if items is not None:
-        return [read_value(i, hint) for i in _kids(items, "item")]
+        element = Type(declared.name, declared.base, declared.components) if declared is not None else None
+        return [read_value(i, element) for i in _kids(items, "item")]
     return None
 
 
@@ -112,9 +116,6 @@ class Outcome:
     reason: str = ""
 
 
-def _hint(model: DecisionModel, name: str) -> str | None:
-    typ = model.program.inputs.get(name)
-    return typ.base if typ is not None else None
 
 
 def run_file(test_file: Path, root: Path) -> list[Outcome]:
@@ -140,7 +141,8 @@ def run_file(test_file: Path, root: Path) -> list[Outcome]:
         if case.get("type", "decision") != "decision":
             outcomes.append(Outcome(name, False, f"test case type {case.get('type')} is not supported"))
             continue
-        inputs = {n.get("name", ""): read_value(n, _hint(model, n.get("name", ""))) for n in _kids(case, "inputNode")}
+        declared = model.program.inputs
+        inputs = {n.get("name", ""): read_value(n, declared.get(n.get("name", ""))) for n in _kids(case, "inputNode")}
         results = _kids(case, "resultNode")
         try:
             evaluation = model.evaluate(inputs, [r.get("name", "") for r in results])
