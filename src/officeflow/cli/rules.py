@@ -36,7 +36,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     show_default=True,
     help="the input: a JSON object, @file.json, or - for standard input",
 )
-@click.option("--explain", is_flag=True, help="add the rows that matched, under the key $explain")
+@option(
+    "--explain", "explain", env="RULES_EXPLAIN", is_flag=True, help="add the rows that matched, under the key $explain"
+)
 def eval_(file: Path, decisions: tuple[str, ...], input_text: str, explain: bool) -> None:
     """Evaluate a model and print one JSON object: each decision's name and its value.
 
