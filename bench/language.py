@@ -1,0 +1,78 @@
+"""Language models: embedding latency and classifications per second, one at a time and batched.
+
+    .venv/bin/python bench/language.py [--items 512] [--precision int8|float]
+
+Items are hand-written held-out tickets and e-mails (data/holdout), repeated to ``--items``.
+Prints a table; the last line is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from typing import Any
+
+from officeflow.language import LanguageModels, SentenceEmbedder
+from officeflow.language.training import CLASSIFIER_TOKENS, SPECS, load_holdout
+
+
+def _items(name: str, count: int) -> list[dict[str, Any]]:
+    spec = SPECS[name]
+    rows = [{k: v for k, v in row.items() if k not in spec.heads} for row in load_holdout(spec)]
+    return [rows[i % len(rows)] for i in range(count)]
+
+
+def _latency_ms(fn: Any, repeats: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=512)
+    parser.add_argument("--precision", choices=("int8", "float"), default="int8")
+    args = parser.parse_args()
+    embedder = SentenceEmbedder(precision=args.precision, max_tokens=CLASSIFIER_TOKENS)
+    models = LanguageModels(embedder)
+    figures: dict[str, Any] = {"precision": args.precision, "items": args.items}
+
+    short = "printer on the 2nd floor is jammed again"
+    embedder.embed([short])
+    p50, p95 = _latency_ms(lambda: embedder.embed([short]), 100)
+    figures["embed_one_ms_p50"], figures["embed_one_ms_p95"] = round(p50, 2), round(p95, 2)
+    batch = [row["text"] for row in _items("ticket-triage", 64)]
+    p50, _ = _latency_ms(lambda: embedder.embed(batch), 5)
+    figures["embed_batch64_ms_p50"] = round(p50, 1)
+    print(
+        f"embedding: one short text p50 {figures['embed_one_ms_p50']} ms, p95 {figures['embed_one_ms_p95']} ms; "
+        f"batch of 64 tickets p50 {p50:.1f} ms"
+    )
+
+    for name in ("ticket-triage", "email-intent"):
+        model = models.get(name)
+        items = _items(name, args.items)
+        model.predict_batch(items[:8])
+        one_count = min(200, len(items))
+        start = time.perf_counter()
+        for item in items[:one_count]:
+            model.predict_batch([item])
+        one = one_count / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for i in range(0, len(items), 64):
+            model.predict_batch(items[i : i + 64])
+        batched = len(items) / (time.perf_counter() - start)
+        figures[f"{name}_one_per_s"] = round(one, 1)
+        figures[f"{name}_batched_per_s"] = round(batched, 1)
+        print(f"{name}: one at a time {one:.1f} items/s, batches of 64 {batched:.1f} items/s")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

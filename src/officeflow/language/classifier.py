@@ -1,0 +1,110 @@
+"""A language model: one or more heads over the same sentence embedding, predicting in batches.
+
+A ``TextClassifier`` reads items of one input kind (``ticket``, ``email`` or ``text``, see
+``officeflow.language.texts``), embeds their texts once, and asks each head for its label. One
+result per item, in order::
+
+    {"category": "printer", "category_confidence": 0.91,
+     "priority": "critical", "priority_confidence": 0.64,
+     "alternatives": {"category": [["printer", 0.91], ["hardware", 0.05], ...], "priority": [...]},
+     "prediction_sets": {"category": ["printer"], "priority": ["critical", "high"]}}
+
+``prediction_sets`` is present when the heads were conformalised: the labels the model cannot
+rule out at its stated error rate (``alpha`` in the metadata).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from officeflow.language.artifact import load_state, save_state
+from officeflow.language.embedder import SentenceEmbedder
+from officeflow.language.errors import LanguageArtifactInvalid
+from officeflow.language.features import FeatureBuilder
+from officeflow.language.head import Scored, TextHead
+from officeflow.language.texts import Reader, email_text, plain_text, read_items, ticket_text
+
+READERS: dict[str, Reader] = {"ticket": ticket_text, "email": email_text, "text": plain_text}
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextClassifier:
+    """Heads (output field -> head) over one embedder, for one input kind."""
+
+    name: str
+    input_kind: str
+    heads: Mapping[str, TextHead]
+    embedder: SentenceEmbedder
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.input_kind not in READERS:
+            raise LanguageArtifactInvalid(
+                f"unknown input kind {self.input_kind!r} (expected one of {', '.join(READERS)})"
+            )
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.heads)
+
+    def texts(self, items: Sequence[object]) -> list[str]:
+        """The text each item is read as (``TextInputInvalid`` names every bad item and field)."""
+        return read_items(items, READERS[self.input_kind])
+
+    def score(self, items: Sequence[object]) -> dict[str, list[Scored]]:
+        """Each head's ``Scored`` per item, the embedding computed once for all heads."""
+        texts = self.texts(items)
+        embeddings = self.embedder.embed(texts)
+        return {
+            name: head.score(FeatureBuilder(head.features).build(texts, embeddings))
+            for name, head in self.heads.items()
+        }
+
+    def predict_batch(self, items: Sequence[object]) -> list[dict[str, Any]]:
+        """One result per item, in order (see the module docstring for its shape)."""
+        scored = self.score(items)
+        results: list[dict[str, Any]] = []
+        for index in range(len(items)):
+            result: dict[str, Any] = {}
+            alternatives: dict[str, list[list[Any]]] = {}
+            sets: dict[str, list[str]] = {}
+            for name, per_item in scored.items():
+                item = per_item[index]
+                result[name] = item.label
+                result[f"{name}_confidence"] = item.confidence
+                alternatives[name] = [[label, p] for label, p in item.alternatives]
+                if item.prediction_set is not None:
+                    sets[name] = list(item.prediction_set)
+            result["alternatives"] = alternatives
+            if sets:
+                result["prediction_sets"] = sets
+            results.append(result)
+        return results
+
+    def save(self, path: Path) -> None:
+        save_state(
+            {
+                "name": self.name,
+                "input_kind": self.input_kind,
+                "metadata": dict(self.metadata),
+                "heads": {name: head.state() for name, head in self.heads.items()},
+            },
+            path,
+        )
+
+    @classmethod
+    def load(cls, path: Path, embedder: SentenceEmbedder) -> TextClassifier:
+        state = load_state(path)
+        try:
+            return cls(
+                name=str(state["name"]),
+                input_kind=str(state["input_kind"]),
+                heads={str(name): TextHead.from_state(h) for name, h in state["heads"].items()},
+                embedder=embedder,
+                metadata=dict(state.get("metadata") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LanguageArtifactInvalid(f"{path}: the model file lacks or mangles {exc}") from None

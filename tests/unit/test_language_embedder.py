@@ -1,0 +1,74 @@
+"""The sentence embedder: real all-MiniLM-L6-v2 inference on onnxruntime, compared with the
+float32 reference vectors sentence-transformers computed from the same model."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from officeflow.language import SentenceEmbedder
+from officeflow.language.embedder import load_tokenizer
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceEmbedder:
+    return SentenceEmbedder()
+
+
+def _reference() -> tuple[list[str], np.ndarray]:
+    path = resources.files("officeflow.language") / "data" / "reference" / "minilm-fp32.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return list(data["texts"]), np.array(data["vectors"], dtype=np.float64)
+
+
+def test_paraphrases_are_close_and_unrelated_texts_far(embedder: SentenceEmbedder) -> None:
+    v = embedder.embed(
+        [
+            "My password expired and I cannot log in",
+            "I can't sign in because my password has expired",
+            "The printer on the second floor is out of toner",
+            "What time does the canteen open?",
+        ]
+    )
+    assert v[0] @ v[1] > 0.85
+    assert v[0] @ v[2] < 0.3
+    assert v[2] @ v[3] < 0.3
+
+
+@pytest.mark.parametrize(("precision", "least_cosine"), [("int8", 0.98), ("float", 0.998)])
+def test_vectors_match_the_float32_reference_model(precision: str, least_cosine: float) -> None:
+    texts, reference = _reference()
+    vectors = SentenceEmbedder(precision=precision).embed(texts)  # type: ignore[arg-type]
+    cosines = (vectors * reference).sum(axis=1)
+    assert cosines.min() > least_cosine
+    assert np.abs(vectors @ vectors.T - reference @ reference.T).max() < 0.03
+
+
+def test_vectors_have_unit_length_and_384_dimensions(embedder: SentenceEmbedder) -> None:
+    v = embedder.embed(["a", "printer jammed", "x " * 400])
+    assert v.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_batched_results_equal_one_at_a_time_in_the_callers_order(embedder: SentenceEmbedder) -> None:
+    """A text's vector does not depend on the texts embedded with it, in either precision."""
+    texts = ["vpn down since this morning, whole team affected", "hi", "outlook keeps asking for my password", "toner"]
+    for model in (embedder, SentenceEmbedder(precision="float")):
+        batched = model.embed(texts)
+        single = np.vstack([model.embed([t]) for t in texts])
+        assert np.allclose(batched, single, atol=1e-5)
+
+
+def test_no_texts_give_an_empty_matrix(embedder: SentenceEmbedder) -> None:
+    assert embedder.embed([]).shape == (0, 384)
+
+
+def test_the_tokenizer_pads_to_the_longest_text_and_truncates() -> None:
+    tokenizer = load_tokenizer(max_tokens=16)
+    short, long = tokenizer.encode_batch(["hi", "word " * 100])
+    assert len(short.ids) == len(long.ids) == 16
+    assert short.ids[:3] == [101, 7632, 102]
+    assert sum(short.attention_mask) == 3
