@@ -111,7 +111,10 @@ def test_bad_expressions_are_refused_with_decision_rule_cell_and_column() -> Non
         found[2]
         == f"{file}:14: decision table (id t_route) of 'Route', rule 3 (id r3), input 1: `> Limit`: unknown name 'Limit'"
     )
-    assert found[3].startswith(f"{file}:19: literal expression of 'Fee': cannot parse `percentage of(Amount, 2)`")
+    assert found[3] == (
+        f"{file}:19: literal expression of 'Fee': cannot parse `percentage of(Amount, 2)`:"
+        " unknown name 'percentage of' (column 1)"
+    )
     assert found[4] == (
         f"{file}:23: literal expression of 'Script': expression language 'javascript' is not supported"
         " (expected FEEL or CEL)"

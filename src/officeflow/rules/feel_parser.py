@@ -102,6 +102,8 @@ class Parser:
         self._names = self._long_names([*names, *BUILTINS])
         self._members = self._long_names(members)
         self._scopes: list[set[str]] = []
+        self._last_name: tuple[int, int] | None = None
+        """Where the last name read starts and ends (for the message about unknown names with spaces)."""
 
     @staticmethod
     def _long_names(names: Iterable[str]) -> list[str]:
@@ -187,8 +189,15 @@ class Parser:
 
     def end(self) -> None:
         token = self.peek()
-        if token.kind != "eof":
-            raise FeelSyntaxError(f"unexpected {token.text!r} after a complete expression", token.start + 1)
+        if token.kind == "eof":
+            return
+        if token.kind in ("name", "kw") and self._last_name is not None:
+            start, end = self._last_name
+            if not self.text[end : token.start].strip():
+                stop = re.search(r"[()\[\]{},:+\-*/<>=!]|$", self.text[start:])
+                words = self.text[start : start + (stop.start() if stop else 0)].strip()
+                raise FeelSyntaxError(f"unknown name '{words}'", start + 1)
+        raise FeelSyntaxError(f"unexpected {token.text!r} after a complete expression", token.start + 1)
 
     # --- entry points --------------------------------------------------------------------------
 
@@ -422,6 +431,7 @@ class Parser:
             raise FeelSyntaxError(f"unexpected {text!r}", token.start + 1)
         if kind == "name":
             self.next()
+            self._last_name = (token.start, token.end)
             return ast.Name(text)
         if kind == "op":
             if text == "?":
