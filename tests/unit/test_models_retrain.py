@@ -59,3 +59,15 @@ def test_an_unknown_model_name_is_refused() -> None:
 
     with pytest.raises(ModelArtifactInvalid, match="built-in models: credit-risk, expense-anomaly, sensor-anomaly"):
         retrain("fraud")
+
+
+def test_the_sensor_detector_retrains_on_labelled_streams() -> None:
+    """Feedback for the detector is a labelled stream (the incidents a technician confirmed)."""
+    from officeflow.models.builtin.sensor_anomaly import generator
+
+    stream = generator.generate_stream(77, n=3000)
+    candidate = retrain("sensor-anomaly", feedback_examples=[Example(input={"stream": stream}, label=stream.incidents)])
+    assert candidate.primary == "generated_f1"
+    assert candidate.feedback_used == 1
+    assert {c.metric for c in candidate.comparisons} >= {"generated_precision", "generated_recall", "waterflow_recall"}
+    assert not candidate.comparison("generated_delay_median").higher_is_better

@@ -107,7 +107,8 @@ def retrain(
     production = production or spec.artifact()
     if seed is None:
         seed = int(production.config.get("seed", 0))
-    _check_feedback(production, feedback_examples)
+    if trainer.examples_are_inputs:
+        _check_feedback(production, feedback_examples)
     report("split", 0.0)
     splits = trainer.split(list(base_data) if base_data is not None else trainer.base_examples(), seed)
     train = Splits(

@@ -61,9 +61,14 @@ class TrainResult:
 
 
 class Trainer(Protocol):
-    """How one built-in model is trained and measured."""
+    """How one built-in model is trained and measured.
+
+    ``examples_are_inputs`` says whether an example's ``input`` is one model input (checked
+    against the input schema when it comes as feedback) or something larger (a labelled stream).
+    """
 
     name: str
+    examples_are_inputs: bool
 
     def base_examples(self) -> list[Example]: ...
 

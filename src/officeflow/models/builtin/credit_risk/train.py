@@ -96,6 +96,7 @@ class CreditRiskTrainer:
     """Trains and measures the credit-risk scorecard (see the module docstring)."""
 
     name = NAME
+    examples_are_inputs = True
 
     def base_examples(self) -> list[Example]:
         return data.load_examples()

@@ -57,6 +57,7 @@ class ExpenseAnomalyTrainer:
     """Trains and measures the expense-anomaly model (see the module docstring)."""
 
     name = NAME
+    examples_are_inputs = True
 
     def base_examples(self) -> list[Example]:
         claims = generator.generate(DATA_SEED)

@@ -65,6 +65,7 @@ class SensorAnomalyTrainer:
     """Tunes and measures the detector (see the module docstring). An example is a labelled stream."""
 
     name = NAME
+    examples_are_inputs = False  # an example is a whole labelled stream
 
     def base_examples(self) -> list[Example]:
         return self.examples(0)
