@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from officeflow.errors import DefinitionInvalid
-from officeflow.rules import DecisionEvaluationError, DecisionModelInvalid, load_dmn, load_model
+from officeflow.rules import DecisionEvaluationError, DecisionModelInvalid, check_model, load_dmn, load_model
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "dmn"
 LOAN_INPUT: dict[str, Any] = {
@@ -164,3 +164,26 @@ def test_a_model_has_a_name_a_version_and_a_digest_of_its_bytes() -> None:
     assert first.digest == second.digest
     assert len(first.digest) == 64
     assert load_dmn(data.replace(b"top scores", b"top marks")).digest != first.digest
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ({"month": 1, "guestCount": 4}, {"Season": "Winter", "Dish": "Spareribs"}),
+        ({"month": 10, "guestCount": 6}, {"Season": "Autumn", "Dish": "Stew"}),
+        ({"month": 4, "guestCount": 12}, {"Season": "Spring", "Dish": "Steak"}),
+        ({"month": 7, "guestCount": None}, {"Season": "Summer", "Dish": "Light salad and a nice steak"}),
+    ],
+)
+def test_a_camunda_7_drd_of_tables_over_process_variables_evaluates(
+    inputs: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    model = load_model(DATA / "camunda7-dish.dmn")
+    assert model.dmn_version == "1.1"
+    assert model.input_names == ["guestCount", "month"]
+    assert model.evaluate(inputs).outputs == expected
+
+
+def test_a_month_typed_double_has_gaps_between_the_listed_months() -> None:
+    found = [(f.decision, f.check, f.message) for f in check_model(load_model(DATA / "camunda7-dish.dmn"))]
+    assert found == [("Season", "gap", "no rule matches Month in (1..2) (e.g. 1.5)")]
