@@ -82,7 +82,8 @@ incident F1; chosen: {", ".join(f"{k} {v:g}" for k, v in params.as_dict().items(
 object (a few numbers per sensor). Alarms: flags less than {MERGE_GAP} readings apart ({WATERFLOW_MERGE_GAP} for
 WaterFlow) are one alarm; an incident is detected up to {GRACE} readings ({WATERFLOW_GRACE} for WaterFlow) after
 its end; delay in readings from the incident's start. Scoring costs {per_reading:.0f} µs a reading (4 sensors,
-one core).
+one core, state kept in memory by `Detector`); through `predict`, which reads and writes the JSON state
+with every reading, see bench/models.py.
 """,
         "Results": table(
             ["data", "incidents", "detected", "alarms", "precision", "recall", "median delay", "max delay"],
