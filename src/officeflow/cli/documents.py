@@ -81,10 +81,20 @@ def extract_command(file: Path, kind: str, engine: str, memory_path: Path | None
             data["pages"] = extraction.as_dict(words=True)["pages"]
         emit_json(data)
         return
-    out.print(f"{escape(file.name)}: {extraction.kind}, read as {extraction.source}, {len(extraction.pages)} page(s), locale {extraction.locale or '-'}")
+    out.print(
+        f"{escape(file.name)}: {extraction.kind}, read as {extraction.source}, "
+        f"{len(extraction.pages)} page(s), locale {extraction.locale or '-'}"
+    )
     rows = []
     for name, found in extraction.fields.items():
-        rows.append((name, "" if found is None else found.value, "" if found is None else f"{found.confidence:.2f}", "" if found is None else found.evidence.rule))
+        rows.append(
+            (
+                name,
+                "" if found is None else found.value,
+                "" if found is None else f"{found.confidence:.2f}",
+                "" if found is None else found.evidence.rule,
+            )
+        )
     table(None, ["field", "value", "confidence", "rule"], rows)
     if extraction.line_items:
         table(
@@ -99,10 +109,21 @@ def extract_command(file: Path, kind: str, engine: str, memory_path: Path | None
 
 @documents.command("learn")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--corrections", required=True, help='the right values as JSON, e.g. \'{"invoice_number": "A-17"}\'; @file or - for stdin')
+@click.option(
+    "--corrections",
+    required=True,
+    help='the right values as JSON, e.g. \'{"invoice_number": "A-17"}\'; @file or - for stdin',
+)
 @kind_option
 @engine_option
-@option("--memory", "memory_path", env="DOCUMENTS_MEMORY", required=True, type=click.Path(dir_okay=False, path_type=Path), help="the vendor memory JSON file to update (created when missing)")
+@option(
+    "--memory",
+    "memory_path",
+    env="DOCUMENTS_MEMORY",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the vendor memory JSON file to update (created when missing)",
+)
 def learn_command(file: Path, corrections: str, kind: str, engine: str, memory_path: Path) -> None:
     """Teach the vendor memory where FILE's vendor prints the corrected fields."""
     from officeflow.documents import extract
@@ -114,7 +135,10 @@ def learn_command(file: Path, corrections: str, kind: str, engine: str, memory_p
     extraction = extract(_read(file), filename=file.name, kind=kind, engine=engine)
     profile = memory.learn(extraction, values)
     memory_path.write_text(memory.to_json(), encoding="utf-8")
-    out.print(f"learned {', '.join(sorted(profile.fields)) or 'the name'} for vendor {escape(profile.keys[0] if profile.keys else '?')} ({memory_path})")
+    out.print(
+        f"learned {', '.join(sorted(profile.fields)) or 'the name'} for vendor "
+        f"{escape(profile.keys[0] if profile.keys else '?')} ({memory_path})"
+    )
 
 
 __all__ = ["documents"]

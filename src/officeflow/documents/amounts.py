@@ -33,12 +33,12 @@ _CODE = r"(?:" + "|".join(sorted(CURRENCY_CODES)) + r")"
 _GROUPED = r"\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+"
 _NUMBER = rf"(?:{_GROUPED}|\d+)(?:[.,]\d{{2}})?"
 AMOUNT = re.compile(
-    rf"(?P<neg1>[-−–(])?\s?(?P<pre>{_SIGN}|{_CODE}\b)?\s?(?P<neg2>[-−])?"
+    rf"(?P<neg1>[-\u2212\u2013(])?\s?(?P<pre>{_SIGN}|{_CODE}\b)?\s?(?P<neg2>[-\u2212])?"
     rf"(?P<num>{_NUMBER})(?![\d])"
     rf"(?:\s?(?P<post>{_SIGN}|{_CODE}\b))?(?P<neg3>-(?!\d)|\))?"
 )
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
-_MOSTLY_DIGITS = re.compile(r"^[-−(€$£]?[\dOolIS|B]*\d[\dOolIS|B]*(?:[.,][\dOolIS|B]{2})?[€$£)-]?$")
+_MOSTLY_DIGITS = re.compile("^[-\u2212(€$£]?" r"[\dOolIS|B]*\d[\dOolIS|B]*(?:[.,][\dOolIS|B]{2})?[€$£)-]?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,9 +129,7 @@ def _looks_like_date_or_time(text: str, start: int, end: int) -> bool:
     after = text[end : end + 3]
     if before in {".", "/", ":", "-"} and start >= 2 and text[start - 2].isdigit():
         return True
-    if re.match(r"[./-]\d", after) or re.match(r":\d", after):
-        return True
-    return False
+    return bool(re.match(r"[./:-]\d", after))
 
 
 IMPLIED = re.compile(r"(?<![\d.,])(\d{1,5})\s?(\d{2})(?![\d.,])")

@@ -66,11 +66,7 @@ def run_checks(fields: dict[str, Field | None], items: list[LineItem], today: da
                 passed=matched is not None,
                 fields=("line_items", matched or target),
                 reason=f"{len(amounts)} line items sum to {summed:.2f}"
-                + (
-                    f" = {matched}"
-                    if matched
-                    else f", {target} is {float(total if target == 'total' else net or 0):.2f}"
-                ),
+                + (f" = {matched}" if matched else f", {target} is {(total if target == 'total' else net) or 0.0:.2f}"),
             )
         )
     issued = fields.get("date")
@@ -82,7 +78,8 @@ def run_checks(fields: dict[str, Field | None], items: list[LineItem], today: da
                 name="date_plausible",
                 passed=ok,
                 fields=("date",),
-                reason=f"{day.isoformat()} {'is' if ok else 'is not'} between 2000-01-01 and a week after {today.isoformat()}",
+                reason=f"{day.isoformat()} {'is' if ok else 'is not'} between 2000-01-01 "
+                f"and a week after {today.isoformat()}",
             )
         )
     due = fields.get("due_date")

@@ -22,7 +22,7 @@ from officeflow.documents.model import Evidence, Extraction, Field, LineItem, Pa
 
 def parse_xml(data: bytes, limits: Limits) -> Any:
     """The XML's root element (lxml), refusing DTDs, entities and oversize documents."""
-    import defusedxml.ElementTree as safe
+    import defusedxml.ElementTree as safe  # type: ignore[import-untyped]
     from defusedxml import DefusedXmlException
     from lxml import etree
 
@@ -34,7 +34,9 @@ def parse_xml(data: bytes, limits: Limits) -> Any:
         raise DocumentRefused(f"the XML declares a DTD or entities ({type(exc).__name__})") from None
     except safe.ParseError as exc:
         raise DocumentUnreadable(f"not well-formed XML ({exc})") from None
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+    )
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
@@ -79,7 +81,14 @@ def _day(text: str | None) -> str | None:
 def _field(value: str | float | None, rule: str) -> Field | None:
     if value is None or value == "":
         return None
-    return Field(value=value, confidence=0.0, page=None, box=None, evidence=Evidence(rule=rule, ocr=1.0, margin=1.0), text=str(value))
+    return Field(
+        value=value,
+        confidence=0.0,
+        page=None,
+        box=None,
+        evidence=Evidence(rule=rule, ocr=1.0, margin=1.0),
+        text=str(value),
+    )
 
 
 def syntax(root: Any) -> str:
@@ -89,7 +98,9 @@ def syntax(root: Any) -> str:
         return "ubl"
     if name == "CrossIndustryInvoice":
         return "cii"
-    raise DocumentUnreadable(f"an XML document of type {name!r} is not an e-invoice (expected a UBL Invoice or a CII CrossIndustryInvoice)")
+    raise DocumentUnreadable(
+        f"an XML document of type {name!r} is not an e-invoice (expected a UBL Invoice or a CII CrossIndustryInvoice)"
+    )
 
 
 def _ubl(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
@@ -101,8 +112,16 @@ def _ubl(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
         "due_date": _day(_first(root, _path("DueDate"), f"{_path('PaymentMeans', 'PaymentDueDate')}")),
         "currency": _first(root, _path("DocumentCurrencyCode")),
         "po_number": _first(root, _path("OrderReference", "ID")),
-        "vendor": _first(root, f"{supplier}/{_path('PartyName', 'Name')}", f"{supplier}/{_path('PartyLegalEntity', 'RegistrationName')}"),
-        "vendor_tax_id": _first(root, f"{supplier}/{_path('PartyTaxScheme', 'CompanyID')}", f"{supplier}/{_path('PartyLegalEntity', 'CompanyID')}"),
+        "vendor": _first(
+            root,
+            f"{supplier}/{_path('PartyName', 'Name')}",
+            f"{supplier}/{_path('PartyLegalEntity', 'RegistrationName')}",
+        ),
+        "vendor_tax_id": _first(
+            root,
+            f"{supplier}/{_path('PartyTaxScheme', 'CompanyID')}",
+            f"{supplier}/{_path('PartyLegalEntity', 'CompanyID')}",
+        ),
         "net": _amount(_first(root, f"{totals}/{_path('TaxExclusiveAmount')}")),
         "total": _amount(_first(root, f"{totals}/{_path('TaxInclusiveAmount')}", f"{totals}/{_path('PayableAmount')}")),
         "tax": _amount(_first(root, f"{_path('TaxTotal', 'TaxAmount')}")),
@@ -133,15 +152,25 @@ def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
     values = {
         "invoice_number": _first(root, _path("ExchangedDocument", "ID")),
         "date": _day(_first(root, _path("ExchangedDocument", "IssueDateTime", "DateTimeString"))),
-        "due_date": _day(_first(root, f"{settlement}/{_path('SpecifiedTradePaymentTerms', 'DueDateDateTime', 'DateTimeString')}")),
+        "due_date": _day(
+            _first(root, f"{settlement}/{_path('SpecifiedTradePaymentTerms', 'DueDateDateTime', 'DateTimeString')}")
+        ),
         "currency": _first(root, f"{settlement}/{_path('InvoiceCurrencyCode')}"),
         "po_number": _first(root, f"{agreement}/{_path('BuyerOrderReferencedDocument', 'IssuerAssignedID')}"),
         "vendor": _first(root, f"{seller}/{_path('Name')}"),
-        "vendor_tax_id": _first(root, f"{seller}/{_path('SpecifiedTaxRegistration', 'ID')}[@schemeID='VA']", f"{seller}/{_path('SpecifiedTaxRegistration', 'ID')}"),
+        "vendor_tax_id": _first(
+            root,
+            f"{seller}/{_path('SpecifiedTaxRegistration', 'ID')}[@schemeID='VA']",
+            f"{seller}/{_path('SpecifiedTaxRegistration', 'ID')}",
+        ),
         "net": _amount(_first(root, f"{sums}/{_path('TaxBasisTotalAmount')}")),
         "total": _amount(_first(root, f"{sums}/{_path('GrandTotalAmount')}", f"{sums}/{_path('DuePayableAmount')}")),
         "tax": _amount(_first(root, f"{sums}/{_path('TaxTotalAmount')}")),
-        "iban": _first(root, f"{settlement}/{_path('SpecifiedTradeSettlementPaymentMeans', 'PayeePartyCreditorFinancialAccount', 'IBANID')}"),
+        "iban": _first(
+            root,
+            f"{settlement}/"
+            + _path("SpecifiedTradeSettlementPaymentMeans", "PayeePartyCreditorFinancialAccount", "IBANID"),
+        ),
     }
     items = []
     for line in root.xpath(f"{transaction}/{_path('IncludedSupplyChainTradeLineItem')}"):
@@ -149,8 +178,19 @@ def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
             LineItem(
                 description=_first(line, _path("SpecifiedTradeProduct", "Name")) or "",
                 quantity=_amount(_first(line, _path("SpecifiedLineTradeDelivery", "BilledQuantity"))),
-                unit_price=_amount(_first(line, _path("SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount"))),
-                amount=_amount(_first(line, _path("SpecifiedLineTradeSettlement", "SpecifiedTradeSettlementLineMonetarySummation", "LineTotalAmount"))),
+                unit_price=_amount(
+                    _first(line, _path("SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount"))
+                ),
+                amount=_amount(
+                    _first(
+                        line,
+                        _path(
+                            "SpecifiedLineTradeSettlement",
+                            "SpecifiedTradeSettlementLineMonetarySummation",
+                            "LineTotalAmount",
+                        ),
+                    )
+                ),
                 page=0,
                 box=(0.0, 0.0, 0.0, 0.0),
             )
@@ -158,7 +198,9 @@ def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
     return values, items
 
 
-def read_einvoice(xml: bytes, *, limits: Limits, calibration: Calibration, today: date, pages: list[Page] | None = None) -> Extraction:
+def read_einvoice(
+    xml: bytes, *, limits: Limits, calibration: Calibration, today: date, pages: list[Page] | None = None
+) -> Extraction:
     """The extraction of a UBL or CII invoice (``pages``: the Factur-X PDF's pages, if any)."""
     root = parse_xml(xml, limits)
     kind = syntax(root)

@@ -77,7 +77,9 @@ class Outcome:
 
 
 def _score(sample: Sample, extraction: Extraction | None, seconds: float, error: str | None) -> Outcome:
-    meta = {k: getattr(sample, k) for k in ("name", "layout", "held_out", "kind", "medium", "language", "pages", "vendor")}
+    meta = {
+        k: getattr(sample, k) for k in ("name", "layout", "held_out", "kind", "medium", "language", "pages", "vendor")
+    }
     fields: dict[str, dict[str, Any]] = {}
     for name in FIELD_NAMES:
         truth = sample.truth.get(name)
@@ -87,9 +89,13 @@ def _score(sample: Sample, extraction: Extraction | None, seconds: float, error:
             "predicted": None if found is None else found.value,
             "right": same(name, None if found is None else found.value, truth),
             "confidence": None if found is None else found.confidence,
-            "features": None if found is None or extraction is None else features(name, found.evidence, extraction.source),
+            "features": None
+            if found is None or extraction is None
+            else features(name, found.evidence, extraction.source),
         }
-    engines = ",".join(sorted({p.source.split(":")[1] for p in extraction.pages if ":" in p.source})) if extraction else ""
+    engines = (
+        ",".join(sorted({p.source.split(":")[1] for p in extraction.pages if ":" in p.source})) if extraction else ""
+    )
     return Outcome(
         sample=meta,
         source=extraction.source if extraction else "error",
@@ -101,19 +107,18 @@ def _score(sample: Sample, extraction: Extraction | None, seconds: float, error:
     )
 
 
-_READER: Any = None
+_READERS: dict[str, Any] = {}
+"""The reader of this (worker) process, made on its first document."""
 
 
 def _read_one(job: tuple[Sample, str]) -> Outcome:
-    global _READER
     from officeflow.documents.reader import Reader
 
     sample, engine = job
-    if _READER is None:
-        _READER = Reader()
+    reader = _READERS.setdefault("reader", Reader()) if "reader" not in _READERS else _READERS["reader"]
     started = time.perf_counter()
     try:
-        extraction = _READER.read(sample.data, engine=engine, today=TODAY)
+        extraction = reader.read(sample.data, engine=engine, today=TODAY)
         return _score(sample, extraction, time.perf_counter() - started, None)
     except DocumentError as exc:
         return _score(sample, None, time.perf_counter() - started, str(exc))
@@ -134,7 +139,11 @@ def fit(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
 
     weights: dict[str, dict[str, float]] = {}
     for name in [*FIELD_NAMES]:
-        rows = [(o.fields[name]["features"], o.fields[name]["right"]) for o in outcomes if o.fields[name]["features"] is not None]
+        rows = [
+            (o.fields[name]["features"], o.fields[name]["right"])
+            for o in outcomes
+            if o.fields[name]["features"] is not None
+        ]
         labels = [r for _, r in rows]
         if len(rows) < 20 or len(set(labels)) < 2:
             if rows:  # all right (or all wrong): the share, smoothed, as the bias
@@ -147,7 +156,9 @@ def fit(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
         x = vectorizer.fit_transform([f for f, _ in rows])
         model = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False)
         model.fit(x, labels)
-        weights[name] = {feature: round(float(w), 4) for feature, w in zip(vectorizer.feature_names_, model.coef_[0], strict=True)}
+        weights[name] = {
+            feature: round(float(w), 4) for feature, w in zip(vectorizer.feature_names_, model.coef_[0], strict=True)
+        }
     return weights
 
 
@@ -173,7 +184,12 @@ def _reliability(outcomes: list[Outcome]) -> Iterator[str]:
     yield "| confidence | fields | right | mean confidence |"
     yield "|---|---|---|---|"
     for low, high in bins:
-        chosen = [f for o in outcomes for f in o.fields.values() if f["confidence"] is not None and low <= f["confidence"] < high]
+        chosen = [
+            f
+            for o in outcomes
+            for f in o.fields.values()
+            if f["confidence"] is not None and low <= f["confidence"] < high
+        ]
         if chosen:
             right = sum(f["right"] for f in chosen)
             mean = sum(f["confidence"] for f in chosen) / len(chosen)
@@ -203,10 +219,24 @@ def memory_figure(seed: int, vendors: int, per_vendor: int, jobs: int) -> dict[s
                 total += 1
                 without += same(name, plain.value(name), doc.truth[name])
                 with_memory += same(name, taught.value(name), doc.truth[name])
-    return {"vendors": vendors, "later_documents": vendors * (per_vendor - 1), "fields": total, "without": without, "with": with_memory, "corrected_fields": corrected}
+    return {
+        "vendors": vendors,
+        "later_documents": vendors * (per_vendor - 1),
+        "fields": total,
+        "without": without,
+        "with": with_memory,
+        "corrected_fields": corrected,
+    }
 
 
-def report(seed: int, count: int, outcomes: list[Outcome], engines: dict[str, list[Outcome]], memory: dict[str, Any], seconds: float) -> str:
+def report(
+    seed: int,
+    count: int,
+    outcomes: list[Outcome],
+    engines: dict[str, list[Outcome]],
+    memory: dict[str, Any],
+    seconds: float,
+) -> str:
     lines = [
         "# Document extraction: measured accuracy",
         "",
@@ -223,16 +253,33 @@ def report(seed: int, count: int, outcomes: list[Outcome], engines: dict[str, li
         "## Headline: vendor, date, total, invoice number",
         "",
     ]
+
     def headline(group: list[Outcome]) -> str:
         all_four = sum(all(o.fields[n]["right"] for n in HEADLINE if o.fields[n]["truth"] is not None) for o in group)
-        cells = [f"{n} " + _pct(sum(o.fields[n]["right"] for o in group if o.fields[n]["truth"] is not None), sum(1 for o in group if o.fields[n]["truth"] is not None)) for n in HEADLINE]
+        cells = [
+            f"{n} "
+            + _pct(
+                sum(o.fields[n]["right"] for o in group if o.fields[n]["truth"] is not None),
+                sum(1 for o in group if o.fields[n]["truth"] is not None),
+            )
+            for n in HEADLINE
+        ]
         return "; ".join(cells) + f"; all four right: {_pct(all_four, len(group))}"
+
     held = [o for o in outcomes if o.sample["held_out"]]
     dev = [o for o in outcomes if not o.sample["held_out"] and o.sample["medium"] not in ("ubl", "cii")]
-    lines += [f"- all documents ({len(outcomes)}): {headline(outcomes)}", f"- development layouts ({len(dev)}): {headline(dev)}", f"- held-out layouts ({len(held)}): {headline(held)}", ""]
+    lines += [
+        f"- all documents ({len(outcomes)}): {headline(outcomes)}",
+        f"- development layouts ({len(dev)}): {headline(dev)}",
+        f"- held-out layouts ({len(held)}): {headline(held)}",
+        "",
+    ]
     errors = [o for o in outcomes if o.error]
     if errors:
-        lines += [f"Documents not read: {len(errors)} (" + "; ".join(sorted({str(o.error) for o in errors})[:5]) + ")", ""]
+        lines += [
+            f"Documents not read: {len(errors)} (" + "; ".join(sorted({str(o.error) for o in errors})[:5]) + ")",
+            "",
+        ]
     lines.append("## Per field\n")
     by = defaultdict(list)
     for o in outcomes:
@@ -241,7 +288,14 @@ def report(seed: int, count: int, outcomes: list[Outcome], engines: dict[str, li
     by = defaultdict(list)
     for o in outcomes:
         by[o.sample["medium"]].append(o)
-    lines += list(_table("By medium (pdf: born-digital; scan: PNG; scan-pdf, scan-tiff; photo: JPEG from a phone-like camera; ubl, cii, facturx: e-invoices)", by, FIELD_NAMES))
+    lines += list(
+        _table(
+            "By medium (pdf: born-digital; scan: PNG; scan-pdf, scan-tiff; photo: JPEG from a phone-like "
+            "camera; ubl, cii, facturx: e-invoices)",
+            by,
+            FIELD_NAMES,
+        )
+    )
     by = defaultdict(list)
     for o in outcomes:
         by[f"{o.sample['layout']}{' (held out)' if o.sample['held_out'] else ''}"].append(o)
@@ -256,7 +310,10 @@ def report(seed: int, count: int, outcomes: list[Outcome], engines: dict[str, li
     lines += list(_table("By OCR engine chosen (auto; '-' means no OCR)", by, HEADLINE))
     if engines:
         lines.append("## Engines side by side\n")
-        lines.append(f"The same {len(next(iter(engines.values())))} scans and photos, read with each engine forced (`--engine`).\n")
+        lines.append(
+            f"The same {len(next(iter(engines.values())))} scans and photos, "
+            "read with each engine forced (`--engine`).\n"
+        )
         forced: dict[str, list[Outcome]] = {}
         for name, group in engines.items():
             for o in group:
@@ -269,33 +326,48 @@ def report(seed: int, count: int, outcomes: list[Outcome], engines: dict[str, li
         lines.append("")
     lines.append("## Line items\n")
     with_items = [o for o in outcomes if o.items_right is not None]
-    lines.append(f"Documents whose line-item amounts all match, in order: {_pct(sum(bool(o.items_right) for o in with_items), len(with_items))}\n")
+    lines.append(
+        "Documents whose line-item amounts all match, in order: "
+        f"{_pct(sum(bool(o.items_right) for o in with_items), len(with_items))}\n"
+    )
     lines.append("## Confidence reliability\n")
     high = [f for o in outcomes for f in o.fields.values() if f["confidence"] is not None and f["confidence"] >= 0.9]
-    lines.append(f"Of the fields given with confidence >= 0.9, **{_pct(sum(f['right'] for f in high), len(high))}** were right. By band:\n")
+    lines.append(
+        f"Of the fields given with confidence >= 0.9, **{_pct(sum(f['right'] for f in high), len(high))}** "
+        "were right. By band:\n"
+    )
     lines += list(_reliability(outcomes))
     lines.append("## Per-vendor memory\n")
     lines.append(
         f"{memory['vendors']} vendors, each with its own labels for the invoice number and date (words that are not in "
         f"the extractor's lexicon). The first document of each vendor is read and its wrong headline fields corrected "
-        f"({memory['corrected_fields']} corrections in all); then the vendor's {memory['later_documents'] // max(1, memory['vendors'])} later documents are read "
+        f"({memory['corrected_fields']} corrections in all); then the vendor's "
+        f"{memory['later_documents'] // max(1, memory['vendors'])} later documents are read "
         f"without and with the memory learned from that one correction.\n"
     )
-    lines.append(f"- headline fields right on later documents without memory: {_pct(memory['without'], memory['fields'])}")
+    lines.append(
+        f"- headline fields right on later documents without memory: {_pct(memory['without'], memory['fields'])}"
+    )
     lines.append(f"- with the memory after one correction: {_pct(memory['with'], memory['fields'])}\n")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m officeflow.documents.evaluate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m officeflow.documents.evaluate", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--engines", type=int, default=40, help="scans and photos read again with each engine forced (0: none)")
+    parser.add_argument(
+        "--engines", type=int, default=40, help="scans and photos read again with each engine forced (0: none)"
+    )
     parser.add_argument("--vendors", type=int, default=12)
     parser.add_argument("--per-vendor", type=int, default=4)
     parser.add_argument("--output", type=Path, default=Path("docs/reports/extraction.md"))
-    parser.add_argument("--fit", action="store_true", help="fit calibration.json on --fit-seeds instead of writing the report")
+    parser.add_argument(
+        "--fit", action="store_true", help="fit calibration.json on --fit-seeds instead of writing the report"
+    )
     parser.add_argument("--fit-seeds", default="101,102,103")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -304,7 +376,14 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = [o for s in fit_seeds for o in read_all(samples(s, args.count), jobs=args.jobs)]
         weights = fit(outcomes)
         path = Path(__file__).with_name(CALIBRATION_FILE)
-        path.write_text(json.dumps({"fitted_on": {"seeds": fit_seeds, "count": args.count, "fields": len(outcomes)}, "weights": weights}, indent=1, sort_keys=True) + "\n")
+        path.write_text(
+            json.dumps(
+                {"fitted_on": {"seeds": fit_seeds, "count": args.count, "fields": len(outcomes)}, "weights": weights},
+                indent=1,
+                sort_keys=True,
+            )
+            + "\n"
+        )
         print(f"calibration fitted on {len(outcomes)} documents of seeds {fit_seeds}: {path}")
         return 0
     if args.seed in fit_seeds:

@@ -60,4 +60,3 @@ def frames(data: bytes, limits: Limits) -> Iterator[tuple[Image.Image, bool]]:
         except (OSError, ValueError, SyntaxError, EOFError) as exc:
             raise DocumentUnreadable(f"the image is damaged ({exc})") from None
         yield upright, camera
-

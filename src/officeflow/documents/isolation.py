@@ -66,7 +66,15 @@ class Extractor:
         if self._child is None or self._child.poll() is not None:
             limits = json.dumps(asdict(self.limits))
             self._child = subprocess.Popen(
-                [sys.executable, "-I", "-m", "officeflow.documents.child", str(self.limits.memory), str(self.limits.cpu_seconds), limits],
+                [
+                    sys.executable,
+                    "-I",
+                    "-m",
+                    "officeflow.documents.child",
+                    str(self.limits.memory),
+                    str(self.limits.cpu_seconds),
+                    limits,
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -85,7 +93,9 @@ class Extractor:
     ) -> Extraction:
         """The document's extraction; DocumentRefused or DocumentUnreadable with the reason."""
         if len(data) > self.limits.max_bytes:
-            raise DocumentRefused(f"{filename or 'the file'} has {len(data):,} bytes, more than the {self.limits.max_bytes:,} allowed")
+            raise DocumentRefused(
+                f"{filename or 'the file'} has {len(data):,} bytes, more than the {self.limits.max_bytes:,} allowed"
+            )
         options: dict[str, Any] = {"kind": kind, "engine": engine, "filename": filename}
         if vendor_memory is not None:
             options["memory"] = vendor_memory.to_json()
@@ -93,7 +103,8 @@ class Extractor:
             options["today"] = today.isoformat()
         with self._lock:
             child = self._start()
-            assert child.stdin is not None and child.stdout is not None
+            assert child.stdin is not None
+            assert child.stdout is not None
             try:
                 head = json.dumps(options).encode()
                 child.stdin.write(struct.pack(">I", len(head)) + head + struct.pack(">I", len(data)) + data)
@@ -148,4 +159,6 @@ def extract(
 ) -> Extraction:
     """Read one document in a fresh limited child process (for many, keep an ``Extractor``)."""
     with Extractor(limits) as extractor:
-        return extractor.extract(data, filename=filename, kind=kind, engine=engine, vendor_memory=vendor_memory, today=today)
+        return extractor.extract(
+            data, filename=filename, kind=kind, engine=engine, vendor_memory=vendor_memory, today=today
+        )

@@ -2,7 +2,7 @@
 first totals line, each with a description and an amount at its right.
 
 A row's last amount is its amount; an amount before it is the unit price; a quantity is a
-number written with ``x``, ``×``, ``Stk``, ``pcs`` or ``h``, or a lone number between the
+number written with ``x``, a multiplication sign, ``Stk``, ``pcs`` or ``h``, or a lone number between the
 description and the prices. Rows labelled as totals, taxes, payments, dates or references are
 not items. A row without an amount that follows an item continues its description.
 """
@@ -18,7 +18,9 @@ from officeflow.documents.model import LineItem, union
 
 STOP_ROLES = frozenset({"total", "net", "tax", "paid", "change"})
 SKIP_ROLES = frozenset({"date", "due_date", "other_date", "invoice_number", "po_number", "customer", "buyer"})
-QUANTITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:x|×|\*|stk\.?|st\.|pcs?\.?|pce|h|std\.?|hrs?)(?![a-z])", re.I)
+QUANTITY = re.compile(
+    r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(?:x|\u00d7|\*|stk\.?|st\.|pcs?\.?|pce|h|std\.?|hrs?)(?![a-z])", re.I
+)
 LONE_NUMBER = re.compile(r"(?<![\d.,])(\d{1,4}(?:[.,]\d{1,3})?)(?![\d.,])")
 
 

@@ -2,7 +2,8 @@
 
 Words of a page are taken left to right; a word joins the line whose last word overlaps it
 vertically by half the smaller height or more (the best such line), else it starts a new line.
-Following each line from word to word keeps a slightly skewed line together across a wide gap. Within a line, words go left to right, joined by one space; a gap wider
+Following each line from word to word keeps a slightly skewed line together across a wide gap.
+Within a line, words go left to right, joined by one space; a gap wider
 than three times the line's height also splits the line into *segments* (columns of a table,
 a label far from its value still share the line).
 """

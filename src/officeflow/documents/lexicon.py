@@ -69,6 +69,18 @@ PHRASES: dict[str, dict[str, int]] = {
         "sale": 1,
         "totale": 2,
         "payer": 1,
+        "balance": 2,
+        "to pay": 2,
+        "rechnungsendbetrag": 3,
+        "montant a regler": 3,
+        "total a regler": 3,
+        "net a regler": 3,
+        "solde": 2,
+        "solde du": 3,
+        "offener betrag": 3,
+        "order total": 3,
+        "total amount due": 3,
+        "total sum": 3,
     },
     "net": {
         "total ht": 3,
@@ -557,15 +569,36 @@ def find_labels(text: str) -> list[Label]:
             and previous.role in ("net", "total")
             and m.start() - previous.end <= 3
             and "tax" in dict(_roles(phrase))
-            and (any(q in previous.phrase for q in QUALIFIERS) or phrase.startswith(QUALIFIERS) or folded[previous.end : m.start()].strip(" .") in QUALIFIERS)
+            and (
+                any(q in previous.phrase for q in QUALIFIERS)
+                or phrase.startswith(QUALIFIERS)
+                or folded[previous.end : m.start()].strip(" .") in QUALIFIERS
+            )
         ):
-            found[-1] = Label(role=previous.role, strength=previous.strength, start=previous.start, end=m.end(), phrase=previous.phrase)
+            found[-1] = Label(
+                role=previous.role,
+                strength=previous.strength,
+                start=previous.start,
+                end=m.end(),
+                phrase=previous.phrase,
+            )
             continue
         roles = _roles(phrase)
-        if previous is not None and max(s for _, s in roles) == 1 and previous.strength >= 2 and m.start() - previous.end <= 2:
+        if (
+            previous is not None
+            and max(s for _, s in roles) == 1
+            and previous.strength >= 2
+            and m.start() - previous.end <= 2
+        ):
             for i in range(len(found) - 1, -1, -1):  # "à payer avant le": "le" belongs to the due date
                 if (found[i].start, found[i].end) == (previous.start, previous.end):
-                    found[i] = Label(role=found[i].role, strength=found[i].strength, start=found[i].start, end=m.end(), phrase=found[i].phrase)
+                    found[i] = Label(
+                        role=found[i].role,
+                        strength=found[i].strength,
+                        start=found[i].start,
+                        end=m.end(),
+                        phrase=found[i].phrase,
+                    )
             continue
         for role, strength in roles:
             found.append(Label(role=role, strength=strength, start=m.start(), end=m.end(), phrase=phrase))

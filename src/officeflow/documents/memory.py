@@ -92,7 +92,12 @@ def _matches(name: str, value: FieldValue, line: Line) -> list[tuple[int, int]]:
     if name in AMOUNT_FIELDS:
         return [(a.start, a.end) for a in find_amounts(line.text) if abs(a.value - float(value)) < 0.011]
     if name in DATE_FIELDS:
-        return [(d.start, d.end) for order in (True, False) for d in find_dates(line.text, day_first=order) if d.value.isoformat() == value]
+        return [
+            (d.start, d.end)
+            for order in (True, False)
+            for d in find_dates(line.text, day_first=order)
+            if d.value.isoformat() == value
+        ]
     wanted = re.sub(r"\s", "", str(value)).lower()
     out = []
     for word, (s, e) in zip(line.words, line.spans, strict=True):
@@ -118,7 +123,7 @@ def _anchor(lines: list[Line], line: Line, start: int) -> tuple[str, str]:
 def _value_at(name: str, line: Line, start: int, end: int, rule: FieldRule) -> tuple[FieldValue, int, int] | None:
     text = line.text
     if name in AMOUNT_FIELDS:
-        found = [a for a in find_amounts(text[start:end])]
+        found = find_amounts(text[start:end])
         return (round(found[-1].value, 2), start + found[-1].start, start + found[-1].end) if found else None
     if name in DATE_FIELDS:
         dates = find_dates(text[start:end])
@@ -242,7 +247,9 @@ class VendorMemory:
         return to_field(Candidate(value=value, score=1.0, rule=rule, line=line, start=start, end=end), 1.0)
 
     def to_json(self) -> str:
-        return json.dumps({"version": VERSION, "vendors": [asdict(p) for p in self.profiles]}, ensure_ascii=False, sort_keys=True)
+        return json.dumps(
+            {"version": VERSION, "vendors": [asdict(p) for p in self.profiles]}, ensure_ascii=False, sort_keys=True
+        )
 
     @classmethod
     def from_json(cls, text: str) -> VendorMemory:
@@ -253,6 +260,12 @@ class VendorMemory:
         profiles = []
         for raw in data["vendors"]:
             rules = {name: FieldRule(**rule) for name, rule in raw.get("fields", {}).items()}
-            profiles.append(VendorProfile(keys=list(raw["keys"]), vendor=raw.get("vendor"), fields=rules, corrections=int(raw.get("corrections", 0))))
+            profiles.append(
+                VendorProfile(
+                    keys=list(raw["keys"]),
+                    vendor=raw.get("vendor"),
+                    fields=rules,
+                    corrections=int(raw.get("corrections", 0)),
+                )
+            )
         return cls(profiles)
-

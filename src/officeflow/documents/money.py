@@ -80,7 +80,15 @@ def _implied(context: DocumentContext, line: Line) -> list[Amount]:
     if implied is None:
         return []
     shift = labels[0].end
-    return [Amount(value=implied.value, currency=implied.currency, start=implied.start + shift, end=implied.end + shift, decimals=False)]
+    return [
+        Amount(
+            value=implied.value,
+            currency=implied.currency,
+            start=implied.start + shift,
+            end=implied.end + shift,
+            decimals=False,
+        )
+    ]
 
 
 def _candidate(seen: _Seen, score: float, rule: str) -> Candidate:
@@ -139,12 +147,13 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
         totals.append(_candidate(seen, score, _rule(seen, "total")))
     nets = nets + _rate_sum(nets)
     net_values = {c.value for c in nets}
-    tax_values = {c.value for c in taxes} | _tax_sums(taxes)
+    tax_values = {float(c.value) for c in taxes} | _tax_sums(taxes)
+    net_floats = {float(v) for v in net_values}
     consistent: list[Candidate] = []
     for candidate in totals:
         value = float(candidate.value)
         bonus = 0.0
-        if any(abs(n + t - value) < CENT for n in net_values for t in tax_values):
+        if any(abs(n + t - value) < CENT for n in net_floats for t in tax_values):
             bonus = 4.0
         elif item_sum is not None and abs(item_sum - value) < CENT:
             bonus = 2.0
@@ -159,18 +168,28 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
     if net_pick is None and len(by_rate) > 1 and tax_pick is not None and tax_pick[0].rule != "label:strong":
         first = tax_pick[0]
         summed = round(sum(by_rate.values()), 2)
-        tax_pick = (Candidate(value=summed, score=first.score, rule="sum-of-tax-lines", line=first.line, start=first.start, end=first.end), tax_pick[1])
+        tax_pick = (
+            Candidate(
+                value=summed,
+                score=first.score,
+                rule="sum-of-tax-lines",
+                line=first.line,
+                start=first.start,
+                end=first.end,
+            ),
+            tax_pick[1],
+        )
     if net_pick:
         net = to_field(*net_pick)
     if tax_pick:
         tax = to_field(*tax_pick)
         if total is not None and net is not None:
-            summed = _summed_tax(taxes, float(total.value) - float(net.value))
-            if summed is not None and abs(float(tax.value) - summed) > CENT:
+            tax_sum = _summed_tax(taxes, float(total.value) - float(net.value))
+            if tax_sum is not None and abs(float(tax.value) - tax_sum) > CENT:
                 tax = Field(
                     **{
                         **tax.__dict__,
-                        "value": round(summed, 2),
+                        "value": round(tax_sum, 2),
                         "evidence": Evidence(rule="sum-of-tax-lines", ocr=tax.evidence.ocr, margin=tax.evidence.margin),
                     }
                 )
@@ -185,7 +204,16 @@ def _rate_sum(nets: list[Candidate]) -> list[Candidate]:
         return []
     first = max(nets, key=lambda c: c.score)
     total = round(sum(by_rate.values()), 2)
-    return [Candidate(value=total, score=first.score - 0.5, rule="sum-of-rate-lines", line=first.line, start=first.start, end=first.end)]
+    return [
+        Candidate(
+            value=total,
+            score=first.score - 0.5,
+            rule="sum-of-rate-lines",
+            line=first.line,
+            start=first.start,
+            end=first.end,
+        )
+    ]
 
 
 def _taxes_by_rate(taxes: list[Candidate]) -> dict[str, float]:
@@ -254,20 +282,17 @@ def _currency(context: DocumentContext, seen_all: list[_Seen], total: Field | No
     if country is not None:
         return country
     for line in context.lines:
-        code = currency_in(line.text)
-        if code:
-            at = (
-                line.text.find(next(t for t in (code, "€", "$", "£") if t in line.text))
-                if any(t in line.text for t in (code, "€", "$", "£"))
-                else 0
-            )
-            candidate = Candidate(value=code, score=1.0, rule="named", line=line, start=at, end=at + 1)
+        named = currency_in(line.text)
+        if named:
+            candidate = Candidate(value=named, score=1.0, rule="named", line=line, start=0, end=len(line.text))
             return to_field(candidate, 1.0)
     return None
 
 
-COUNTRY_CURRENCY = {"DE": "EUR", "AT": "EUR", "FR": "EUR", "BE": "EUR", "NL": "EUR", "IT": "EUR", "ES": "EUR", "IE": "EUR",
-                    "LU": "EUR", "PT": "EUR", "FI": "EUR", "GB": "GBP", "CH": "CHF", "LI": "CHF"}  # fmt: skip
+COUNTRY_CURRENCY = {
+    **dict.fromkeys(("DE", "AT", "FR", "BE", "NL", "IT", "ES", "IE", "LU", "PT", "FI"), "EUR"),
+    **{"GB": "GBP", "CH": "CHF", "LI": "CHF"},
+}
 
 
 def _country_currency(seen_all: list[_Seen], context: DocumentContext) -> Field | None:

@@ -60,7 +60,12 @@ class OcrEngine(Protocol):
 
 def tessdata_path() -> Path:
     """Where Tesseract's trained data is: ``TESSDATA_PREFIX``, else under ``sys.prefix``."""
-    candidates = [os.environ.get("TESSDATA_PREFIX", ""), f"{sys.prefix}/share/tessdata", f"{sys.base_prefix}/share/tessdata", "/usr/share/tesseract-ocr/5/tessdata"]
+    candidates = [
+        os.environ.get("TESSDATA_PREFIX", ""),
+        f"{sys.prefix}/share/tessdata",
+        f"{sys.base_prefix}/share/tessdata",
+        "/usr/share/tesseract-ocr/5/tessdata",
+    ]
     for candidate in candidates:
         if candidate and (Path(candidate) / "eng.traineddata").is_file():
             return Path(candidate)
@@ -77,7 +82,7 @@ class Tesseract:
         self._local = threading.local()
 
     def _api(self, kind: str = "read") -> Any:
-        import tesserocr
+        import tesserocr  # type: ignore[import-untyped]
 
         api = getattr(self._local, kind, None)
         if api is None:
@@ -145,7 +150,13 @@ class RapidOcr:
                     continue
                 xs = [float(p[0]) for p in points]
                 ys = [float(p[1]) for p in points]
-                words.append(OcrWord(text=unicodedata.normalize("NFKC", str(text)).strip(), box=(min(xs), min(ys), max(xs), max(ys)), confidence=float(score)))
+                words.append(
+                    OcrWord(
+                        text=unicodedata.normalize("NFKC", str(text)).strip(),
+                        box=(min(xs), min(ys), max(xs), max(ys)),
+                        confidence=float(score),
+                    )
+                )
         return words
 
 
@@ -190,7 +201,9 @@ class Engines:
                 poor = quality(words) < policy.min_quality or len(words) < policy.min_words
         if poor and policy.engine == "auto":
             other = self.rapidocr.read(prepared.gray)
-            if len(other) >= max(len(words) // 2, 1) and (quality(other) > quality(words) or len(words) < policy.min_words):
+            if len(other) >= max(len(words) // 2, 1) and (
+                quality(other) > quality(words) or len(words) < policy.min_words
+            ):
                 words, engine = other, self.rapidocr
         return PageReading(
             words=[_to_page(w, prepared) for w in words],

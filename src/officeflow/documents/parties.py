@@ -72,7 +72,7 @@ TITLES = frozenset(
         "receipt",
     ]
 )
-SEPARATORS = re.compile(r"\s[·•|–—]\s|\s-\s")
+SEPARATORS = re.compile(r"\s[·•|\u2013\u2014]\s|\s-\s")
 
 
 def _buyer_lines(context: DocumentContext) -> set[int]:
@@ -109,17 +109,18 @@ def _clean(text: str) -> str:
     return " ".join(words)
 
 
-def _is_candidate(context: DocumentContext, line: Line) -> bool:
-    text = line.text
+def _is_candidate(context: DocumentContext, line: Line, start: int = 0, stop: int | None = None) -> bool:
+    """Whether ``line.text[start:stop]`` (a segment) could be a company name."""
+    stop = len(line.text) if stop is None else stop
+    text = line.text[start:stop]
     letters = sum(c.isalpha() for c in text)
     if letters < 3 or letters < 0.5 * len(text.replace(" ", "")):
         return False
     folded = fold(_clean(text))
     if folded in TITLES or folded.rstrip(":") in TITLES:
         return False
-    if any(
-        lab.strength >= 2 and lab.role != "buyer" for lab in context.labels.get(line.index, [])
-    ) and not LEGAL_FORMS.search(text):
+    labels = [lab for lab in context.labels.get(line.index, []) if start <= lab.start < stop]
+    if any(lab.strength >= 2 and lab.role != "buyer" for lab in labels) and not LEGAL_FORMS.search(text):
         return False
     if find_dates(text) or find_amounts(text) or CONTACT.search(text):
         return False
@@ -131,7 +132,11 @@ def _mentions(context: DocumentContext, line: Line, value: str) -> int:
     wanted = re.sub(r"[^a-z0-9]+", " ", fold(value)).strip()
     if len(wanted) < 4:
         return 0
-    return sum(1 for other in context.lines if other.index != line.index and wanted in re.sub(r"[^a-z0-9]+", " ", fold(other.text)))
+    return sum(
+        1
+        for other in context.lines
+        if other.index != line.index and wanted in re.sub(r"[^a-z0-9]+", " ", fold(other.text))
+    )
 
 
 def find_vendor(context: DocumentContext) -> Field | None:
@@ -146,9 +151,11 @@ def find_vendor(context: DocumentContext) -> Field | None:
     for rank, line in enumerate(text_lines):
         y = line.box[1] / context.page_height(line.page)
         in_footer = line.page == last_page and y > 0.85
-        if line.index in buyer or not (y < 0.45 or in_footer) or not _is_candidate(context, line):
+        if line.index in buyer or not (y < 0.45 or in_footer):
             continue
         for start, stop in segments(line):
+            if not _is_candidate(context, line, start, stop):
+                continue
             text = line.text[start:stop]
             value = _clean(text)
             if len(value) < 2 or fold(value) in TITLES or sum(c.isalpha() for c in value) < 3:
@@ -171,7 +178,9 @@ def find_vendor(context: DocumentContext) -> Field | None:
                 score -= 1.5
             score += 1.5 * min(2, _mentions(context, line, value))
             at = start + text.find(value)
-            candidates.append(Candidate(value=value, score=score, rule="header-line", line=line, start=at, end=at + len(value)))
+            candidates.append(
+                Candidate(value=value, score=score, rule="header-line", line=line, start=at, end=at + len(value))
+            )
     pick = best(candidates)
     if pick is None:
         return None

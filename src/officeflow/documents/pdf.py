@@ -2,8 +2,8 @@
 
 A PDF with JavaScript, a launch action, an embedded movie or an XFA form is refused, whatever
 the action would do: the catalogue's names, open action and additional actions, and every
-page's annotations and actions are looked at (pypdf), compressed object streams included. Embedded files are allowed only as a Factur-X / ZUGFeRD / XRechnung
-invoice (read by ``einvoice``).
+page's annotations and actions are looked at (pypdf), compressed object streams included.
+Embedded files are allowed only as a Factur-X / ZUGFeRD / XRechnung invoice (read by ``einvoice``).
 
 A page with text (at least ``MIN_TEXT_CHARS`` letters or digits) is read by pdfplumber:
 words with boxes in points, top-left origin. A page without is a scan: pdfium renders it within
@@ -26,7 +26,9 @@ from officeflow.documents.ocr import Engines, OcrPolicy
 
 MIN_TEXT_CHARS = 20
 ACTIVE_KEYS = ("/JavaScript", "/JS", "/Launch", "/RichMedia", "/XFA", "/GoToE", "/ImportData", "/SubmitForm")
-EINVOICE_NAMES = re.compile(r"^(?:factur-x|zugferd-invoice|zugferd_invoice|xrechnung|ZUGFeRD-invoice|order-x)\.xml$", re.I)
+EINVOICE_NAMES = re.compile(
+    r"^(?:factur-x|zugferd-invoice|zugferd_invoice|xrechnung|ZUGFeRD-invoice|order-x)\.xml$", re.I
+)
 
 for _noisy in ("pdfminer", "pypdf"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
@@ -78,9 +80,9 @@ def embedded_files(data: bytes, limits: Limits) -> list[str]:
         count = len(reader.pages)
         if count > limits.max_pages:
             raise DocumentRefused(f"the PDF has {count} pages, more than the {limits.max_pages} allowed")
-        root = reader.trailer["/Root"].get_object()
-        names = root.get("/Names")
-        names = names.get_object() if names is not None else {}
+        root: Any = reader.trailer["/Root"].get_object()
+        names_ref = root.get("/Names")
+        names: Any = names_ref.get_object() if names_ref is not None else {}
         for key in ("/JavaScript",):
             if key in names:
                 raise DocumentRefused("the PDF has JavaScript")
@@ -104,7 +106,9 @@ def embedded_files(data: bytes, limits: Limits) -> list[str]:
         raise DocumentUnreadable(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     others = [name for name in files if not EINVOICE_NAMES.match(name)]
     if others:
-        raise DocumentRefused(f"the PDF embeds files ({', '.join(sorted(others)[:3])}); only an e-invoice XML is allowed")
+        raise DocumentRefused(
+            f"the PDF embeds files ({', '.join(sorted(others)[:3])}); only an e-invoice XML is allowed"
+        )
     return files
 
 
@@ -128,13 +132,20 @@ def read_pdf(data: bytes, *, limits: Limits, engines: Engines, policy: OcrPolicy
                             unit="pt",
                             source="text",
                             words=tuple(
-                                Word(text=w["text"], box=(float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"])), confidence=1.0, page=number)
+                                Word(
+                                    text=w["text"],
+                                    box=(float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"])),
+                                    confidence=1.0,
+                                    page=number,
+                                )
                                 for w in words
                             ),
                         )
                     )
                 else:
-                    pages.append(_ocr_page(data, number, float(page.width), float(page.height), limits, engines, policy))
+                    pages.append(
+                        _ocr_page(data, number, float(page.width), float(page.height), limits, engines, policy)
+                    )
     except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
         raise DocumentUnreadable(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # pdfminer raises its own errors from deep inside
@@ -144,7 +155,9 @@ def read_pdf(data: bytes, *, limits: Limits, engines: Engines, policy: OcrPolicy
     return pages
 
 
-def _ocr_page(data: bytes, number: int, width: float, height: float, limits: Limits, engines: Engines, policy: OcrPolicy) -> Page:
+def _ocr_page(
+    data: bytes, number: int, width: float, height: float, limits: Limits, engines: Engines, policy: OcrPolicy
+) -> Page:
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(data)
@@ -159,12 +172,28 @@ def _ocr_page(data: bytes, number: int, width: float, height: float, limits: Lim
     factor_y = height / image.height
     if reading.rotation in (90, 270):
         factor_x, factor_y = height / image.width, width / image.height
+
     def scaled(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         return (box[0] * factor_x, box[1] * factor_y, box[2] * factor_x, box[3] * factor_y)
 
     words = tuple(
-        Word(text=w.text, box=scaled(w.box), confidence=w.confidence, page=number, at=scaled(w.frame) if w.frame else None)
+        Word(
+            text=w.text,
+            box=scaled(w.box),
+            confidence=w.confidence,
+            page=number,
+            at=scaled(w.frame) if w.frame else None,
+        )
         for w in reading.words
     )
     page_w, page_h = (height, width) if reading.rotation in (90, 270) else (width, height)
-    return Page(number=number, width=page_w, height=page_h, unit="pt", source=f"ocr:{reading.engine}", rotation=reading.rotation, words=words, ocr_quality=reading.quality)
+    return Page(
+        number=number,
+        width=page_w,
+        height=page_h,
+        unit="pt",
+        source=f"ocr:{reading.engine}",
+        rotation=reading.rotation,
+        words=words,
+        ocr_quality=reading.quality,
+    )

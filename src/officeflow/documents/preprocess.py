@@ -49,7 +49,9 @@ def looks_like_photo(gray: Gray) -> bool:
     """True when the border is not even paper: darker than paper, or uneven (a desk, a shadow)."""
     h, w = gray.shape
     band = max(4, min(h, w) // 20)
-    border = np.concatenate([gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()])
+    border = np.concatenate(
+        [gray[:band].ravel(), gray[-band:].ravel(), gray[:, :band].ravel(), gray[:, -band:].ravel()]
+    )
     return bool(np.median(border) < 200 or np.std(border) > 40)
 
 
@@ -67,7 +69,8 @@ def _document_quad(gray: Gray) -> NDArray[np.float32] | None:
         hull = cv2.convexHull(contour)
         approx = cv2.approxPolyDP(hull, 0.03 * cv2.arcLength(hull, True), True)
         if len(approx) == 4 and 0.2 * area < cv2.contourArea(approx) < 0.97 * area:
-            return (approx.reshape(4, 2) / small_factor).astype(np.float32)
+            corners: NDArray[np.float32] = (approx.reshape(4, 2) / small_factor).astype(np.float32)
+            return corners
     return None
 
 
@@ -134,7 +137,7 @@ def prepare(image: Image.Image, *, camera: bool = False) -> Prepared:
         factor = LONG_SIDE_MAX / long_side
     if factor != 1.0:
         interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
-        gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation)
+        gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interpolation).astype(np.uint8)
         forward = _scale(factor) @ forward
     photo = camera or looks_like_photo(gray)
     if photo:
@@ -147,9 +150,10 @@ def prepare(image: Image.Image, *, camera: bool = False) -> Prepared:
     if abs(skew) >= 0.4:
         h, w = gray.shape
         rotation = cv2.getRotationMatrix2D((w / 2, h / 2), -skew, 1.0)
-        gray = cv2.warpAffine(gray, rotation, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+        gray = cv2.warpAffine(gray, rotation, (w, h), flags=cv2.INTER_LINEAR, borderValue=255).astype(np.uint8)
         forward = np.vstack([rotation, [0, 0, 1]]) @ forward
-    return Prepared(gray=gray, to_page=np.linalg.inv(forward), photo=photo, skew=skew, scale=factor)
+    to_page: Matrix = np.linalg.inv(forward).astype(np.float64)
+    return Prepared(gray=gray, to_page=to_page, photo=photo, skew=skew, scale=factor)
 
 
 def map_box(matrix: Matrix, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

@@ -69,7 +69,7 @@ class Reader:
         if what == "pdf":
             attached = embedded_files(data, self.limits)
             if attached:
-                import facturx
+                import facturx  # type: ignore[import-untyped]
 
                 try:
                     _name, xml = facturx.get_xml_from_pdf(data, check_xsd=False)
@@ -90,7 +90,9 @@ class Reader:
         pages = []
         for number, (image, camera) in enumerate(frames(data, self.limits), start=1):
             reading = self.engines.read_page(image, policy, camera=camera)
-            words = tuple(Word(text=w.text, box=w.box, confidence=w.confidence, page=number, at=w.frame) for w in reading.words)
+            words = tuple(
+                Word(text=w.text, box=w.box, confidence=w.confidence, page=number, at=w.frame) for w in reading.words
+            )
             pages.append(
                 Page(
                     number=number,

@@ -42,7 +42,13 @@ def from_dict(data: dict[str, Any]) -> Extraction:
     for raw in data["pages"]:
         number = int(raw["number"])
         words = tuple(
-            Word(text=w["text"], box=_box(w["box"]) or (0.0, 0.0, 0.0, 0.0), confidence=float(w["confidence"]), page=number, at=_box(w.get("at")))
+            Word(
+                text=w["text"],
+                box=_box(w["box"]) or (0.0, 0.0, 0.0, 0.0),
+                confidence=float(w["confidence"]),
+                page=number,
+                at=_box(w.get("at")),
+            )
             for w in raw.get("words", [])
         )
         pages.append(
@@ -94,7 +100,13 @@ def from_dict(data: dict[str, Any]) -> Extraction:
             ),
         )
     checks = tuple(
-        Check(name=c["name"], passed=bool(c["passed"]), fields=tuple(c["fields"]), reason=c["reason"], effect=dict(c["effect"]))
+        Check(
+            name=c["name"],
+            passed=bool(c["passed"]),
+            fields=tuple(c["fields"]),
+            reason=c["reason"],
+            effect=dict(c["effect"]),
+        )
         for c in data.get("checks", [])
     )
     return Extraction(

@@ -48,7 +48,17 @@ class Sheet:
     rules: list[Rule] = field(default_factory=list)
     y: float = 40.0
 
-    def text(self, x: float, text: str, size: float = 9, *, bold: bool = False, align: str = "l", y: float | None = None, font: str | None = None) -> None:
+    def text(
+        self,
+        x: float,
+        text: str,
+        size: float = 9,
+        *,
+        bold: bool = False,
+        align: str = "l",
+        y: float | None = None,
+        font: str | None = None,
+    ) -> None:
         face = font or (f"{self.base}-bold" if bold and f"{self.base}-bold" in FONTS else self.base)
         self.texts.append(Text(x, self.y if y is None else y, text, size, face, align))
 

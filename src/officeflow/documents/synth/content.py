@@ -22,35 +22,285 @@ COUNTRIES = {
     "US": {"language": "en", "currency": "USD", "rates": (8.875, 6.25, 7), "iban_len": 0},
 }
 NAME_PARTS = {
-    "de": (["Bäckerei", "Metzgerei", "Autohaus", "Elektro", "Büro", "Reisebüro", "Gasthof", "Apotheke", "Buchhandlung", "Getränke", "Malerbetrieb", "Druckerei", "Hotel", "Tankstelle", "Café", "Computer", "Möbelhaus"],
-           ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Braun", "Zimmermann", "Krüger", "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Köhler"],
-           ["GmbH", "GmbH & Co. KG", "AG", "e.K.", "KG", "OHG", "UG (haftungsbeschränkt)", ""]),
-    "fr": (["Boulangerie", "Garage", "Librairie", "Pharmacie", "Hôtel", "Restaurant", "Imprimerie", "Transports", "Menuiserie", "Électricité", "Café", "Fromagerie", "Informatique", "Papeterie"],
-           ["Dubois", "Martin", "Bernard", "Durand", "Lefebvre", "Moreau", "Laurent", "Simon", "Michel", "Garnier", "Rousseau", "Fontaine", "Chevalier", "Mercier", "Blanc", "Guerin", "Faure", "Lambert", "Bonnet", "Girard"],
-           ["SARL", "SAS", "SA", "EURL", "& Fils", ""]),
-    "en": (["Northside", "Riverside", "Oakwood", "Harbour", "Greenfield", "Summit", "Bluebell", "Kingsway", "Meadow", "Castle", "Union", "Pioneer", "Atlas", "Beacon", "Cedar", "Granite"],
-           ["Office Supplies", "Hardware", "Catering", "Print Works", "Electrical", "Books", "Motors", "Coffee House", "Consulting", "Logistics", "Stationers", "Pharmacy", "Diner", "Software", "Builders", "Bakery"],
-           ["Ltd", "Limited", "LLC", "Inc.", "PLC", "Co.", ""]),
+    "de": (
+        [
+            "Bäckerei",
+            "Metzgerei",
+            "Autohaus",
+            "Elektro",
+            "Büro",
+            "Reisebüro",
+            "Gasthof",
+            "Apotheke",
+            "Buchhandlung",
+            "Getränke",
+            "Malerbetrieb",
+            "Druckerei",
+            "Hotel",
+            "Tankstelle",
+            "Café",
+            "Computer",
+            "Möbelhaus",
+        ],
+        [
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weber",
+            "Meyer",
+            "Wagner",
+            "Becker",
+            "Schulz",
+            "Hoffmann",
+            "Koch",
+            "Richter",
+            "Klein",
+            "Wolf",
+            "Schröder",
+            "Neumann",
+            "Braun",
+            "Zimmermann",
+            "Krüger",
+            "Hartmann",
+            "Lange",
+            "Werner",
+            "Krause",
+            "Lehmann",
+            "Köhler",
+        ],
+        ["GmbH", "GmbH & Co. KG", "AG", "e.K.", "KG", "OHG", "UG (haftungsbeschränkt)", ""],
+    ),
+    "fr": (
+        [
+            "Boulangerie",
+            "Garage",
+            "Librairie",
+            "Pharmacie",
+            "Hôtel",
+            "Restaurant",
+            "Imprimerie",
+            "Transports",
+            "Menuiserie",
+            "Électricité",
+            "Café",
+            "Fromagerie",
+            "Informatique",
+            "Papeterie",
+        ],
+        [
+            "Dubois",
+            "Martin",
+            "Bernard",
+            "Durand",
+            "Lefebvre",
+            "Moreau",
+            "Laurent",
+            "Simon",
+            "Michel",
+            "Garnier",
+            "Rousseau",
+            "Fontaine",
+            "Chevalier",
+            "Mercier",
+            "Blanc",
+            "Guerin",
+            "Faure",
+            "Lambert",
+            "Bonnet",
+            "Girard",
+        ],
+        ["SARL", "SAS", "SA", "EURL", "& Fils", ""],
+    ),
+    "en": (
+        [
+            "Northside",
+            "Riverside",
+            "Oakwood",
+            "Harbour",
+            "Greenfield",
+            "Summit",
+            "Bluebell",
+            "Kingsway",
+            "Meadow",
+            "Castle",
+            "Union",
+            "Pioneer",
+            "Atlas",
+            "Beacon",
+            "Cedar",
+            "Granite",
+        ],
+        [
+            "Office Supplies",
+            "Hardware",
+            "Catering",
+            "Print Works",
+            "Electrical",
+            "Books",
+            "Motors",
+            "Coffee House",
+            "Consulting",
+            "Logistics",
+            "Stationers",
+            "Pharmacy",
+            "Diner",
+            "Software",
+            "Builders",
+            "Bakery",
+        ],
+        ["Ltd", "Limited", "LLC", "Inc.", "PLC", "Co.", ""],
+    ),
 }
 STREETS = {
-    "de": ["Hauptstraße", "Bahnhofstr.", "Gartenweg", "Schillerstraße", "Lindenallee", "Marktplatz", "Kirchgasse", "Am Ring", "Goethestr.", "Industriestraße"],
-    "fr": ["rue de la République", "avenue Jean Jaurès", "boulevard Victor Hugo", "rue du Moulin", "place de la Gare", "chemin des Vignes", "rue Pasteur", "quai de Seine"],
-    "en": ["High Street", "Station Road", "Church Lane", "Main Street", "Park Avenue", "Mill Road", "Queen Street", "Elm Drive", "Market Square"],
+    "de": [
+        "Hauptstraße",
+        "Bahnhofstr.",
+        "Gartenweg",
+        "Schillerstraße",
+        "Lindenallee",
+        "Marktplatz",
+        "Kirchgasse",
+        "Am Ring",
+        "Goethestr.",
+        "Industriestraße",
+    ],
+    "fr": [
+        "rue de la République",
+        "avenue Jean Jaurès",
+        "boulevard Victor Hugo",
+        "rue du Moulin",
+        "place de la Gare",
+        "chemin des Vignes",
+        "rue Pasteur",
+        "quai de Seine",
+    ],
+    "en": [
+        "High Street",
+        "Station Road",
+        "Church Lane",
+        "Main Street",
+        "Park Avenue",
+        "Mill Road",
+        "Queen Street",
+        "Elm Drive",
+        "Market Square",
+    ],
 }
 CITIES = {
-    "DE": [("10115", "Berlin"), ("80331", "München"), ("50667", "Köln"), ("20095", "Hamburg"), ("04109", "Leipzig"), ("70173", "Stuttgart")],
+    "DE": [
+        ("10115", "Berlin"),
+        ("80331", "München"),
+        ("50667", "Köln"),
+        ("20095", "Hamburg"),
+        ("04109", "Leipzig"),
+        ("70173", "Stuttgart"),
+    ],
     "AT": [("1010", "Wien"), ("8010", "Graz"), ("5020", "Salzburg"), ("4020", "Linz")],
     "CH": [("8001", "Zürich"), ("3011", "Bern"), ("4051", "Basel")],
-    "FR": [("75011", "Paris"), ("69002", "Lyon"), ("13001", "Marseille"), ("31000", "Toulouse"), ("33000", "Bordeaux"), ("44000", "Nantes")],
+    "FR": [
+        ("75011", "Paris"),
+        ("69002", "Lyon"),
+        ("13001", "Marseille"),
+        ("31000", "Toulouse"),
+        ("33000", "Bordeaux"),
+        ("44000", "Nantes"),
+    ],
     "BE": [("1000", "Bruxelles"), ("4000", "Liège"), ("5000", "Namur")],
-    "GB": [("SW1A 1AA", "London"), ("M1 1AE", "Manchester"), ("B1 1BB", "Birmingham"), ("LS1 4AP", "Leeds"), ("EH1 1YZ", "Edinburgh")],
+    "GB": [
+        ("SW1A 1AA", "London"),
+        ("M1 1AE", "Manchester"),
+        ("B1 1BB", "Birmingham"),
+        ("LS1 4AP", "Leeds"),
+        ("EH1 1YZ", "Edinburgh"),
+    ],
     "IE": [("D02 X285", "Dublin"), ("T12 R2NC", "Cork")],
-    "US": [("NY 10001", "New York"), ("IL 60601", "Chicago"), ("CA 94103", "San Francisco"), ("TX 78701", "Austin"), ("MA 02108", "Boston")],
+    "US": [
+        ("NY 10001", "New York"),
+        ("IL 60601", "Chicago"),
+        ("CA 94103", "San Francisco"),
+        ("TX 78701", "Austin"),
+        ("MA 02108", "Boston"),
+    ],
 }
 ITEMS = {
-    "de": ["Brötchen", "Kaffee Crema", "Croissant", "Mineralwasser 0,5l", "Druckerpapier A4", "Toner schwarz", "Kugelschreiber (10 Stk.)", "Beratung", "Montage", "Anfahrt", "Übernachtung EZ", "Frühstück", "Parkgebühr", "Diesel", "Super E10", "Schrauben-Set", "Ordner breit", "Mittagsmenü", "Apfelschorle", "Wartung Heizung", "Fachbuch Steuerrecht", "USB-Stick 64 GB", "Reinigung", "Kopien s/w"],
-    "fr": ["Baguette tradition", "Café expresso", "Croissant au beurre", "Eau minérale 50cl", "Ramette papier A4", "Cartouche d'encre", "Stylos (lot de 10)", "Conseil", "Installation", "Déplacement", "Nuitée chambre simple", "Petit-déjeuner", "Stationnement", "Gazole", "Sans plomb 95", "Classeur", "Menu du jour", "Jus d'orange", "Entretien chaudière", "Livre de comptabilité", "Clé USB 64 Go", "Nettoyage", "Photocopies"],
-    "en": ["Bread roll", "Flat white", "Croissant", "Still water 500ml", "Copy paper A4", "Black toner", "Ballpoint pens (10)", "Consulting", "Installation", "Call-out charge", "Single room", "Breakfast", "Parking", "Diesel", "Unleaded", "Screw set", "Lever arch file", "Lunch menu", "Orange juice", "Boiler service", "Accounting handbook", "USB stick 64GB", "Cleaning", "Photocopies"],
+    "de": [
+        "Brötchen",
+        "Kaffee Crema",
+        "Croissant",
+        "Mineralwasser 0,5l",
+        "Druckerpapier A4",
+        "Toner schwarz",
+        "Kugelschreiber (10 Stk.)",
+        "Beratung",
+        "Montage",
+        "Anfahrt",
+        "Übernachtung EZ",
+        "Frühstück",
+        "Parkgebühr",
+        "Diesel",
+        "Super E10",
+        "Schrauben-Set",
+        "Ordner breit",
+        "Mittagsmenü",
+        "Apfelschorle",
+        "Wartung Heizung",
+        "Fachbuch Steuerrecht",
+        "USB-Stick 64 GB",
+        "Reinigung",
+        "Kopien s/w",
+    ],
+    "fr": [
+        "Baguette tradition",
+        "Café expresso",
+        "Croissant au beurre",
+        "Eau minérale 50cl",
+        "Ramette papier A4",
+        "Cartouche d'encre",
+        "Stylos (lot de 10)",
+        "Conseil",
+        "Installation",
+        "Déplacement",
+        "Nuitée chambre simple",
+        "Petit-déjeuner",
+        "Stationnement",
+        "Gazole",
+        "Sans plomb 95",
+        "Classeur",
+        "Menu du jour",
+        "Jus d'orange",
+        "Entretien chaudière",
+        "Livre de comptabilité",
+        "Clé USB 64 Go",
+        "Nettoyage",
+        "Photocopies",
+    ],
+    "en": [
+        "Bread roll",
+        "Flat white",
+        "Croissant",
+        "Still water 500ml",
+        "Copy paper A4",
+        "Black toner",
+        "Ballpoint pens (10)",
+        "Consulting",
+        "Installation",
+        "Call-out charge",
+        "Single room",
+        "Breakfast",
+        "Parking",
+        "Diesel",
+        "Unleaded",
+        "Screw set",
+        "Lever arch file",
+        "Lunch menu",
+        "Orange juice",
+        "Boiler service",
+        "Accounting handbook",
+        "USB stick 64GB",
+        "Cleaning",
+        "Photocopies",
+    ],
 }
 
 
@@ -110,7 +360,10 @@ class Content:
             "net": self.net,
             "tax": self.tax,
             "iban": self.vendor.iban,
-            "line_items": [{"description": i.description, "quantity": i.quantity, "unit_price": i.unit_price, "amount": i.amount} for i in self.items],
+            "line_items": [
+                {"description": i.description, "quantity": i.quantity, "unit_price": i.unit_price, "amount": i.amount}
+                for i in self.items
+            ],
         }
 
 
@@ -162,12 +415,10 @@ def iban_for(country: str, rng: random.Random) -> str | None:
 def _vendor_name(language: str, rng: random.Random) -> str:
     first, second, forms = NAME_PARTS[language]
     form = rng.choice(forms)
-    if language == "en":
-        name = f"{rng.choice(first)} {rng.choice(second)}"
-    elif rng.random() < 0.5:
+    if language == "en" or rng.random() < 0.5:
         name = f"{rng.choice(first)} {rng.choice(second)}"
     else:
-        name = f"{rng.choice(second)} {rng.choice(first)}" if language == "fr" else f"{rng.choice(second)} {rng.choice(first)}"
+        name = f"{rng.choice(second)} {rng.choice(first)}"
     return f"{name} {form}".strip()
 
 
@@ -176,10 +427,30 @@ def party(country: str, rng: random.Random, *, vendor: bool) -> Party:
     postcode, city = rng.choice(CITIES[country])
     number = rng.randint(1, 180)
     street = rng.choice(STREETS[language])
-    street_line = f"{number}, {street}" if language == "fr" else (f"{number} {street}" if language == "en" else f"{street} {number}")
-    city_line = f"{city}, {postcode}" if country == "US" else (f"{city} {postcode}" if country in ("GB", "IE") else f"{postcode} {city}")
+    street_line = (
+        f"{number}, {street}"
+        if language == "fr"
+        else (f"{number} {street}" if language == "en" else f"{street} {number}")
+    )
+    city_line = (
+        f"{city}, {postcode}"
+        if country == "US"
+        else (f"{city} {postcode}" if country in ("GB", "IE") else f"{postcode} {city}")
+    )
     return Party(
-        name=_vendor_name(language, rng) if vendor else rng.choice(["Acme Consulting GmbH", "Nordlicht Medien AG", "Dupont & Associés SARL", "Blue Harbour Ltd", "Müller Logistik GmbH", "Société Générale d'Études SA", "Greenway Partners LLC"]),
+        name=_vendor_name(language, rng)
+        if vendor
+        else rng.choice(
+            [
+                "Acme Consulting GmbH",
+                "Nordlicht Medien AG",
+                "Dupont & Associés SARL",
+                "Blue Harbour Ltd",
+                "Müller Logistik GmbH",
+                "Société Générale d'Études SA",
+                "Greenway Partners LLC",
+            ]
+        ),
         street=street_line,
         city=city_line,
         country=country,
@@ -192,16 +463,29 @@ def party(country: str, rng: random.Random, *, vendor: bool) -> Party:
 def number_for(kind: str, issued: date, rng: random.Random) -> str:
     y = issued.year
     shapes = [
-        f"RE-{y}-{rng.randint(1, 9999):04d}", f"INV-{rng.randint(1000, 999999):06d}", f"F{y}/{rng.randint(1, 999):04d}",
-        f"{y}-{rng.randint(1, 999):03d}", f"A-{rng.randint(10000, 99999)}", f"{rng.randint(100000, 9999999)}",
-        f"{rng.randint(1, 9999):04d}/{y % 100:02d}", f"FA{rng.randint(100000, 999999)}", f"R{rng.randint(10000, 99999)}-{rng.randint(1, 99):02d}",
+        f"RE-{y}-{rng.randint(1, 9999):04d}",
+        f"INV-{rng.randint(1000, 999999):06d}",
+        f"F{y}/{rng.randint(1, 999):04d}",
+        f"{y}-{rng.randint(1, 999):03d}",
+        f"A-{rng.randint(10000, 99999)}",
+        f"{rng.randint(100000, 9999999)}",
+        f"{rng.randint(1, 9999):04d}/{y % 100:02d}",
+        f"FA{rng.randint(100000, 999999)}",
+        f"R{rng.randint(10000, 99999)}-{rng.randint(1, 99):02d}",
     ]
     if kind == "receipt":
-        shapes = [f"{rng.randint(1000, 99999)}", f"{rng.randint(100, 9999)}-{rng.randint(10, 999)}", f"B{rng.randint(10000, 999999)}", f"{rng.randint(1, 99):02d}{rng.randint(1000, 9999)}"]
+        shapes = [
+            f"{rng.randint(1000, 99999)}",
+            f"{rng.randint(100, 9999)}-{rng.randint(10, 999)}",
+            f"B{rng.randint(10000, 999999)}",
+            f"{rng.randint(1, 99):02d}{rng.randint(1000, 9999)}",
+        ]
     return rng.choice(shapes)
 
 
-def content(rng: random.Random, *, kind: str, country: str | None = None, vendor: Party | None = None, items: int | None = None) -> Content:
+def content(
+    rng: random.Random, *, kind: str, country: str | None = None, vendor: Party | None = None, items: int | None = None
+) -> Content:
     """A random document's content (``vendor`` fixed for a vendor's series)."""
     country = country or (vendor.country if vendor else rng.choice(list(COUNTRIES)))
     spec = COUNTRIES[country]
@@ -215,7 +499,15 @@ def content(rng: random.Random, *, kind: str, country: str | None = None, vendor
         quantity = float(rng.choice([1, 1, 1, 2, 3, 4, 10])) if kind == "invoice" or rng.random() < 0.3 else 1.0
         price = round(rng.uniform(0.8, 25) if kind == "receipt" else rng.uniform(5, 900), 2)
         rate = rates[0] if kind == "invoice" or rng.random() < 0.6 else rng.choice(rates)
-        lines.append(Item(description=rng.choice(ITEMS[language]), quantity=quantity, unit_price=price, amount=round(quantity * price, 2), rate=rate))
+        lines.append(
+            Item(
+                description=rng.choice(ITEMS[language]),
+                quantity=quantity,
+                unit_price=price,
+                amount=round(quantity * price, 2),
+                rate=rate,
+            )
+        )
     taxes: dict[float, tuple[float, float]] = {}
     if kind == "invoice":
         for line in lines:
@@ -229,7 +521,9 @@ def content(rng: random.Random, *, kind: str, country: str | None = None, vendor
         for line in lines:
             g, _ = taxes.get(line.rate, (0.0, 0.0))
             taxes[line.rate] = (round(g + line.amount, 2), 0.0)
-        taxes = {r: (round(g - round(g * r / (100 + r), 2), 2), round(g * r / (100 + r), 2)) for r, (g, _) in taxes.items()}
+        taxes = {
+            r: (round(g - round(g * r / (100 + r), 2), 2), round(g * r / (100 + r), 2)) for r, (g, _) in taxes.items()
+        }
         total = round(sum(i.amount for i in lines), 2)
         tax = round(sum(t for _, t in taxes.values()), 2)
         net = round(total - tax, 2)

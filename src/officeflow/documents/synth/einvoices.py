@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (XML templates read best one element per line)
 """Generated e-invoices: UBL 2.1 (Peppol BIS Billing 3.0 shape), UN/CEFACT CII (XRechnung / EN 16931
 shape) and Factur-X PDFs (a born-digital invoice with the CII XML attached, by ``factur-x``)."""
 
@@ -38,9 +39,17 @@ def ubl(c: Content) -> bytes:
     )
     due = f"\n  <cbc:DueDate>{c.due.isoformat()}</cbc:DueDate>" if c.due else ""
     order = f"\n  <cac:OrderReference><cbc:ID>{c.po_number}</cbc:ID></cac:OrderReference>" if c.po_number else ""
-    vat = f"<cac:PartyTaxScheme><cbc:CompanyID>{c.vendor.vat_id}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>" if c.vendor.vat_id else ""
-    iban = f"""
-  <cac:PaymentMeans><cbc:PaymentMeansCode>58</cbc:PaymentMeansCode><cac:PayeeFinancialAccount><cbc:ID>{c.vendor.iban}</cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>""" if c.vendor.iban else ""
+    vat = (
+        f"<cac:PartyTaxScheme><cbc:CompanyID>{c.vendor.vat_id}</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+        if c.vendor.vat_id
+        else ""
+    )
+    iban = (
+        f"""
+  <cac:PaymentMeans><cbc:PaymentMeansCode>58</cbc:PaymentMeansCode><cac:PayeeFinancialAccount><cbc:ID>{c.vendor.iban}</cbc:ID></cac:PayeeFinancialAccount></cac:PaymentMeans>"""
+        if c.vendor.iban
+        else ""
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
          xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -51,7 +60,7 @@ def ubl(c: Content) -> bytes:
   <cbc:IssueDate>{c.issued.isoformat()}</cbc:IssueDate>{due}
   <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
   <cbc:DocumentCurrencyCode>{c.currency}</cbc:DocumentCurrencyCode>
-  <cbc:BuyerReference>{c.po_number or 'n/a'}</cbc:BuyerReference>{order}
+  <cbc:BuyerReference>{c.po_number or "n/a"}</cbc:BuyerReference>{order}
   <cac:AccountingSupplierParty><cac:Party>
     <cac:PartyName><cbc:Name>{escape(c.vendor.name)}</cbc:Name></cac:PartyName>
     <cac:PostalAddress><cbc:StreetName>{escape(c.vendor.street)}</cbc:StreetName><cbc:CityName>{escape(c.vendor.city)}</cbc:CityName><cac:Country><cbc:IdentificationCode>{c.country}</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
@@ -96,10 +105,26 @@ def cii(c: Content, *, guideline: str = "urn:cen.eu:en16931:2017") -> bytes:
       <ram:ApplicableTradeTax><ram:CalculatedAmount>{_a(tax)}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode><ram:BasisAmount>{_a(net)}</ram:BasisAmount><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{rate:g}</ram:RateApplicablePercent></ram:ApplicableTradeTax>"""
         for rate, (net, tax) in sorted(c.taxes.items())
     )
-    order = f"\n      <ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{c.po_number}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>" if c.po_number else ""
-    vat = f'\n        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{c.vendor.vat_id}</ram:ID></ram:SpecifiedTaxRegistration>' if c.vendor.vat_id else ""
-    iban = f"\n      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{c.vendor.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount></ram:SpecifiedTradeSettlementPaymentMeans>" if c.vendor.iban else ""
-    due = f"\n      <ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime><udt:DateTimeString format=\"102\">{c.due.strftime('%Y%m%d')}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>" if c.due else ""
+    order = (
+        f"\n      <ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{c.po_number}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>"
+        if c.po_number
+        else ""
+    )
+    vat = (
+        f'\n        <ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">{c.vendor.vat_id}</ram:ID></ram:SpecifiedTaxRegistration>'
+        if c.vendor.vat_id
+        else ""
+    )
+    iban = (
+        f"\n      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{c.vendor.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount></ram:SpecifiedTradeSettlementPaymentMeans>"
+        if c.vendor.iban
+        else ""
+    )
+    due = (
+        f'\n      <ram:SpecifiedTradePaymentTerms><ram:DueDateDateTime><udt:DateTimeString format="102">{c.due.strftime("%Y%m%d")}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>'
+        if c.due
+        else ""
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
     xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -111,7 +136,7 @@ def cii(c: Content, *, guideline: str = "urn:cen.eu:en16931:2017") -> bytes:
   <rsm:ExchangedDocument>
     <ram:ID>{escape(c.number)}</ram:ID>
     <ram:TypeCode>380</ram:TypeCode>
-    <ram:IssueDateTime><udt:DateTimeString format="102">{c.issued.strftime('%Y%m%d')}</udt:DateTimeString></ram:IssueDateTime>
+    <ram:IssueDateTime><udt:DateTimeString format="102">{c.issued.strftime("%Y%m%d")}</udt:DateTimeString></ram:IssueDateTime>
   </rsm:ExchangedDocument>
   <rsm:SupplyChainTradeTransaction>{lines}
     <ram:ApplicableHeaderTradeAgreement>
@@ -144,7 +169,7 @@ def facturx_pdf(pdf: bytes, c: Content) -> bytes:
     """A Factur-X (EN 16931 profile) PDF: the visible invoice with its CII XML attached."""
     import logging
 
-    import facturx
+    import facturx  # type: ignore[import-untyped]
 
     logging.getLogger("factur-x").setLevel(logging.ERROR)
     xml = cii(c, guideline="urn:cen.eu:en16931:2017")

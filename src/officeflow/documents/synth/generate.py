@@ -39,7 +39,9 @@ class Sample:
 def _media(kind: str, rng: random.Random) -> str:
     if kind == "receipt":
         return rng.choices(["photo", "scan", "pdf"], weights=[4, 4, 2])[0]
-    return rng.choices(["pdf", "scan", "scan-pdf", "scan-tiff", "photo", "ubl", "cii", "facturx"], weights=[30, 15, 10, 8, 15, 7, 7, 8])[0]
+    return rng.choices(
+        ["pdf", "scan", "scan-pdf", "scan-tiff", "photo", "ubl", "cii", "facturx"], weights=[30, 15, 10, 8, 15, 7, 7, 8]
+    )[0]
 
 
 def printed_truth(c: Content, layout_name: str) -> dict[str, Any]:
@@ -52,23 +54,66 @@ def printed_truth(c: Content, layout_name: str) -> dict[str, Any]:
     return truth
 
 
-def make(name: str, c: Content, layout_name: str, layout: Layout, medium: str, rng: random.Random, *, held_out: bool, quirky: bool = False) -> Sample:
+def make(
+    name: str,
+    c: Content,
+    layout_name: str,
+    layout: Layout,
+    medium: str,
+    rng: random.Random,
+    *,
+    held_out: bool,
+    quirky: bool = False,
+) -> Sample:
     if medium in ("ubl", "cii"):
         data = einvoices.ubl(c) if medium == "ubl" else einvoices.cii(c)
-        return Sample(name=name, filename=f"{name}.xml", data=data, truth=c.truth(), layout=medium, held_out=False, kind=c.kind, medium=medium, language=c.language, pages=0)
+        return Sample(
+            name=name,
+            filename=f"{name}.xml",
+            data=data,
+            truth=c.truth(),
+            layout=medium,
+            held_out=False,
+            kind=c.kind,
+            medium=medium,
+            language=c.language,
+            pages=0,
+        )
     sheets = layout(c, rng, quirky)
     truth = printed_truth(c, layout_name)
     if medium in ("pdf", "facturx"):
         data = render.to_pdf(sheets)
         if medium == "facturx":
             data = einvoices.facturx_pdf(data, c)
-        return Sample(name=name, filename=f"{name}.pdf", data=data, truth=truth, layout=layout_name, held_out=held_out, kind=c.kind, medium=medium, language=c.language, pages=len(sheets))
+        return Sample(
+            name=name,
+            filename=f"{name}.pdf",
+            data=data,
+            truth=truth,
+            layout=layout_name,
+            held_out=held_out,
+            kind=c.kind,
+            medium=medium,
+            language=c.language,
+            pages=len(sheets),
+        )
     dpi = rng.uniform(190, 240) if c.kind == "receipt" else rng.uniform(150, 200)
     images = [render.to_image(sheet, dpi) for sheet in sheets]
     if medium == "photo":
         shots = [render.photo(image, rng) for image in images[:1]]
         data = render.jpeg(shots[0], rng, sideways=rng.random() < 0.15)
-        return Sample(name=name, filename=f"{name}.jpg", data=data, truth=truth, layout=layout_name, held_out=held_out, kind=c.kind, medium=medium, language=c.language, pages=1)
+        return Sample(
+            name=name,
+            filename=f"{name}.jpg",
+            data=data,
+            truth=truth,
+            layout=layout_name,
+            held_out=held_out,
+            kind=c.kind,
+            medium=medium,
+            language=c.language,
+            pages=1,
+        )
     scans = [render.scan(image, rng) for image in images]
     if medium == "scan-pdf":
         data, suffix = render.images_to_pdf(scans, dpi), "pdf"
@@ -76,7 +121,18 @@ def make(name: str, c: Content, layout_name: str, layout: Layout, medium: str, r
         data, suffix, medium = render.tiff(scans), "tif", "scan-tiff"
     else:
         data, suffix = render.png(scans[0]), "png"
-    return Sample(name=name, filename=f"{name}.{suffix}", data=data, truth=truth, layout=layout_name, held_out=held_out, kind=c.kind, medium=medium, language=c.language, pages=len(scans))
+    return Sample(
+        name=name,
+        filename=f"{name}.{suffix}",
+        data=data,
+        truth=truth,
+        layout=layout_name,
+        held_out=held_out,
+        kind=c.kind,
+        medium=medium,
+        language=c.language,
+        pages=len(scans),
+    )
 
 
 def samples(seed: int, count: int, *, held_out_share: float = 0.4) -> list[Sample]:
@@ -111,6 +167,17 @@ def vendor_series(seed: int, vendors: int, documents: int) -> list[list[Sample]]
         series = []
         for d in range(documents):
             c = content(rng, kind="invoice", vendor=vendor)
-            series.append(make(f"v{seed}-{v:02d}-{d}", c, layout_name, layout, medium, random.Random(layout_seed), held_out=False, quirky=True))
+            series.append(
+                make(
+                    f"v{seed}-{v:02d}-{d}",
+                    c,
+                    layout_name,
+                    layout,
+                    medium,
+                    random.Random(layout_seed),
+                    held_out=False,
+                    quirky=True,
+                )
+            )
         out.append(series)
     return out

@@ -91,7 +91,11 @@ def _footer(sheet: Sheet, c: Content, rng: random.Random) -> None:
     cols = [
         [c.vendor.name, c.vendor.street, c.vendor.city],
         [f"Tel. {c.vendor.phone}", f"{label(lang, 'vat', rng)} {c.vendor.vat_id}" if c.vendor.vat_id else ""],
-        [label(lang, "bank", rng), f"IBAN {_spaced(c.vendor.iban)}" if c.vendor.iban else "", "BIC " + "".join(rng.choice("ABCDEFGHKLMNPRSTUVWXYZ") for _ in range(8))],
+        [
+            label(lang, "bank", rng),
+            f"IBAN {_spaced(c.vendor.iban)}" if c.vendor.iban else "",
+            "BIC " + "".join(rng.choice("ABCDEFGHKLMNPRSTUVWXYZ") for _ in range(8)),
+        ],
     ]
     for i, col in enumerate(cols):
         for j, text in enumerate(col):
@@ -103,7 +107,9 @@ def _spaced(iban: str | None) -> str:
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) if iban else ""
 
 
-def _table(sheets: list[Sheet], c: Content, rng: random.Random, head: list[str], *, ref_column: bool, rows_per_page: int) -> Sheet:
+def _table(
+    sheets: list[Sheet], c: Content, rng: random.Random, head: list[str], *, ref_column: bool, rows_per_page: int
+) -> Sheet:
     sheet = sheets[-1]
     xs = [40, 70 if ref_column else 40, 330, 410, 555]
 
@@ -112,7 +118,11 @@ def _table(sheets: list[Sheet], c: Content, rng: random.Random, head: list[str],
         s.rule(40, 555)
         s.line(9, 0.4)
         names = head if ref_column else head[1:]
-        positions = [(xs[0], "l"), (xs[1], "l"), (xs[2], "r"), (xs[3], "r"), (xs[4], "r")] if ref_column else [(xs[1], "l"), (xs[2], "r"), (xs[3], "r"), (xs[4], "r")]
+        positions = (
+            [(xs[0], "l"), (xs[1], "l"), (xs[2], "r"), (xs[3], "r"), (xs[4], "r")]
+            if ref_column
+            else [(xs[1], "l"), (xs[2], "r"), (xs[3], "r"), (xs[4], "r")]
+        )
         for name, (x, align) in zip(names, positions, strict=False):
             s.text(x, name, 8.5, bold=True, align=align)
         s.line(9)
@@ -127,7 +137,7 @@ def _table(sheets: list[Sheet], c: Content, rng: random.Random, head: list[str],
         s = sheets[-1]
         if ref_column:
             s.text(xs[0], f"{n}", 8.5)
-        s.text(xs[1] + (0 if ref_column else 0), item.description, 8.5)
+        s.text(xs[1], item.description, 8.5)
         s.text(xs[2], f"{item.quantity:g}", 8.5, align="r")
         s.text(xs[3], money(item.unit_price, c.country), 8.5, align="r")
         s.text(xs[4], money(item.amount, c.country), 8.5, align="r")
@@ -173,7 +183,11 @@ def invoice_din(c: Content, rng: random.Random, quirky: bool = False) -> list[Sh
     for text in (c.buyer.name, c.buyer.street, c.buyer.city):
         sheet.text(55, text, 10)
         sheet.line(10)
-    info = [(label(lang, "number", rng), c.number), (label(lang, "date", rng), day(c.issued, c.country, rng.choice([0, 0, 1]))), (label(lang, "customer", rng), f"{rng.randint(10000, 99999)}")]
+    info = [
+        (label(lang, "number", rng), c.number),
+        (label(lang, "date", rng), day(c.issued, c.country, rng.choice([0, 0, 1]))),
+        (label(lang, "customer", rng), f"{rng.randint(10000, 99999)}"),
+    ]
     if c.po_number:
         info.append((label(lang, "po", rng), c.po_number))
     for i, (name, value) in enumerate(info):
@@ -183,7 +197,9 @@ def invoice_din(c: Content, rng: random.Random, quirky: bool = False) -> list[Sh
     sheet.text(55, label(lang, "title", rng), 16, bold=True)
     sheet.line(16, 2.2)
     sheets = [sheet]
-    last = _table(sheets, c, rng, ["Pos."] + label_list(lang, "head", rng)[1:], ref_column=True, rows_per_page=_rows_per_page(c))
+    last = _table(
+        sheets, c, rng, ["Pos.", *label_list(lang, "head", rng)[1:]], ref_column=True, rows_per_page=_rows_per_page(c)
+    )
     _totals(last, c, rng, 360)
     if c.due:
         last.text(55, f"{label(lang, 'due', rng)} {day(c.due, c.country, 0)}", 9)
@@ -256,7 +272,11 @@ def receipt_compact(c: Content, rng: random.Random, quirky: bool = False) -> lis
     sheet.line(6.5, 0.8)
     sheet.text(left, f"{label(lang, 'receipt_number', rng)}: {c.number}", 7)
     sheet.line(7)
-    sheet.text(left, f"{label(lang, 'date', rng)}: {day(c.issued, c.country, 0)} {rng.randint(7, 21):02d}:{rng.randint(0, 59):02d}", 7)
+    sheet.text(
+        left,
+        f"{label(lang, 'date', rng)}: {day(c.issued, c.country, 0)} {rng.randint(7, 21):02d}:{rng.randint(0, 59):02d}",
+        7,
+    )
     sheet.line(7, 1.8)
     for item in c.items:
         qty = f"{item.quantity:g}x " if item.quantity != 1 else ""
@@ -268,13 +288,24 @@ def receipt_compact(c: Content, rng: random.Random, quirky: bool = False) -> lis
     sheet.text(left, f"{total_label} {'.' * max(3, 22 - len(total_label))}", 9, bold=True)
     sheet.text(right, _m(c, c.total, rng, 1), 9, bold=True, align="r")
     sheet.line(9, 1.8)
-    cols = {"de": ["MwSt", "Netto", "Steuer", "Brutto"], "fr": ["Taux", "HT", "TVA", "TTC"], "en": ["Rate", "Net", "VAT", "Gross"]}[lang]
+    cols = {
+        "de": ["MwSt", "Netto", "Steuer", "Brutto"],
+        "fr": ["Taux", "HT", "TVA", "TTC"],
+        "en": ["Rate", "Net", "VAT", "Gross"],
+    }[lang]
     xs = [left, 90, 140, right]
     for i, name in enumerate(cols):
         sheet.text(xs[i], name, 6.5, align="l" if i == 0 else "r")
     sheet.line(6.5)
     for rate, net, tax in _rates(c):
-        for i, value in enumerate([f"{rate_text(rate, c.country)}%", money(net, c.country), money(tax, c.country), money(round(net + tax, 2), c.country)]):
+        for i, value in enumerate(
+            [
+                f"{rate_text(rate, c.country)}%",
+                money(net, c.country),
+                money(tax, c.country),
+                money(round(net + tax, 2), c.country),
+            ]
+        ):
             sheet.text(xs[i], value, 6.5, align="l" if i == 0 else "r")
         sheet.line(6.5)
     if c.paid is not None:
@@ -303,7 +334,15 @@ def invoice_sidebar(c: Content, rng: random.Random, quirky: bool = False) -> lis
         if text:
             sheet.text(side, text, 7.5, y=68 + i * 10)
     title = label(lang, "number_alt", rng)
-    sheet.text(40, f"{label(lang, 'title', rng)} {c.number}" if title in ("Rechnung", "Facture", "Invoice") else f"{title}: {c.number}", 16, bold=True, y=50)
+    sheet.text(
+        40,
+        f"{label(lang, 'title', rng)} {c.number}"
+        if title in ("Rechnung", "Facture", "Invoice")
+        else f"{title}: {c.number}",
+        16,
+        bold=True,
+        y=50,
+    )
     sheet.text(40, f"{label(lang, 'issued_alt', rng)}: {day(c.issued, c.country, rng.choice([0, 1, 2]))}", 9, y=76)
     if c.due:
         sheet.text(40, f"{label(lang, 'due', rng)}: {day(c.due, c.country, rng.choice([0, 1]))}", 9, y=89)
@@ -326,14 +365,27 @@ def invoice_grid(c: Content, rng: random.Random, quirky: bool = False) -> list[S
     sheet = Sheet(*A4, base=rng.choice(["sans", "condensed", "serif"]), y=40)
     sheet.text(40, c.vendor.name, 13, bold=True)
     sheet.line(13, 1.5)
-    for text in (c.vendor.street, c.vendor.city, f"Tél. {c.vendor.phone}" if lang == "fr" else f"Tel. {c.vendor.phone}"):
+    for text in (
+        c.vendor.street,
+        c.vendor.city,
+        f"Tél. {c.vendor.phone}" if lang == "fr" else f"Tel. {c.vendor.phone}",
+    ):
         sheet.text(40, text, 8)
         sheet.line(8)
     assert c.buyer is not None
-    for i, text in enumerate((label(lang, "customer", rng) + f" {rng.randint(100, 9999)}", c.buyer.name, c.buyer.street, c.buyer.city)):
+    for i, text in enumerate(
+        (label(lang, "customer", rng) + f" {rng.randint(100, 9999)}", c.buyer.name, c.buyer.street, c.buyer.city)
+    ):
         sheet.text(340, text, 9, y=120 + i * 12)
     sheet.y = 200
-    sheet.text(40, f"{label(lang, 'title', rng).upper()} {label(lang, 'number', rng)} {c.number}" if rng.random() < 0.5 else f"{label(lang, 'number', rng)} : {c.number}", 13, bold=True)
+    sheet.text(
+        40,
+        f"{label(lang, 'title', rng).upper()} {label(lang, 'number', rng)} {c.number}"
+        if rng.random() < 0.5
+        else f"{label(lang, 'number', rng)} : {c.number}",
+        13,
+        bold=True,
+    )
     sheet.line(13, 1.7)
     sheet.text(40, f"{label(lang, 'date', rng)} : {day(c.issued, c.country, rng.choice([0, 1]))}", 9)
     sheet.line(9, 1.4)

@@ -24,7 +24,9 @@ def font_path(name: str) -> str:
         path = Path(folder) / FONTS[name]
         if path.is_file():
             return str(path)
-    raise FileNotFoundError(f"{FONTS[name]} not found in {', '.join(FONT_DIRS)}: install fonts-dejavu-core and fonts-dejavu-extra")
+    raise FileNotFoundError(
+        f"{FONTS[name]} not found in {', '.join(FONT_DIRS)}: install fonts-dejavu-core and fonts-dejavu-extra"
+    )
 
 
 @cache
@@ -37,7 +39,11 @@ def to_image(sheet: Sheet, dpi: float) -> Image.Image:
     image = Image.new("L", (int(sheet.width * scale), int(sheet.height * scale)), 255)
     draw = ImageDraw.Draw(image)
     for rule in sheet.rules:
-        draw.line([(rule.x0 * scale, rule.y0 * scale), (rule.x1 * scale, rule.y1 * scale)], fill=90, width=max(1, int(scale * 0.6)))
+        draw.line(
+            [(rule.x0 * scale, rule.y0 * scale), (rule.x1 * scale, rule.y1 * scale)],
+            fill=90,
+            width=max(1, int(scale * 0.6)),
+        )
     for text in sheet.texts:
         font = _font(text.font, max(6, round(text.size * scale)))
         width = draw.textlength(text.text, font=font)
@@ -94,7 +100,7 @@ def photo(image: Image.Image, rng: random.Random) -> Image.Image:
     margin = int(max(w, h) * rng.uniform(0.08, 0.18))
     canvas_w, canvas_h = w + 2 * margin, h + 2 * margin
     desk_colour = tuple(int(v) for v in rng.choice([(92, 70, 52), (60, 60, 66), (140, 120, 95), (35, 38, 45)]))
-    desk = Image.new("RGB", (canvas_w, canvas_h), desk_colour)  # type: ignore[arg-type]
+    desk = Image.new("RGB", (canvas_w, canvas_h), desk_colour)
     jitter = [rng.uniform(-0.06, 0.06) * min(w, h) for _ in range(8)]
     corners = [
         (margin + jitter[0], margin + jitter[1]),
@@ -103,11 +109,15 @@ def photo(image: Image.Image, rng: random.Random) -> Image.Image:
         (margin + jitter[6], margin + h + jitter[7]),
     ]
     coefficients = _perspective(corners, [(0, 0), (w, 0), (w, h), (0, h)])
-    warped = page.transform((canvas_w, canvas_h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR, fillcolor=(0, 0, 0))
-    mask = Image.new("L", page.size, 255).transform((canvas_w, canvas_h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR, fillcolor=0)
+    warped = page.transform(
+        (canvas_w, canvas_h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR, fillcolor=(0, 0, 0)
+    )
+    mask = Image.new("L", page.size, 255).transform(
+        (canvas_w, canvas_h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR, fillcolor=0
+    )
     desk.paste(warped, (0, 0), mask)
     angle = rng.uniform(-6, 6)
-    shot = desk.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=desk_colour)  # type: ignore[arg-type]
+    shot = desk.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=desk_colour)
     pixels = np.asarray(shot, dtype=np.float32)
     yy, xx = np.mgrid[0:canvas_h, 0:canvas_w]
     cx, cy = rng.uniform(0, canvas_w), rng.uniform(0, canvas_h)
@@ -128,7 +138,9 @@ def _perspective(target: list[tuple[float, float]], source: list[tuple[float, fl
     for (x, y), (u, v) in zip(target, source, strict=True):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-    solution = np.linalg.solve(np.array(rows, dtype=np.float64), np.array([c for p in source for c in p], dtype=np.float64))
+    solution = np.linalg.solve(
+        np.array(rows, dtype=np.float64), np.array([c for p in source for c in p], dtype=np.float64)
+    )
     return [float(v) for v in solution]
 
 

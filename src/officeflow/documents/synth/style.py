@@ -7,52 +7,127 @@ import random
 from datetime import date
 
 MONTH_NAMES = {
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 LABELS: dict[str, dict[str, list[str]]] = {
     "de": {
-        "title": ["Rechnung", "RECHNUNG"], "number": ["Rechnungsnummer", "Rechnungs-Nr.", "Rechnung Nr.", "Re.-Nr."],
-        "receipt_number": ["Beleg-Nr.", "Bon-Nr.", "Belegnummer", "Bon"], "date": ["Datum", "Rechnungsdatum", "Belegdatum"],
-        "due": ["Zahlbar bis", "Fällig am", "Fälligkeit"], "po": ["Ihre Bestellung", "Bestellnummer", "Bestell-Nr."],
-        "customer": ["Kundennummer", "Kunden-Nr."], "net": ["Nettobetrag", "Summe netto", "Zwischensumme", "Netto"],
-        "tax": ["MwSt {r}%", "zzgl. {r}% MwSt.", "USt. {r} %", "Umsatzsteuer {r}%"], "total": ["Gesamtbetrag", "Rechnungsbetrag", "Endbetrag", "Zu zahlen", "Gesamt"],
-        "receipt_total": ["SUMME", "Summe EUR", "Gesamt", "Total", "ZU ZAHLEN"], "paid": ["Bar", "EC-Karte", "Gegeben"],
-        "change": ["Rückgeld", "Zurück"], "thanks": ["Vielen Dank für Ihren Einkauf!", "Danke und auf Wiedersehen"],
-        "head": ["Pos.", "Bezeichnung", "Menge", "Einzelpreis", "Gesamt"], "bill_to": ["Rechnungsempfänger", "Rechnungsadresse"],
-        "vat": ["USt-IdNr.", "USt-ID"], "terms": ["Zahlungsziel: {d} Tage netto", "Bitte überweisen Sie den Betrag innerhalb von {d} Tagen."],
-        "tax_included": ["enth. MwSt {r}%", "darin MwSt {r}%", "MwSt {r}%"], "bank": ["Bankverbindung", "Bank"],
-        "issued_alt": ["Ausstellungsdatum", "Ausgestellt am"], "number_alt": ["Belegnummer", "Rechnung"],
-        "quirk_number": ["Vorgang", "Auftragsbeleg", "Ref"], "quirk_date": ["Stand", "Erstellt"],
+        "title": ["Rechnung", "RECHNUNG"],
+        "number": ["Rechnungsnummer", "Rechnungs-Nr.", "Rechnung Nr.", "Re.-Nr."],
+        "receipt_number": ["Beleg-Nr.", "Bon-Nr.", "Belegnummer", "Bon"],
+        "date": ["Datum", "Rechnungsdatum", "Belegdatum"],
+        "due": ["Zahlbar bis", "Fällig am", "Fälligkeit"],
+        "po": ["Ihre Bestellung", "Bestellnummer", "Bestell-Nr."],
+        "customer": ["Kundennummer", "Kunden-Nr."],
+        "net": ["Nettobetrag", "Summe netto", "Zwischensumme", "Netto"],
+        "tax": ["MwSt {r}%", "zzgl. {r}% MwSt.", "USt. {r} %", "Umsatzsteuer {r}%"],
+        "total": ["Gesamtbetrag", "Rechnungsbetrag", "Endbetrag", "Zu zahlen", "Gesamt"],
+        "receipt_total": ["SUMME", "Summe EUR", "Gesamt", "Total", "ZU ZAHLEN"],
+        "paid": ["Bar", "EC-Karte", "Gegeben"],
+        "change": ["Rückgeld", "Zurück"],
+        "thanks": ["Vielen Dank für Ihren Einkauf!", "Danke und auf Wiedersehen"],
+        "head": ["Pos.", "Bezeichnung", "Menge", "Einzelpreis", "Gesamt"],
+        "bill_to": ["Rechnungsempfänger", "Rechnungsadresse"],
+        "vat": ["USt-IdNr.", "USt-ID"],
+        "terms": ["Zahlungsziel: {d} Tage netto", "Bitte überweisen Sie den Betrag innerhalb von {d} Tagen."],
+        "tax_included": ["enth. MwSt {r}%", "darin MwSt {r}%", "MwSt {r}%"],
+        "bank": ["Bankverbindung", "Bank"],
+        "issued_alt": ["Ausstellungsdatum", "Ausgestellt am"],
+        "number_alt": ["Belegnummer", "Rechnung"],
+        "quirk_number": ["Vorgang", "Auftragsbeleg", "Ref"],
+        "quirk_date": ["Stand", "Erstellt"],
     },
     "fr": {
-        "title": ["Facture", "FACTURE"], "number": ["Facture n°", "N° de facture", "Numéro de facture"],
-        "receipt_number": ["Ticket n°", "N° ticket", "Ticket"], "date": ["Date", "Date de facture", "Date facture"],
-        "due": ["Échéance", "Date d'échéance", "À payer avant le"], "po": ["Votre commande", "Bon de commande", "N° de commande"],
-        "customer": ["N° client", "Code client"], "net": ["Total HT", "Montant HT", "Sous-total HT"],
-        "tax": ["TVA {r} %", "TVA ({r}%)", "Montant TVA {r}%"], "total": ["Total TTC", "Net à payer", "Montant TTC", "TOTAL TTC"],
-        "receipt_total": ["TOTAL", "Total TTC", "TOTAL EUR", "À PAYER"], "paid": ["Espèces", "CB", "Carte bancaire"],
-        "change": ["Rendu", "Monnaie rendue"], "thanks": ["Merci de votre visite", "À bientôt !"],
-        "head": ["Réf.", "Désignation", "Qté", "P.U. HT", "Montant HT"], "bill_to": ["Facturé à", "Client"],
-        "vat": ["N° TVA intracom.", "TVA intracommunautaire"], "terms": ["Paiement à {d} jours", "Règlement à {d} jours date de facture"],
-        "tax_included": ["dont TVA {r}%", "TVA {r}%"], "bank": ["Coordonnées bancaires", "Banque"],
-        "issued_alt": ["Date d'émission", "Émise le"], "number_alt": ["Facture numéro", "Facture"],
-        "quirk_number": ["Dossier", "Réf. dossier", "Affaire"], "quirk_date": ["Édité le", "Établi le"],
+        "title": ["Facture", "FACTURE"],
+        "number": ["Facture n°", "N° de facture", "Numéro de facture"],
+        "receipt_number": ["Ticket n°", "N° ticket", "Ticket"],
+        "date": ["Date", "Date de facture", "Date facture"],
+        "due": ["Échéance", "Date d'échéance", "À payer avant le"],
+        "po": ["Votre commande", "Bon de commande", "N° de commande"],
+        "customer": ["N° client", "Code client"],
+        "net": ["Total HT", "Montant HT", "Sous-total HT"],
+        "tax": ["TVA {r} %", "TVA ({r}%)", "Montant TVA {r}%"],
+        "total": ["Total TTC", "Net à payer", "Montant TTC", "TOTAL TTC"],
+        "receipt_total": ["TOTAL", "Total TTC", "TOTAL EUR", "À PAYER"],
+        "paid": ["Espèces", "CB", "Carte bancaire"],
+        "change": ["Rendu", "Monnaie rendue"],
+        "thanks": ["Merci de votre visite", "À bientôt !"],
+        "head": ["Réf.", "Désignation", "Qté", "P.U. HT", "Montant HT"],
+        "bill_to": ["Facturé à", "Client"],
+        "vat": ["N° TVA intracom.", "TVA intracommunautaire"],
+        "terms": ["Paiement à {d} jours", "Règlement à {d} jours date de facture"],
+        "tax_included": ["dont TVA {r}%", "TVA {r}%"],
+        "bank": ["Coordonnées bancaires", "Banque"],
+        "issued_alt": ["Date d'émission", "Émise le"],
+        "number_alt": ["Facture numéro", "Facture"],
+        "quirk_number": ["Dossier", "Réf. dossier", "Affaire"],
+        "quirk_date": ["Édité le", "Établi le"],
     },
     "en": {
-        "title": ["Invoice", "INVOICE", "Tax Invoice"], "number": ["Invoice No.", "Invoice #", "Invoice number"],
-        "receipt_number": ["Receipt No.", "Receipt #", "Trans #", "Check #"], "date": ["Date", "Invoice date", "Date of issue"],
-        "due": ["Due date", "Payment due", "Due by"], "po": ["PO number", "Purchase order", "Your order"],
-        "customer": ["Customer No.", "Account No."], "net": ["Subtotal", "Net amount", "Total excl. VAT"],
-        "tax": ["VAT {r}%", "Tax ({r}%)", "VAT @ {r}%"], "total": ["Total", "Amount due", "Total due", "Grand total", "Balance due"],
-        "receipt_total": ["TOTAL", "Total", "Amount due", "BALANCE"], "paid": ["Cash", "Card", "Visa"],
-        "change": ["Change", "Change due"], "thanks": ["Thank you!", "Thanks for shopping with us"],
-        "head": ["Item", "Description", "Qty", "Unit price", "Amount"], "bill_to": ["Bill to", "Billed to", "Invoice to"],
-        "vat": ["VAT No.", "VAT Reg. No."], "terms": ["Payment terms: {d} days", "Please pay within {d} days."],
-        "tax_included": ["incl. VAT {r}%", "VAT {r}%"], "bank": ["Bank details", "Payment details"],
-        "issued_alt": ["Issue date", "Issued"], "number_alt": ["Invoice ID", "Invoice"],
-        "quirk_number": ["Job", "Docket", "File ref"], "quirk_date": ["Printed", "Raised"],
+        "title": ["Invoice", "INVOICE", "Tax Invoice"],
+        "number": ["Invoice No.", "Invoice #", "Invoice number"],
+        "receipt_number": ["Receipt No.", "Receipt #", "Trans #", "Check #"],
+        "date": ["Date", "Invoice date", "Date of issue"],
+        "due": ["Due date", "Payment due", "Due by"],
+        "po": ["PO number", "Purchase order", "Your order"],
+        "customer": ["Customer No.", "Account No."],
+        "net": ["Subtotal", "Net amount", "Total excl. VAT"],
+        "tax": ["VAT {r}%", "Tax ({r}%)", "VAT @ {r}%"],
+        "total": ["Total", "Amount due", "Total due", "Grand total", "Balance due"],
+        "receipt_total": ["TOTAL", "Total", "Amount due", "BALANCE"],
+        "paid": ["Cash", "Card", "Visa"],
+        "change": ["Change", "Change due"],
+        "thanks": ["Thank you!", "Thanks for shopping with us"],
+        "head": ["Item", "Description", "Qty", "Unit price", "Amount"],
+        "bill_to": ["Bill to", "Billed to", "Invoice to"],
+        "vat": ["VAT No.", "VAT Reg. No."],
+        "terms": ["Payment terms: {d} days", "Please pay within {d} days."],
+        "tax_included": ["incl. VAT {r}%", "VAT {r}%"],
+        "bank": ["Bank details", "Payment details"],
+        "issued_alt": ["Issue date", "Issued"],
+        "number_alt": ["Invoice ID", "Invoice"],
+        "quirk_number": ["Job", "Docket", "File ref"],
+        "quirk_date": ["Printed", "Raised"],
     },
 }
 
@@ -61,7 +136,7 @@ def money(value: float, country: str, rng: random.Random | None = None, *, group
     """``value`` as the country writes it: 1.234,56 (DE), 1 234,56 (FR), 1'234.56 (CH), 1,234.56."""
     negative = value < 0
     whole, cents = f"{abs(value):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -69,7 +144,9 @@ def money(value: float, country: str, rng: random.Random | None = None, *, group
     if country in ("DE", "AT", "BE"):
         text = ("." if grouped else "").join(groups) + "," + cents
     elif country == "FR":
-        text = ("\u202f" if grouped and rng and rng.random() < 0.3 else " " if grouped else "").join(groups) + "," + cents
+        text = (
+            ("\u202f" if grouped and rng and rng.random() < 0.3 else " " if grouped else "").join(groups) + "," + cents
+        )
     elif country == "CH":
         text = ("'" if grouped else "").join(groups) + "." + cents
     else:
@@ -106,7 +183,11 @@ def day(value: date, country: str, style: int) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-US_LABELS = {"tax": ["Sales tax {r}%", "Tax ({r}%)", "Sales Tax"], "tax_included": ["Sales tax {r}%", "Tax {r}%"], "vat": ["EIN"]}
+US_LABELS = {
+    "tax": ["Sales tax {r}%", "Tax ({r}%)", "Sales Tax"],
+    "tax_included": ["Sales tax {r}%", "Tax {r}%"],
+    "vat": ["EIN"],
+}
 
 
 def label(language: str, key: str, rng: random.Random, country: str = "", **values: object) -> str:
