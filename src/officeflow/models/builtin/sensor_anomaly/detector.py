@@ -66,6 +66,17 @@ class SensorState:
     up: float = 0.0
     down: float = 0.0
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "mean": self.mean,
+            "var": self.var,
+            "last": self.last,
+            "run": self.run,
+            "up": self.up,
+            "down": self.down,
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class Finding:
@@ -109,7 +120,7 @@ class Detector:
         return cls(params, sensors)
 
     def state(self) -> dict[str, Any]:
-        return {"sensors": {name: asdict(s) for name, s in self.sensors.items()}}
+        return {"sensors": {name: s.as_dict() for name, s in self.sensors.items()}}
 
     def update(self, reading: Mapping[str, float]) -> Verdict:
         params = self.params
