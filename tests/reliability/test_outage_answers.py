@@ -1,7 +1,8 @@
 """While the database is unavailable, the API answers 503 with ``Retry-After`` and the problem
 type ``store-unavailable`` (the console an HTML page saying so), never 500; once it is back, the
 same requests succeed. Once with the database's connections killed under a running app (the
-shared server), once with a private cluster stopped outright."""
+shared server), once with a private cluster stopped outright; and an Idempotency-Key whose
+answer could not be stored during the outage replays it once the database is back."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from officeflow import Engine, SystemClock
 from officeflow.api import create_app
+from officeflow.errors import StoreUnavailable
 from officeflow.settings import load_settings
 from officeflow.store import migrate, open_store
 
@@ -143,3 +145,35 @@ def test_with_the_database_stopped_the_api_and_the_console_answer_503_and_recove
     assert created.status_code == 201, created.text
     assert client.get("/runs", headers=page).status_code == 200
     assert [r.input for r in site.engine.list_runs()] == [{"n": 2}]
+
+
+def test_a_key_whose_answer_could_not_be_stored_replays_it_once_the_database_is_back(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is started, then the database goes away before the Idempotency-Key's answer is
+    stored: the client gets 503, the key answers 409 while the answer is not stored, then the
+    stored answer (not a key stuck in progress until its claim lapses, 5 minutes later)."""
+    from officeflow.store.tx_security import SecurityMixin
+
+    real = SecurityMixin.idempotency_complete
+    away = [StoreUnavailable("the database is unavailable: server closed the connection")]
+
+    def complete(self: Any, *args: Any) -> None:
+        if away:
+            raise away.pop()
+        real(self, *args)
+
+    monkeypatch.setattr(SecurityMixin, "idempotency_complete", complete)
+    for site in open_site(make_engine(clock=SystemClock())):
+        headers = {**site.api, "Idempotency-Key": "k-3"}
+        start = {"workflow": "hello", "input": {"n": 3}}
+        assert_unavailable_problem(site.client.post("/v1/runs", json=start, headers=headers))
+        deadline = time.monotonic() + 10
+        while (answer := site.client.post("/v1/runs", json=start, headers=headers)).status_code == 409:
+            assert answer.headers["retry-after"] == "1"
+            assert time.monotonic() < deadline, "the key stayed in progress"
+            time.sleep(0.05)
+        assert answer.status_code == 201, answer.text
+        assert answer.headers["idempotent-replayed"] == "true"
+        (run,) = site.engine.list_runs()
+        assert answer.json()["id"] == run.id

@@ -42,6 +42,10 @@ API_PROCESSES = 2
 pytestmark = pytest.mark.slow
 
 
+GIVE_UP = 30.0
+"""Seconds a client retries one start before it gives up on it (none should need that long)."""
+
+
 class Starts:
     """Starts runs until stopped, from a thread, retrying each start (same key) until it is
     acknowledged; records what was acknowledged and every answer."""
@@ -51,6 +55,9 @@ class Starts:
         """run id -> the key it was started with"""
         self.answers: Counter[int | str] = Counter()
         self.refused: list[str] = []
+        self.unanswered: list[str] = []
+        """keys still without an acknowledgement after GIVE_UP seconds of retries"""
+        self.transport_errors: list[str] = []
         self.stop = threading.Event()
         self.lock = threading.Lock()
 
@@ -66,13 +73,18 @@ def start_through_api(api: ApiServer, token: str, starts: Starts) -> None:
         while not starts.stop.is_set():
             n += 1
             key = f"api-{n}"
+            give_up = time.monotonic() + GIVE_UP
             while True:
+                if time.monotonic() > give_up:
+                    starts.unanswered.append(key)
+                    break
                 try:
                     answer = client.post(
                         "/v1/runs", json={"workflow": "crashy", "input": {"n": n}}, headers={"Idempotency-Key": key}
                     )
                 except httpx.TransportError as exc:
                     starts.answers[type(exc).__name__] += 1
+                    starts.transport_errors.append(f"{type(exc).__name__}: {exc}")
                     time.sleep(0.1)
                     continue
                 starts.answers[answer.status_code] += 1
@@ -158,8 +170,10 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
         fleet.stop()
         api.stop()
     print(f"\nstarts acknowledged: {len(acknowledged)}; answers: {dict(starts.answers)}")
+    print(f"transport errors: {Counter(starts.transport_errors)}")
 
     assert not starts.refused, starts.refused[:5]
+    assert not starts.unanswered, f"starts that got no answer in {GIVE_UP} s: {starts.unanswered}"
     assert not [a for a in starts.answers if isinstance(a, int) and a >= 500 and a != 503], starts.answers
 
     # Nothing acknowledged was lost, nothing else started, each step ran and completed once.

@@ -31,9 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from officeflow import safeyaml
 from officeflow.api import auth, fastpath
+from officeflow.api.outage import WhenBack
 from officeflow.api.problems import BASE, MEDIA_TYPE
 from officeflow.api.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
-from officeflow.errors import Problem
+from officeflow.errors import Problem, StoreUnavailable
+from officeflow.store.tx_security import IN_PROGRESS_LIMIT
 from officeflow.web import csrf
 
 IDEMPOTENCY_TTL = 24 * 3600.0
@@ -61,6 +63,8 @@ class Gate:
         self.max_upload = max_upload
         self.limiter = limiter
         self.refused_page = refused_page
+        self.when_back = WhenBack(give_up_after=IN_PROGRESS_LIMIT)
+        """How requests with an Idempotency-Key ended, to record once the database is back."""
         """HTML for a page request refused by the CSRF check (else a problem document)."""
         self.error_page = error_page
         """HTML for another page request the gate refuses (code, title, detail)."""
@@ -294,18 +298,25 @@ class Gate:
         finally:
             status = int(captured["status"])
             if status >= 500:
-                await anyio.to_thread.run_sync(
-                    lambda: store.run(lambda tx: tx.idempotency_release(principal.tenant, principal.id, key))
-                )
+
+                def record() -> None:
+                    store.run(lambda tx: tx.idempotency_release(principal.tenant, principal.id, key))
+
             else:
                 saved = orjson.dumps(
                     {"headers": captured["headers"], "body": bytes(captured["body"]).decode("latin-1")}
                 ).decode()
-                await anyio.to_thread.run_sync(
-                    lambda: store.run(
-                        lambda tx: tx.idempotency_complete(principal.tenant, principal.id, key, status, saved)
-                    )
-                )
+
+                def record() -> None:
+                    store.run(lambda tx: tx.idempotency_complete(principal.tenant, principal.id, key, status, saved))
+
+            try:
+                await anyio.to_thread.run_sync(record)
+            except StoreUnavailable:
+                # The client gets 503; the outcome is recorded once the database is back, and a
+                # retry with the key meanwhile gets 409 with Retry-After.
+                self.when_back.add(record)
+                raise
         for message in held:
             await send(message)
 

@@ -4,20 +4,31 @@ A route that finds the database unavailable raises ``StoreUnavailable``, which t
 exception handlers answer (503 with ``Retry-After``; a problem document for the API, an HTML page
 for the console). The request gate reads the database too (API keys, sessions, Idempotency-Keys)
 before any route runs, outside those handlers: this middleware, outside the gate, answers what it
-raises with the same handlers. An outage after the answer has started (the gate saving an
-Idempotency-Key's response) ends the request quietly: the client has its answer, and the store
-has logged the outage.
+raises with the same handlers. An outage after the answer has started ends the request quietly:
+the client has its answer, and the store has logged the outage.
+
+When the gate cannot record how a request with an Idempotency-Key ended (its answer, or that the
+key is free again after a 5xx) because the database went away, :class:`WhenBack` records it in
+the background once the database answers: a client that retries the key gets 409 with
+``Retry-After`` meanwhile, then the stored answer (or a new attempt), not a key stuck in
+progress until its claim lapses.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import time
+from collections.abc import Callable
+from typing import Any
 
+import anyio
 import structlog
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from officeflow.errors import StoreUnavailable
+from officeflow.store.reconnect import Backoff
 
 log = structlog.get_logger("officeflow.api")
 
@@ -61,3 +72,31 @@ async def _answer(scope: Scope, exc: StoreUnavailable, send: Send) -> None:
 
 async def _no_body() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+class WhenBack:
+    """Blocking database writes to make once the database answers again, each tried in a worker
+    thread after every backoff wait, for at most ``give_up_after`` seconds; run as tasks of the
+    server's event loop (kept referenced here until they end)."""
+
+    def __init__(self, give_up_after: float) -> None:
+        self.give_up_after = give_up_after
+        self._tasks: set[asyncio.Task[bool]] = set()
+
+    def add(self, write: Callable[[], Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._retry(write))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _retry(self, write: Callable[[], Any]) -> bool:
+        backoff = Backoff()
+        deadline = time.monotonic() + self.give_up_after
+        while time.monotonic() < deadline:
+            await anyio.sleep(backoff.next_delay())
+            try:
+                await anyio.to_thread.run_sync(write)
+            except StoreUnavailable:
+                continue
+            return True
+        log.warning("gave up recording an Idempotency-Key's outcome; its claim lapses", after_s=self.give_up_after)
+        return False

@@ -1,0 +1,72 @@
+"""The database side of the background work when the database goes away: a schedule slot that was
+claimed is still published once, and a message being ingested is handed back to its broker for
+later (not refused, not logged once per message)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+from structlog.testing import capture_logs
+
+from officeflow import Engine, SystemClock
+from officeflow.errors import StoreUnavailable
+from officeflow.ingest.sources.delivery import Message, Outcome, deliver
+
+WF = "name: note\nversion: 1\ninput: {type: object}\nsteps:\n  done: {kind: end, output: input}\n"
+
+
+def with_trigger(engine: Engine, event_type: str) -> None:
+    engine.apply(WF)
+    engine.events.register_type("default", event_type, {"type": "object"}, actor="user:designer")
+    engine.events.save_trigger(
+        "default", {"name": "on-it", "event_type": event_type, "workflow": "note", "input": {}}, actor="user:designer"
+    )
+
+
+def test_a_claimed_schedule_slot_is_published_once_the_database_is_back(make_engine: Any) -> None:
+    """The database goes away after the slot was claimed, before its event is stored: the event is
+    published again (paced by the scheduler's wait) instead of the slot being lost."""
+    engine: Engine = make_engine()
+    with_trigger(engine, "tick")
+    schedule = engine.schedules.create("default", "nightly", "0 2 * * *", "tick", actor="user:designer")
+    engine.clock.set(schedule.next_fire_at + 5)  # type: ignore[attr-defined]
+    real = engine.events.ingest
+    failures = [StoreUnavailable("the database is unavailable: server closed the connection")] * 2
+
+    def away_twice(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)
+
+    engine.events.ingest = away_twice  # type: ignore[method-assign]
+    waits: list[float] = []
+    assert engine.schedules.fire_due(lambda seconds: waits.append(seconds) is not None) == 1
+    assert len(waits) == 2
+    assert len(engine.list_runs()) == 1
+    assert engine.schedules.fire_due() == 0  # the slot is not fired twice
+    assert len(list(engine.events.events("default", type="tick"))) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_delivery_that_meets_the_database_away_is_retried_later_and_then_stored(
+    make_engine: Any, db_url: str
+) -> None:
+    engine: Engine = make_engine(clock=SystemClock())
+    with_trigger(engine, "reading")
+    message = Message(tenant="default", type="reading", data={"t": 21.5}, event_id="m-1", source="mqtt")
+    database = db_url.rsplit("/", 1)[1]
+    with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+    with capture_logs() as logs:
+        first = deliver(engine, message)
+    assert first.outcome == Outcome.RETRY
+    assert "database is unavailable" in str(first.reason)
+    assert [e["event"] for e in logs if e["log_level"] != "debug"] == [
+        "database unavailable; retrying with backoff until it answers"
+    ]  # said once by the store, not once more for the message
+    second = deliver(engine, message)
+    assert second.outcome == Outcome.STORED
+    assert deliver(engine, message).outcome == Outcome.DUPLICATE
+    assert len(engine.list_runs()) == 1
