@@ -116,8 +116,6 @@ class Outcome:
     reason: str = ""
 
 
-
-
 def run_file(test_file: Path, root: Path) -> list[Outcome]:
     tree = etree.parse(str(test_file), _SAFE).getroot()
     model_name = next(iter(_kids(tree, "modelName")), None)
