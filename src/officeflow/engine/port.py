@@ -19,6 +19,7 @@ from officeflow.store.tx import Tx
 
 if TYPE_CHECKING:
     from officeflow.engine.context import RunContext
+    from officeflow.engine.transition_base import TransitionBase
     from officeflow.engine.transitions import Transition
 
 ENGINE_WAITS = ("signal", "child")
@@ -28,8 +29,8 @@ ENGINE_WAITS = ("signal", "child")
 class RunAccess:
     """A run inside a transition (implements :class:`officeflow.steps.port.RunPort`)."""
 
-    def __init__(self, transition: Transition, head: RunHead, ctx: RunContext | None = None) -> None:
-        self._t = transition
+    def __init__(self, transition: TransitionBase, head: RunHead, ctx: RunContext | None = None) -> None:
+        self._t: TransitionBase = transition
         self._head = head
         self._ctx = ctx
         self.acted = False
@@ -125,6 +126,7 @@ class PositionAccess(RunAccess):
         depth: int = 0,
     ) -> None:
         super().__init__(transition, head, ctx)
+        self._transition = transition
         self._step_id = step_id
         self._iteration = iteration
         self._scope = scope
@@ -152,7 +154,7 @@ class PositionAccess(RunAccess):
 
     def complete(self, output: Any, *, data: Any = None) -> None:
         self.acted = True
-        t, head, ctx = self._t, self._head, self.context
+        t, head, ctx = self._transition, self._head, self.context
         t.record(head, ctx, self._step_id, self._iteration, output, data=data)
         t.after(head, ctx, self._step_id, output, self._scope, self._depth)
 

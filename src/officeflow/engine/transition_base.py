@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from officeflow.engine.context import RunContext
+from officeflow.engine.errorinfo import ErrorInfo
+from officeflow.engine.port import RunAccess
 from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
-from officeflow.store.records import Job, JobStatus, RunHead, RunStatus, Scope
+from officeflow.steps.port import RunEnd
+from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope
 from officeflow.store.tx import Tx
 from officeflow.store.tx_jobs import NewJob
 
@@ -204,3 +207,40 @@ class TransitionBase:
             )
         )
         return job_id
+
+    def _clean(self, head: RunHead, reason: RunEnd) -> None:
+        """Remove the positions of a run that ended; let the kinds its definition uses clean up
+        what they keep for it (the ``human`` kind cancels its open tasks)."""
+        self.tx.clean_run(head.id)
+        registry = self.engine.registry
+        if not registry.ending:
+            return
+        try:
+            used = self.definition(head).kinds & registry.ending
+        except Exception:
+            used = registry.ending  # cannot tell which kinds the run used: ask every one
+        for name in sorted(used):
+            registry.kinds[name].run_ended(RunAccess(self, head), reason)
+
+    def fail_position(self, head: RunHead, step_id: str, iteration: int, scope: Scope, error: ErrorInfo) -> None:
+        """Park a step that failed inside the transaction (a control step) as a dead letter."""
+        record = {**error.record(), "reason": "the step cannot proceed"}
+        self.tx.insert_job(
+            NewJob(
+                id=uuid7(),
+                run_id=head.id,
+                tenant=head.tenant,
+                kind=JobKind.STEP,
+                step_id=step_id,
+                iteration=iteration,
+                scope=scope,
+                queue="default",
+                status=JobStatus.FAILED,
+                available_at=self.now,
+                created_at=self.now,
+                attempt=1,
+                error=record,
+            )
+        )
+        self.history(head, "step_failed", step_id, iteration, 1, data=record)
+        self._set_failed(head, step_id, iteration, record)

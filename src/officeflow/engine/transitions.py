@@ -18,7 +18,7 @@ import structlog
 
 from officeflow.engine.context import RunContext
 from officeflow.engine.errorinfo import ErrorInfo
-from officeflow.engine.port import PositionAccess, RunAccess
+from officeflow.engine.port import PositionAccess
 from officeflow.engine.staged import Staged, drive
 from officeflow.engine.transition_base import Chained, TransitionBase
 from officeflow.errors import (
@@ -31,7 +31,6 @@ from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.retry import Retry
 from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, Sleep, StartChild
-from officeflow.steps.port import RunEnd
 from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope, Wait
 from officeflow.store.tx_jobs import NewJob
 from officeflow.store.tx_runs import NewRun
@@ -436,20 +435,6 @@ class Transition(TransitionBase):
                 cancelled += self.cancel_run(child, f"parent run {head.id} was cancelled")
         return cancelled
 
-    def _clean(self, head: RunHead, reason: RunEnd) -> None:
-        """Remove the positions of a run that ended; let the kinds its definition uses clean up
-        what they keep for it (the ``human`` kind cancels its open tasks)."""
-        self.tx.clean_run(head.id)
-        registry = self.engine.registry
-        if not registry.ending:
-            return
-        try:
-            used = self.definition(head).kinds & registry.ending
-        except Exception:
-            used = registry.ending  # cannot tell which kinds the run used: ask every one
-        for name in sorted(used):
-            registry.kinds[name].run_ended(RunAccess(self, head), reason)
-
     def job_fired(self, job: Job, ctx: RunContext) -> None:
         """A job of a kind a step kind owns is due: hand it to its owner, on the job's position."""
         head = self.heads[job.run_id]
@@ -464,29 +449,6 @@ class Transition(TransitionBase):
             self.fail_position(head, job.step_id, job.iteration, job.scope, ErrorInfo.plain("JobNotHandled", what))
             return
         owner.job_fired(step, job, self.port(head, job.step_id, job.iteration, job.scope, ctx=ctx))
-
-    def fail_position(self, head: RunHead, step_id: str, iteration: int, scope: Scope, error: ErrorInfo) -> None:
-        """Park a step that failed inside the transaction (a control step) as a dead letter."""
-        record = {**error.record(), "reason": "the step cannot proceed"}
-        self.tx.insert_job(
-            NewJob(
-                id=uuid7(),
-                run_id=head.id,
-                tenant=head.tenant,
-                kind=JobKind.STEP,
-                step_id=step_id,
-                iteration=iteration,
-                scope=scope,
-                queue="default",
-                status=JobStatus.FAILED,
-                available_at=self.now,
-                created_at=self.now,
-                attempt=1,
-                error=record,
-            )
-        )
-        self.history(head, "step_failed", step_id, iteration, 1, data=record)
-        self._set_failed(head, step_id, iteration, record)
 
     def _queue_step(
         self, head: RunHead, ctx: RunContext, step_id: str, iteration: int, scope: Scope, queue: str
