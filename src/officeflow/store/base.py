@@ -44,7 +44,11 @@ class Store(Protocol):
         ...
 
     def run(self, fn: Callable[[Tx], T], *, pipeline: bool = False, attempts: int = 10) -> T:
-        """Run ``fn`` in a transaction, again from scratch after a deadlock or busy error."""
+        """Run ``fn`` in a transaction, again from scratch after a deadlock or busy error.
+
+        Raises ``StoreUnavailable`` when the database cannot be reached (restarting, connection
+        lost), without running ``fn`` again: a commit whose answer was lost may have gone through,
+        so only the caller knows whether repeating it is safe."""
         ...
 
     def listen(self, channels: Sequence[str], callback: Callback) -> Listener: ...
