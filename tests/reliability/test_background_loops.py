@@ -1,9 +1,11 @@
 """The database side of the background work when the database goes away: a schedule slot that was
 claimed is still published once, and a message being ingested is handed back to its broker for
-later (not refused, not logged once per message)."""
+later, or deferred with SMTP 451 (not refused, not logged once per message)."""
 
 from __future__ import annotations
 
+import smtplib
+from email.message import EmailMessage
 from typing import Any
 
 import psycopg
@@ -12,6 +14,8 @@ from structlog.testing import capture_logs
 
 from officeflow import Engine, SystemClock
 from officeflow.errors import StoreUnavailable
+from officeflow.ingest.sources import Ingesting
+from officeflow.ingest.sources.config import parse_config
 from officeflow.ingest.sources.delivery import Message, Outcome, deliver
 
 WF = "name: note\nversion: 1\ninput: {type: object}\nsteps:\n  done: {kind: end, output: input}\n"
@@ -56,9 +60,7 @@ def test_a_delivery_that_meets_the_database_away_is_retried_later_and_then_store
     engine: Engine = make_engine(clock=SystemClock())
     with_trigger(engine, "reading")
     message = Message(tenant="default", type="reading", data={"t": 21.5}, event_id="m-1", source="mqtt")
-    database = db_url.rsplit("/", 1)[1]
-    with psycopg.connect(db_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+    kill_connections(db_url)
     with capture_logs() as logs:
         first = deliver(engine, message)
     assert first.outcome == Outcome.RETRY
@@ -70,3 +72,40 @@ def test_a_delivery_that_meets_the_database_away_is_retried_later_and_then_store
     assert second.outcome == Outcome.STORED
     assert deliver(engine, message).outcome == Outcome.DUPLICATE
     assert len(engine.list_runs()) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_mail_that_meets_the_database_away_is_deferred_with_451_and_stored_when_sent_again(
+    make_engine: Any, db_url: str
+) -> None:
+    engine: Engine = make_engine(clock=SystemClock())
+    with_trigger(engine, "note.mailed")
+    config = parse_config({"smtp": {"port": 0, "recipients": {"notes@acme.example": {"type": "note.mailed"}}}})
+    mail = EmailMessage()
+    mail["From"] = "ada@example.com"
+    mail["To"] = "notes@acme.example"
+    mail["Subject"] = "A note"
+    mail["Message-ID"] = "<note-1@example.com>"
+    mail.set_content("Remember the milk.")
+    with Ingesting(engine, config) as ingesting:
+        port = ingesting.sources[0].port  # type: ignore[attr-defined]
+        kill_connections(db_url)
+        with capture_logs() as logs, smtplib.SMTP("127.0.0.1", port) as client:
+            with pytest.raises(smtplib.SMTPDataError) as deferred:
+                client.send_message(mail)
+            assert deferred.value.smtp_code == 451  # the sending server tries again later
+            assert client.send_message(mail) == {}
+        stats = ingesting.stats["smtp"].as_dict()
+    assert (stats["retry"], stats["stored"]) == (1, 1)
+    assert [e["event"] for e in logs if e["log_level"] in ("warning", "error")] == [
+        "database unavailable; retrying with backoff until it answers",
+        "database available again",
+    ]
+    assert engine.events.event("default", "<note-1@example.com>").subject == "A note"
+    assert len(engine.list_runs()) == 1
+
+
+def kill_connections(url: str) -> None:
+    database = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))

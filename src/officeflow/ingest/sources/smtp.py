@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from officeflow.errors import NotFound
+from officeflow.errors import NotFound, StoreUnavailable
 from officeflow.ingest import files
 from officeflow.ingest.sources.config import Recipient, SmtpConfig
 from officeflow.ingest.sources.delivery import Message, Outcome, Stats, deliver, refuse
@@ -182,6 +182,9 @@ class SmtpSource:
             self.engine.events.event(tenant, mail.event_id)
         except NotFound:
             pass
+        except StoreUnavailable:  # logged once per outage by the store
+            self.stats.count(Outcome.RETRY)
+            return TEMPORARY
         except Exception as exc:
             log.warning("cannot look up the message; asking to retry", source=self.name, error=repr(exc))
             self.stats.count(Outcome.RETRY)
@@ -191,6 +194,9 @@ class SmtpSource:
             return None
         try:
             stored = self.engine.store.run(functools.partial(self._store_files, mail=mail, tenant=tenant))
+        except StoreUnavailable:
+            self.stats.count(Outcome.RETRY)
+            return TEMPORARY
         except Exception as exc:
             log.warning("cannot store attachments; asking to retry", source=self.name, error=repr(exc))
             self.stats.count(Outcome.RETRY)
