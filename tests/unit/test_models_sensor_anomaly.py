@@ -71,7 +71,9 @@ def test_the_explanation_names_the_sensor_and_there_is_no_confidence(model: Sens
 
 
 def test_state_survives_json_and_continuing_from_it_changes_nothing() -> None:
-    params = BUILTINS["sensor-anomaly"].trainer().load(BUILTINS["sensor-anomaly"].artifact()).params  # type: ignore[attr-defined]
+    model = load_builtin("sensor-anomaly")
+    assert isinstance(model, SensorAnomalyModel)
+    params = model.params
     stream = generator.generate_stream(11, n=1500)
     whole = Detector(params)
     expected = [whole.update(r).anomalous for r in stream.readings]

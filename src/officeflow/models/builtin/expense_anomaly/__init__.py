@@ -1,0 +1,1 @@
+"""The expense-anomaly model: claim generator, features, ONNX model, training, report."""

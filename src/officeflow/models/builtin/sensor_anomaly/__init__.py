@@ -1,0 +1,1 @@
+"""The sensor-anomaly detector: stream generator, WaterFlow labels, detector, scoring, training, report."""
