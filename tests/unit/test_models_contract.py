@@ -128,3 +128,77 @@ def test_inputs_outside_the_training_range_are_found() -> None:
         outside_training_range({"amount": InputRange(minimum=0, maximum=1)}, {"amount": "x"})[0].expected == "a number"
     )
     assert outside_training_range(ranges, {}) == []
+
+
+def test_the_public_names_of_the_model_layer_are_pinned() -> None:
+    """The registry, the step and the CLI call these; a change here is a change of the public API."""
+    import officeflow.models as models
+
+    assert sorted(models.__all__) == sorted(
+        [
+            "BUILTINS",
+            "Artifact",
+            "BatcherClosed",
+            "BatcherStats",
+            "CalibrationMethod",
+            "CallableModel",
+            "Candidate",
+            "Comparison",
+            "ConformalSets",
+            "Coverage",
+            "DriftFinding",
+            "Example",
+            "FeatureKind",
+            "FeatureReference",
+            "Flavour",
+            "InputChecker",
+            "InputRange",
+            "Item",
+            "MicroBatcher",
+            "Model",
+            "ModelArtifactInvalid",
+            "ModelInputInvalid",
+            "ModelMetadata",
+            "ModelRejected",
+            "ModelTimeout",
+            "ModelUnavailable",
+            "OipClient",
+            "OipEndpoint",
+            "OipModel",
+            "OnnxModel",
+            "Prediction",
+            "PredictFunction",
+            "ProbabilityCalibrator",
+            "RangeFinding",
+            "Reason",
+            "Severity",
+            "SkopsModel",
+            "TabularSpec",
+            "Task",
+            "Thresholds",
+            "TrainResult",
+            "TrainingFailed",
+            "TrainingReference",
+            "UntrustedTypes",
+            "build_reference",
+            "conformalize",
+            "data_digest",
+            "expected_calibration_error",
+            "explanation",
+            "fit_calibrator",
+            "load_builtin",
+            "load_model",
+            "measure_coverage",
+            "measure_drift",
+            "oip_artifact",
+            "onnx_artifact",
+            "outside_training_range",
+            "override_rate",
+            "psi",
+            "retrain",
+            "skops_artifact",
+            "training_ranges",
+            "worst",
+        ]
+    )
+    assert all(hasattr(models, name) for name in models.__all__)
