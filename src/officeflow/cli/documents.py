@@ -137,7 +137,7 @@ def learn_command(file: Path, corrections: str, kind: str, engine: str, memory_p
     memory_path.write_text(memory.to_json(), encoding="utf-8")
     out.print(
         f"learned {', '.join(sorted(profile.fields)) or 'the name'} for vendor "
-        f"{escape(profile.keys[0] if profile.keys else '?')} ({memory_path})"
+        f"{escape(profile.key if profile.keys else '?')} ({memory_path})"
     )
 
 

@@ -198,6 +198,27 @@ def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
     return values, items
 
 
+def locate(fields: dict[str, Field | None], pages: list[Page]) -> dict[str, Field | None]:
+    """The fields with the page and box where the PDF shows each value, when it shows it."""
+    from dataclasses import replace
+
+    from officeflow.documents.layout import build_lines
+    from officeflow.documents.memory import matches
+
+    lines = build_lines([w for p in pages for w in p.words])
+    out = dict(fields)
+    for name, found in fields.items():
+        if found is None:
+            continue
+        for line in lines:
+            spans = matches(name, found.value, line)
+            if spans:
+                start, end = spans[0]
+                out[name] = replace(found, page=line.page, box=line.page_box_of(start, end))
+                break
+    return out
+
+
 def read_einvoice(
     xml: bytes, *, limits: Limits, calibration: Calibration, today: date, pages: list[Page] | None = None
 ) -> Extraction:
@@ -210,6 +231,8 @@ def read_einvoice(
     if values["iban"]:
         values["iban"] = re.sub(r"\s", "", str(values["iban"])).upper()
     fields = {name: _field(value, f"einvoice:{kind}") for name, value in values.items()}
+    if pages:
+        fields = locate(fields, pages)
     return finish(
         kind="invoice",
         source="einvoice",

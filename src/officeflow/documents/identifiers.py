@@ -54,6 +54,8 @@ def find_ibans(text: str) -> list[tuple[str, int, int]]:
         value = compact(m.group(1))
         if value[:2] in IBAN_LENGTHS and len(value) > IBAN_LENGTHS[value[:2]]:
             value = value[: IBAN_LENGTHS[value[:2]]]
+        if len(value) < IBAN_LENGTHS.get(value[:2], 15):
+            continue  # too short: a VAT id or another number, not an IBAN
         out.append((value, m.start(1), m.end(1)))
     return out
 

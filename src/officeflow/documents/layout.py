@@ -3,7 +3,8 @@
 Words of a page are taken left to right; a word joins the line whose last word overlaps it
 vertically by half the smaller height or more (the best such line), else it starts a new line.
 Following each line from word to word keeps a slightly skewed line together across a wide gap.
-Within a line, words go left to right, joined by one space; a gap wider
+Within a line, words go left to right, joined by one space (two across a gap wider than a
+space); a gap wider
 than three times the line's height also splits the line into *segments* (columns of a table,
 a label far from its value still share the line).
 """
@@ -90,15 +91,23 @@ def build_lines(words: list[Word]) -> list[Line]:
 
 
 def _line(page: int, index: int, words: list[Word]) -> Line:
+    """The line's text: words joined by one space, by two where the gap is wider than a space
+    (so "2   100,00" in two columns is not read as the amount 2 100,00)."""
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     at = 0
-    for word in words:
+    for i, word in enumerate(words):
         text = word.text.strip()
+        if i:
+            previous = words[i - 1].frame
+            height = min(previous[3] - previous[1], word.frame[3] - word.frame[1])
+            separator = "  " if word.frame[0] - previous[2] > 0.9 * height else " "
+            parts.append(separator)
+            at += len(separator)
         spans.append((at, at + len(text)))
         parts.append(text)
-        at += len(text) + 1
-    return Line(page=page, index=index, words=tuple(words), text=" ".join(parts), spans=tuple(spans))
+        at += len(text)
+    return Line(page=page, index=index, words=tuple(words), text="".join(parts), spans=tuple(spans))
 
 
 def segments(line: Line) -> list[tuple[int, int]]:

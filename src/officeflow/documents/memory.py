@@ -58,6 +58,11 @@ class VendorProfile:
     fields: dict[str, FieldRule] = field(default_factory=dict)
     corrections: int = 0
 
+    @property
+    def key(self) -> str:
+        """The most stable of the vendor's keys: VAT id, then IBAN, then name."""
+        return min(self.keys, key=lambda k: ("vat:", "iban:", "name:").index(k.split(":")[0] + ":"))
+
 
 def shape_of(text: str) -> str:
     """A pattern for values like ``text``: digit runs of about the same length, the rest literal."""
@@ -87,7 +92,7 @@ def _keys_of(fields: dict[str, Any]) -> list[str]:
     return keys
 
 
-def _matches(name: str, value: FieldValue, line: Line) -> list[tuple[int, int]]:
+def matches(name: str, value: FieldValue, line: Line) -> list[tuple[int, int]]:
     """Spans in the line where ``value`` of field ``name`` is written."""
     if name in AMOUNT_FIELDS:
         return [(a.start, a.end) for a in find_amounts(line.text) if abs(a.value - float(value)) < 0.011]
@@ -99,6 +104,10 @@ def _matches(name: str, value: FieldValue, line: Line) -> list[tuple[int, int]]:
             if d.value.isoformat() == value
         ]
     wanted = re.sub(r"\s", "", str(value)).lower()
+    if name not in TEXT_FIELDS:  # a name, VAT id, IBAN or currency, spaces within it allowed
+        pattern = r"\s*".join(re.escape(c) for c in str(value) if not c.isspace())
+        m = re.search(pattern, line.text, re.I) if pattern else None
+        return [(m.start(), m.end())] if m else []
     out = []
     for word, (s, e) in zip(line.words, line.spans, strict=True):
         if re.sub(r"\s", "", word.text).lower().strip(":#.,") == wanted:
@@ -163,7 +172,7 @@ class VendorMemory:
             if name not in LEARNED or value is None:
                 continue
             for line in lines:
-                spans = _matches(name, value, line)
+                spans = matches(name, value, line)
                 if not spans:
                     continue
                 start, end = spans[0]
@@ -208,7 +217,7 @@ class VendorMemory:
             if found is not None:
                 fields[name] = found
                 applied.append(name)
-        return fields, tuple(applied), profile.keys[0]
+        return fields, tuple(applied), profile.key
 
     def _find(self, context: DocumentContext, name: str, rule: FieldRule) -> Field | None:
         lines = context.lines
