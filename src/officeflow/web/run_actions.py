@@ -49,6 +49,9 @@ def _json(text: str, what: str) -> Any:
         return None
     try:
         return safeyaml.load_json(text, f"the {what}")
+    except safeyaml.NotJSON as exc:
+        why = exc.problems[0].message.removeprefix("not JSON: ")
+        raise ValueError(f"The {what} is not valid JSON: {why}") from None
     except safeyaml.DocumentRefused as exc:
         raise ValueError(f"The {what} is refused: {exc.reason()}") from None
 
