@@ -216,6 +216,9 @@ def test_a_failing_tool_is_reported_to_the_model_and_the_run_goes_on() -> None:
         result = run(model, runner)
     assert result.tool_calls[0].status is ToolStatus.FAILED
     assert result.tool_calls[0].error == "RuntimeError: vendor service down"
+    reply = next(m["content"] for m in model.requests[1]["messages"] if m["role"] == "tool")
+    assert reply.startswith("The tool failed:\n=====UNTRUSTED DATA ")
+    assert "name=tool:vendors.lookup:error=====\nRuntimeError: vendor service down\n" in reply
     assert result.proposals == {"approve": True}
 
 

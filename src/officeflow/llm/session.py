@@ -182,7 +182,10 @@ class _Run:
         except Exception as exc:  # a handler's failure is the model's information, not the run's end
             error = f"{type(exc).__name__}: {exc}"[:ERROR_EXCERPT]
             self._record(call, ToolStatus.FAILED, turn, tool=tool, error=error)
-            self._reply(wire, f"The tool failed: {error}")
+            # the message may quote what the handler read (a vendor name from the document): fenced too
+            self._reply(
+                wire, "The tool failed:\n" + self.fence.wrap(f"tool:{tool.name}:error", guard.clean(error).text)
+            )
             return
         cleaned = guard.clean(text)
         source = f"tool:{tool.name}"
