@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from officeflow import __version__
-from officeflow.api import problems
+from officeflow.api import methods, openapi_doc, problems
 from officeflow.api.gate import Gate
 from officeflow.api.outage import StoreOutage
 from officeflow.api.ratelimit import Limit, LocalBuckets, LoginThrottle, RateLimiter, RedisBuckets, SharedBuckets
@@ -170,6 +170,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, problems.http_error)  # type: ignore[arg-type]
     app.add_exception_handler(problems.ApiProblem, problems.api_problem)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, problems.unexpected)
+    app.add_exception_handler(405, methods.method_not_allowed)  # Allow: every method of the URL
     # Routes go straight into the application's route list, the busiest (events) first: FastAPI's
     # include_router() adds a matching layer per router that costs a quarter of a millisecond a request.
     for module in (events, runs, tasks, health, security, definitions, audit, files, directory):
@@ -264,7 +265,7 @@ def _document_security(app: FastAPI) -> None:
                             },
                         },
                     )
-        app.openapi_schema = schema
+        app.openapi_schema = openapi_doc.refine(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,9 @@ from officeflow.store.tx_security import IN_PROGRESS_LIMIT
 from officeflow.web import csrf
 
 IDEMPOTENCY_TTL = 24 * 3600.0
+IDEMPOTENCY_KEY = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
+"""An Idempotency-Key: 1 to 255 visible ASCII characters (spaces inside)."""
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY)
 MiB = 1024 * 1024
 UPLOAD_OVERHEAD = 64 * 1024
 """What a request carrying a file may add to it (multipart boundaries and headers, form fields)."""
@@ -63,9 +67,9 @@ class Gate:
         self.max_upload = max_upload
         self.limiter = limiter
         self.refused_page = refused_page
+        """HTML for a page request refused by the CSRF check (else a problem document)."""
         self.when_back = WhenBack(give_up_after=IN_PROGRESS_LIMIT)
         """How requests with an Idempotency-Key ended, to record once the database is back."""
-        """HTML for a page request refused by the CSRF check (else a problem document)."""
         self.error_page = error_page
         """HTML for another page request the gate refuses (code, title, detail)."""
 
@@ -226,13 +230,13 @@ class Gate:
     async def _idempotent(
         self, scope: Scope, receive: Receive, send: Send, key: str, body: bytes, principal: Any, path: str
     ) -> None:
-        if not key or len(key) > MAX_KEY or not key.isprintable():
+        if not _IDEMPOTENCY_KEY.fullmatch(key):
             await _problem(
                 send,
                 400,
                 "bad-idempotency-key",
                 "Bad Idempotency-Key",
-                f"an Idempotency-Key is 1 to {MAX_KEY} printable characters",
+                f"an Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters (spaces inside)",
                 path,
             )
             return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from officeflow.clock import iso
 from officeflow.store.records import DefinitionRecord, HistoryEvent, Job, Run, Wait
@@ -13,6 +15,8 @@ from officeflow.store.tx_events import EventRow, EventTypeRow, RejectRow, Schedu
 from officeflow.store.tx_security import ApiKeyRow, UserRow
 
 MAX_VERSION = 2**31 - 1
+MAX_INT = 2**53 - 1
+"""The largest integer a JSON reader holds exactly (a double); ids and counters stay below it."""
 MAX_TIME = 253_402_300_799.0
 """9999-12-31T23:59:59Z, the last instant an ISO timestamp can show."""
 Name = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", min_length=1, max_length=100)
@@ -31,14 +35,40 @@ class Model(BaseModel):
         return value
 
 
+class Input(Model):
+    """A request body, validated as strictly as the OpenAPI document describes it: ``false`` is
+    not a number, ``"1"`` not an integer, ``1`` not text (pydantic's lax mode took them). A number
+    without a fraction (``3.0``) is an integer, as in JSON Schema."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _whole_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, float) and value.is_integer() and info.field_name in _integer_fields(cls):
+            return int(value)
+        return value
+
+
+@functools.cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that hold an integer (and not also a float)."""
+    out = set()
+    for name, field in model.model_fields.items():
+        kinds = typing.get_args(field.annotation) or (field.annotation,)
+        if int in kinds and float not in kinds:
+            out.add(name)
+    return frozenset(out)
+
+
 # Definitions
 
 
-class DefinitionSource(Model):
+class DefinitionSource(Input):
     source: str = Field(max_length=1_000_000, description="the definition as YAML (or JSON) text")
 
 
-class DefinitionData(Model):
+class DefinitionData(Input):
     definition: dict[str, Any] = Field(description="the definition as a JSON object")
 
 
@@ -78,7 +108,7 @@ class ApplyOut(Model):
 # Runs
 
 
-class StartIn(Model):
+class StartIn(Input):
     workflow: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
     version: int | None = Field(None, ge=1, le=MAX_VERSION)
     input: Any = None
@@ -189,20 +219,20 @@ class HistoryOut(Model):
         )
 
 
-class RetryIn(Model):
+class RetryIn(Input):
     from_step: str | None = None
 
 
-class SkipIn(Model):
+class SkipIn(Input):
     step_id: str
     output: Any = None
 
 
-class CancelIn(Model):
+class CancelIn(Input):
     reason: str | None = Field(None, max_length=2000)
 
 
-class MigrateIn(Model):
+class MigrateIn(Input):
     to_version: int = Field(ge=1, le=MAX_VERSION)
     map: dict[str, str] = Field(default_factory=dict)
     dry_run: bool = False
@@ -216,7 +246,7 @@ class MigrateOut(Model):
     applied: bool
 
 
-class SignalIn(Model):
+class SignalIn(Input):
     payload: Any = None
 
 
@@ -244,7 +274,7 @@ class DeadLetterOut(Model):
 # Events
 
 
-class EventTypeIn(Model):
+class EventTypeIn(Input):
     name: str = Name
     schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema (2020-12) of the event data")
     description: str | None = Field(None, max_length=2000)
@@ -337,7 +367,7 @@ class RejectOut(Model):
         )
 
 
-class ReplayIn(Model):
+class ReplayIn(Input):
     type: str = Name
     since: float | None = Field(None, ge=0, le=MAX_TIME, description="epoch seconds, inclusive")
     until: float | None = Field(None, ge=0, le=MAX_TIME, description="epoch seconds, exclusive")
@@ -349,7 +379,7 @@ class ReplayOut(Model):
     runs_started: int
 
 
-class TriggerIn(Model):
+class TriggerIn(Input):
     event_type: str = Name
     workflow: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,99}$")
     version: int | None = Field(None, ge=1, le=MAX_VERSION)
@@ -385,7 +415,7 @@ class TriggerOut(Model):
         )
 
 
-class ScheduleIn(Model):
+class ScheduleIn(Input):
     name: str = Name
     cron: str = Field(min_length=1, max_length=200)
     event_type: str = Name
@@ -423,7 +453,7 @@ class ScheduleOut(Model):
 Grants = list[str]
 
 
-class LoginIn(Model):
+class LoginIn(Input):
     tenant: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=1000)
@@ -443,7 +473,7 @@ class MeOut(Model):
     grants: list[str]
 
 
-class UserIn(Model):
+class UserIn(Input):
     username: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
     password: str | None = Field(None, min_length=10, max_length=1000, description="at least 10 characters")
     display_name: str | None = Field(None, max_length=200)
@@ -451,7 +481,7 @@ class UserIn(Model):
     grants: Grants = Field(default_factory=list, description='"role" or "role:workflow"')
 
 
-class UserPatch(Model):
+class UserPatch(Input):
     password: str | None = Field(None, min_length=10, max_length=1000, description="at least 10 characters")
     display_name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=320)
@@ -482,11 +512,11 @@ class UserOut(Model):
         )
 
 
-class GrantsIn(Model):
+class GrantsIn(Input):
     grants: Grants
 
 
-class ApiKeyIn(Model):
+class ApiKeyIn(Input):
     name: str = Field(min_length=1, max_length=100)
     grants: Grants
     expires_at: float | None = Field(None, ge=0, le=MAX_TIME, description="epoch seconds")
@@ -516,7 +546,7 @@ class ApiKeyOut(Model):
         )
 
 
-class SecretIn(Model):
+class SecretIn(Input):
     value: str = Field(min_length=1, max_length=65536)
     description: str | None = Field(None, max_length=2000)
 
@@ -574,10 +604,10 @@ class VerifyOut(Model):
     findings: list[FindingOut] = Field(description="every problem found (at most 20), in chain order")
 
 
-class HeadIn(Model):
+class HeadIn(Input):
     """A chain head written down earlier (GET /v1/audit/head): the chain must still hold it."""
 
-    seq: int = Field(ge=0, le=2**63 - 1)
+    seq: int = Field(ge=0, le=MAX_INT)
     hash: str = Field(min_length=1, max_length=200)
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from officeflow.api.schemas import MAX_TIME, Model, Name
+from officeflow.api.schemas import MAX_TIME, Input, Model, Name
 from officeflow.clock import iso
 from officeflow.store.tx_directory import AbsenceRow, DepartmentRow, GroupRow, PersonRow
 from officeflow.store.tx_tasks import CorrectionRow, TaskEventRow, TaskRow
@@ -100,29 +100,29 @@ class TaskPage(Model):
     next: str | None = Field(description="cursor of the next page")
 
 
-class ReasonIn(Model):
+class ReasonIn(Input):
     code: str | None = Field(None, max_length=100)
     text: str | None = Field(None, max_length=2000)
 
 
-class DecisionIn(Model):
+class DecisionIn(Input):
     outcome: str = Field(max_length=50)
     values: dict[str, Any] | None = Field(None, description="all the form's values; omitted: the pre-filled ones")
     reason: ReasonIn | None = None
     lock_version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class ClaimIn(Model):
+class ClaimIn(Input):
     lock_version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class DelegateIn(Model):
+class DelegateIn(Input):
     to: str = Username
     reason: str = Field(min_length=1, max_length=2000)
     lock_version: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class ReassignIn(Model):
+class ReassignIn(Input):
     to_user: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$", max_length=100)
     to_group: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$", max_length=100)
     reason: str = Field(min_length=1, max_length=2000)
@@ -157,10 +157,12 @@ class CorrectionOut(Model):
 
 # Directory
 
+DIRECTORY_NAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
 
-class PersonIn(Model):
+
+class PersonIn(Input):
     display_name: str | None = Field(None, max_length=200)
-    email: str | None = Field(None, max_length=320)
+    email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     manager: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$", max_length=100)
     department: str | None = Field(None, max_length=100)
     cost_centre: str | None = Field(None, max_length=100)
@@ -181,7 +183,7 @@ class PersonOut(PersonIn):
         )
 
 
-class DepartmentIn(Model):
+class DepartmentIn(Input):
     head: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$", max_length=100)
     cost_centre: str | None = Field(None, max_length=100)
 
@@ -194,9 +196,11 @@ class DepartmentOut(DepartmentIn):
         return cls(name=row.name, head=row.head, cost_centre=row.cost_centre)
 
 
-class GroupIn(Model):
+class GroupIn(Input):
     description: str | None = Field(None, max_length=500)
-    members: list[str] = Field(default_factory=list, max_length=10_000)
+    members: list[Annotated[str, Field(pattern=DIRECTORY_NAME, max_length=100)]] = Field(
+        default_factory=list, max_length=10_000
+    )
 
 
 class GroupOut(Model):
@@ -209,7 +213,7 @@ class GroupOut(Model):
         return cls(name=row.name, description=row.description, members=list(row.members))
 
 
-class AbsenceIn(Model):
+class AbsenceIn(Input):
     username: str = Username
     substitute: str = Username
     starts_at: float = Field(ge=0, le=MAX_TIME, description="epoch seconds")

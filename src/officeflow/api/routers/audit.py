@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from officeflow.api.auth import current, guarded
-from officeflow.api.schemas import AuditOut, FindingOut, HeadIn, HeadOut, VerifyOut
+from officeflow.api.schemas import MAX_INT, AuditOut, FindingOut, HeadIn, HeadOut, VerifyOut
 from officeflow.security.audit import RecordedHead
 from officeflow.security.permissions import Principal
 
@@ -31,7 +31,7 @@ def list_audit(
     object_id: str | None = Query(None, max_length=300),
     since: float | None = Query(None, ge=0, le=253_402_300_799.0),
     until: float | None = Query(None, ge=0, le=253_402_300_799.0),
-    before: int | None = Query(None, ge=0, le=2**63 - 1, description="entry id"),
+    before: int | None = Query(None, ge=0, le=MAX_INT, description="entry id"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[AuditOut]:
     """Audit entries, newest first, filtered."""

@@ -14,6 +14,7 @@ from officeflow import safeyaml
 from officeflow.api.auth import authorize, current, documented, guarded
 from officeflow.api.problems import ApiProblem
 from officeflow.api.schemas import (
+    MAX_INT,
     Done,
     EventOut,
     EventTypeIn,
@@ -193,7 +194,7 @@ EVENT_ID_RE = re.compile(EVENT_ID)
 
 class _AnyPath(Convertor[str]):
     """Starlette's ``path`` with line breaks too (its ``.*`` stops at one, and the request would
-    then fall through to ``POST /v1/events/{type}`` as a 405): an id that is no event's is a 404."""
+    then fall through to ``POST /v1/events/{ref}`` as a 405): an id that is no event's is a 404."""
 
     regex = r"[\s\S]+"
 
@@ -208,41 +209,36 @@ register_url_convertor("anypath", _AnyPath())
 
 
 @router.post(
-    "/v1/events/{type}",
+    "/v1/events/{ref}",
     response_model=IngestOut,
     status_code=202,
     responses={200: {"model": IngestOut, "description": "a duplicate delivery: nothing new was started"}},
     **_publish_options(),
 )
-async def publish_event(request: Request, type: str) -> JSONResponse:
-    """Publish an event: the body is its data (JSON). ``Event-Id`` names it (a repeat delivery with
-    the same id starts nothing new); without it an id is assigned. Types that require signatures
-    also need the Standard Webhooks headers."""
+async def publish_event(
+    request: Request, ref: str = Path(pattern=NAME_PATTERN, max_length=100, description="the event type")
+) -> JSONResponse:
+    """Publish an event of the type ``ref``: the body is its data (JSON). ``Event-Id`` names it (a
+    repeat delivery with the same id starts nothing new); without it an id is assigned. Types that
+    require signatures also need the Standard Webhooks headers. (``/v1/events/{ref}`` is one
+    resource: GET reads the event whose id is ``ref``.)"""
     # The headers are read here rather than declared as parameters, and the permission is checked
     # inline: FastAPI's parameter and dependency solving would cost more than the rest of this path.
     import anyio
 
     principal = authorize(request, "events.publish")
-    if len(type) > 100 or not NAME_RE.fullmatch(type):
-        raise ApiProblem(
-            422,
-            "validation",
-            "The request is not valid",
-            "the event type name has the wrong form",
-            errors=[{"pointer": "/type", "in": "path", "detail": f"matching {NAME_PATTERN}"}],
-        )
     event_id = _header(request, "event-id", EVENT_ID_RE, 200)
     subject = _header(request, "event-subject", None, 500)
     engine = _engine(request)
     body = await request.body()
-    event_type = engine.events.cached_type(principal.tenant, type)
+    event_type = engine.events.cached_type(principal.tenant, ref)
     if event_type is None or event_type.signature_secret is not None:
         return await anyio.to_thread.run_sync(
             lambda: _publish(
                 request,
                 engine,
                 principal.tenant,
-                type,
+                ref,
                 body,
                 event_id=event_id,
                 subject=subject,
@@ -256,7 +252,7 @@ async def publish_event(request: Request, type: str) -> JSONResponse:
     data = _parse(body)
     result = await engine.events.ingest_async(
         principal.tenant,
-        type,
+        ref,
         data,
         event_type=event_type,
         event_id=event_id,
@@ -309,7 +305,7 @@ def list_events(
     type: str | None = Query(None, max_length=100),
     since: float | None = Query(None, ge=0, le=253_402_300_799.0),
     until: float | None = Query(None, ge=0, le=253_402_300_799.0),
-    before: int | None = Query(None, ge=0, le=2**63 - 1, description="only events with seq below this"),
+    before: int | None = Query(None, ge=0, le=MAX_INT, description="only events with seq below this"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[EventOut]:
     """Stored events, newest first."""
@@ -320,11 +316,13 @@ def list_events(
     return [EventOut.of(r) for r in rows]
 
 
-@router.get("/v1/events/{event_id:anypath}", response_model=EventOut, **guarded("events.read"))
-def get_event(request: Request, event_id: str = Path(max_length=200)) -> EventOut:
-    """One stored event (event ids may contain ``/``: ``/v1/events/orders/2026/17``)."""
+@router.get("/v1/events/{ref:anypath}", response_model=EventOut, **guarded("events.read"))
+def get_event(request: Request, ref: str = Path(max_length=200, description="the event's id")) -> EventOut:
+    """The stored event whose id is ``ref`` (event ids may contain ``/``:
+    ``/v1/events/orders/2026/17``). (``/v1/events/{ref}`` is one resource: POST publishes an event
+    of the type ``ref``.)"""
     principal = _principal(request)
-    return EventOut.of(_engine(request).events.event(principal.tenant, event_id))
+    return EventOut.of(_engine(request).events.event(principal.tenant, ref))
 
 
 @router.get("/v1/event-rejects", response_model=list[RejectOut], **guarded("events.read"))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from officeflow.api.auth import check_workflow, current, guarded
+from officeflow.api.gate import IDEMPOTENCY_KEY
 from officeflow.api.problems import ApiProblem
 from officeflow.api.schemas import (
     CancelIn,
@@ -34,7 +35,6 @@ from officeflow.security.permissions import Principal
 from officeflow.store.records import Run, RunStatus
 
 router = APIRouter(tags=["runs"])
-STATUS_PATTERN = "^(" + "|".join(s.value for s in RunStatus) + ")$"
 
 
 def _engine(request: Request) -> Any:
@@ -80,7 +80,9 @@ def _parse_cursor(cursor: str) -> tuple[float, str]:
     "/v1/runs", response_model=RunOut, status_code=201, responses={200: {"model": RunOut}}, **guarded("runs.start")
 )
 def start_run(
-    request: Request, body: StartIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=255)
+    request: Request,
+    body: StartIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY),
 ) -> Any:
     """Start a run. With an ``Idempotency-Key`` the run is started once: a repeat returns it (200)."""
     engine, principal = _engine(request), _principal(request)
@@ -102,31 +104,23 @@ def start_run(
 @router.get("/v1/runs", response_model=RunPage, **guarded("runs.read"))
 def list_runs(
     request: Request,
-    status: list[str] = Query(default_factory=list, description="repeatable", max_length=6),
+    status: list[RunStatus] = Query(default_factory=list, description="repeatable", max_length=6),
     workflow: str | None = Query(None, max_length=100),
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = Query(None, max_length=200),
 ) -> RunPage:
     """Runs, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``)."""
     engine, principal = _engine(request), _principal(request)
-    for value in status:
-        if value not in {s.value for s in RunStatus}:
-            raise ApiProblem(
-                422,
-                "validation",
-                "The request is not valid",
-                f"unknown status {value!r}",
-                errors=[
-                    {"pointer": "/status", "in": "query", "detail": f"one of {', '.join(s.value for s in RunStatus)}"}
-                ],
-            )
+    statuses = [s.value for s in status]
     allowed = principal.workflows("runs.read")
     if workflow is not None and allowed is not None and workflow not in allowed:
         return RunPage(items=[], next_cursor=None)
     before = _parse_cursor(cursor) if cursor else None
     items: list[Run] = []
     while len(items) < limit:
-        page = engine.list_runs(tenant=principal.tenant, statuses=status, workflow=workflow, limit=limit, before=before)
+        page = engine.list_runs(
+            tenant=principal.tenant, statuses=statuses, workflow=workflow, limit=limit, before=before
+        )
         items += [r for r in page if allowed is None or r.workflow in allowed]
         if len(page) < limit:
             break
