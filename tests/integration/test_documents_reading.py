@@ -90,7 +90,21 @@ def test_a_ubl_invoice_is_read_exactly(extractor: Extractor) -> None:
 
 def test_a_cii_xrechnung_is_read_exactly(extractor: Extractor) -> None:
     extraction = extractor.extract((DATA / "xrechnung-cii.xml").read_bytes(), today=TODAY)
-    values = {n: extraction.value(n) for n in ("vendor", "vendor_tax_id", "invoice_number", "date", "due_date", "total", "net", "tax", "iban", "po_number")}
+    values = {
+        n: extraction.value(n)
+        for n in (
+            "vendor",
+            "vendor_tax_id",
+            "invoice_number",
+            "date",
+            "due_date",
+            "total",
+            "net",
+            "tax",
+            "iban",
+            "po_number",
+        )
+    }
     assert values == {
         "vendor": "Systemhaus Süd GmbH & Co. KG",
         "vendor_tax_id": "DE811569869",

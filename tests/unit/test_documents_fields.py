@@ -26,7 +26,9 @@ def page(*rows: tuple[float, float, str], size: float = 10, width: float = 595, 
     return Page(number=1, width=width, height=height, unit="pt", source="text", words=tuple(words))
 
 
-def read(*rows: tuple[float, float, str], weights: dict[str, dict[str, float]] | None = None, **kw: float) -> Extraction:
+def read(
+    *rows: tuple[float, float, str], weights: dict[str, dict[str, float]] | None = None, **kw: float
+) -> Extraction:
     return extract_fields(
         [page(*rows, **kw)], kind="auto", source="text", today=TODAY, calibration=Calibration(weights or {})
     )
@@ -149,7 +151,11 @@ def test_a_receipt_total_is_not_the_cash_given_nor_the_change() -> None:
         height=230,
     )
     assert extraction.kind == "receipt"
-    assert (extraction.value("total"), extraction.value("tax"), extraction.value("invoice_number")) == (4.5, 0.29, "4711")
+    assert (extraction.value("total"), extraction.value("tax"), extraction.value("invoice_number")) == (
+        4.5,
+        0.29,
+        "4711",
+    )
     assert extraction.value("date") == "2026-04-03"
 
 

@@ -41,7 +41,9 @@ def invoice(number: str, day: str, total: str) -> list[tuple[float, float, str]]
 
 
 def read(rows: list[tuple[float, float, str]], memory: VendorMemory | None = None) -> Extraction:
-    return extract_fields([page(rows)], kind="auto", source="text", today=date(2026, 12, 31), calibration=Calibration({}), memory=memory)
+    return extract_fields(
+        [page(rows)], kind="auto", source="text", today=date(2026, 12, 31), calibration=Calibration({}), memory=memory
+    )
 
 
 def test_one_correction_teaches_the_vendors_number_and_date() -> None:
@@ -82,7 +84,9 @@ def test_the_json_names_what_is_wrong_with_it() -> None:
         VendorMemory.from_json('{"version": 99, "vendors": []}')
 
 
-@pytest.mark.parametrize(("value", "matches", "other"), [("RE-2026-0042", "RE-2026-0117", "INV-2026-0117"), ("4711", "48211", "4711a")])
+@pytest.mark.parametrize(
+    ("value", "matches", "other"), [("RE-2026-0042", "RE-2026-0117", "INV-2026-0117"), ("4711", "48211", "4711a")]
+)
 def test_a_value_shape_matches_values_like_it(value: str, matches: str, other: str) -> None:
     import re
 

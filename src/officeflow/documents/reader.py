@@ -77,7 +77,9 @@ class Reader:
                     raise DocumentUnreadable(f"the PDF's e-invoice attachment cannot be read ({exc})") from None
                 if xml:
                     shown = read_pdf(data, limits=self.limits, engines=self.engines, policy=OcrPolicy(engine=engine))
-                    return read_einvoice(xml, limits=self.limits, calibration=self.calibration, today=today, pages=shown)
+                    return read_einvoice(
+                        xml, limits=self.limits, calibration=self.calibration, today=today, pages=shown
+                    )
             pages = read_pdf(data, limits=self.limits, engines=self.engines, policy=policy)
         else:
             pages = self._image_pages(data, policy)
