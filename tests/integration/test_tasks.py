@@ -260,6 +260,27 @@ def test_two_of_three_board_members_must_approve_and_duties_are_separated(engine
     assert engine.get_run(run.id).status == RunStatus.COMPLETED
 
 
+def test_whoever_decided_the_first_step_may_not_decide_the_second(engine: Engine) -> None:
+    """Separation of duties between steps with one approval each: bob approves the review alone,
+    and the check (``separate_from: [review]``) is not his to decide; bea may."""
+    run = engine.start("big-purchase", {"amount": 10.0}, actor="user:emma")
+    review = task_of(engine, run.id)
+    assert review.approvals_required == 1
+    bob, bea = engine.tasks.viewer("default", "bob"), engine.tasks.viewer("default", "bea")
+    decided = engine.tasks.decide(bob, review.id, Decision(outcome="approve"))
+    assert (decided.status, decided.decided_by) == ("completed", "bob")
+    check = task_of(engine, run.id)
+    assert check.step_id == "check"
+    assert "bob" in check.excluded
+    with pytest.raises(NotAllowed, match="separation of duties"):
+        engine.tasks.claim(bob, check.id)
+    with pytest.raises(NotAllowed, match="separation of duties"):
+        engine.tasks.decide(bob, check.id, Decision(outcome="approve"))
+    assert task_of(engine, run.id).status == "active"
+    engine.tasks.decide(bea, check.id, Decision(outcome="approve"))
+    assert engine.get_run(run.id).status == RunStatus.COMPLETED
+
+
 def test_a_small_purchase_needs_one_approval_and_a_released_task_returns_to_the_group(engine: Engine) -> None:
     run = engine.start("big-purchase", {"amount": 10.0})
     task = task_of(engine, run.id)
