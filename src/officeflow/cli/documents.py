@@ -66,8 +66,14 @@ memory_option = option(
 @kind_option
 @engine_option
 @memory_option
-@click.option("--json", "as_json", is_flag=True, help="print the extraction as one JSON object")
-@click.option("--words", is_flag=True, help="with --json: list each page's words with boxes and confidences")
+@option("--json", "as_json", env="DOCUMENTS_JSON", is_flag=True, help="print the extraction as one JSON object")
+@option(
+    "--words",
+    "words",
+    env="DOCUMENTS_WORDS",
+    is_flag=True,
+    help="with --json: each page's words with boxes and confidences",
+)
 def extract_command(file: Path, kind: str, engine: str, memory_path: Path | None, as_json: bool, words: bool) -> None:
     """Read FILE in a resource-limited process and print its fields, line items and checks.
 
