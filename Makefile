@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench bench-inbox docs services screenshots clean bench-api
+.PHONY: demo test test-deps test-fast lint bench bench-inbox docs services screenshots clean bench-api
+
+# Debian packages the tests need, in one list (chromium: the browser of the console's tests).
+TEST_DEBS := chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +22,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo --database-url sqlite:///var/demo.db
 
-## test: install what the tests need, make sure the services run, run every test
-test: $(STAMP) services
-	$(BIN)/python -m pytest
+## test: install what the tests need, make sure the services run, run every test (a missing browser fails them)
+test: $(STAMP) test-deps services
+	OFFICEFLOW_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+## test-deps: install the Debian packages in TEST_DEBS that are missing (apt-get, as root or through sudo)
+test-deps:
+	@missing=""; \
+	for pkg in $(TEST_DEBS); do dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing$$missing"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 ## test-fast: the tests without the crash and scale-out tests
 test-fast: $(STAMP)

@@ -1,6 +1,7 @@
 """Fixtures for the console's tests: the real app served by uvicorn on a free port (in a thread)
 against a real database on each backend, users with roles, and a real headless Chromium
-(Debian's ``chromium``, driven by Playwright; ``playwright install`` is never needed).
+(Debian's ``chromium``, driven by Playwright; ``playwright install`` is never needed). Without
+Chromium the browser tests are skipped on a laptop and fail in CI and under ``make test``.
 
 The server, its engine and its users live for the whole package on each backend; every test
 makes the runs it looks at (distinct workflows or ids), so tests do not see each other's data
@@ -138,12 +139,21 @@ def console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
 
 
+def browser_required() -> bool:
+    """Whether a missing browser fails the tests rather than skipping them: in CI (``CI`` set, as
+    CI services do) and under ``make test`` (``OFFICEFLOW_REQUIRE_BROWSER=1``)."""
+    return bool(os.environ.get("CI")) or os.environ.get("OFFICEFLOW_REQUIRE_BROWSER") == "1"
+
+
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the package (package scope: Playwright's event loop is gone
     before any other test runs)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        missing = f"no Chromium at {CHROMIUM} (make test-deps, or apt-get install chromium)"
+        if browser_required():
+            pytest.fail(f"{missing}: CI and make test run the browser tests, never skip them", pytrace=False)
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     manager = sync_playwright()
