@@ -37,7 +37,7 @@ for _number, _names in enumerate(
 
 _MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 NUMERIC = re.compile(r"(?<![\d.,/])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d,]|\.\d)")
-ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+ISO = re.compile(r"(?<![\d.,/])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d,]|\.\d)")
 DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s*[-\s]?({_MONTH})\.?[-\s,]*(\d{{4}}|\d{{2}})(?!\d)", re.I
 )
@@ -82,7 +82,7 @@ def find_dates(text: str, *, day_first: bool = True) -> list[FoundDate]:
         found.append(FoundDate(value=value, start=m.start(), end=m.end(), ambiguous=ambiguous))
 
     for m in ISO.finditer(text):
-        add(_make(int(m.group(1)), int(m.group(2)), int(m.group(3))), m)
+        add(_make(int(m.group(1)), int(m.group(3)), int(m.group(4))), m)
     for m in DAY_MONTH_YEAR.finditer(text):
         month = MONTHS.get(_fold(m.group(2)))
         if month:

@@ -39,39 +39,16 @@ ADDRESS = re.compile(
 )
 CONTACT = re.compile(r"@|www\.|https?:|\.(?:com|de|fr|net|org|eu|co\.uk)\b|\b(?:tel|fax|phone|telefon|tél)\b", re.I)
 TITLES = frozenset(
-    [
-        "rechnung",
-        "invoice",
-        "facture",
-        "receipt",
-        "quittung",
-        "kassenbon",
-        "beleg",
-        "bon",
-        "ticket",
-        "kassenbeleg",
-        "tax",
-        "invoice",
-        "gutschrift",
-        "credit",
-        "note",
-        "avoir",
-        "ticket",
-        "de",
-        "caisse",
-        "facture",
-        "acquittee",
-        "proforma",
-        "rechnungskopie",
-        "copy",
-        "kopie",
-        "duplicata",
-        "original",
-        "kundenbeleg",
-        "sales",
-        "receipt",
-    ]
-)
+    (
+        "rechnung", "invoice", "facture", "receipt", "quittung", "kassenbon", "beleg", "bon", "ticket",
+        "kassenbeleg", "tax invoice", "gutschrift", "credit note", "avoir", "ticket de caisse",
+        "facture acquittee", "proforma", "rechnungskopie", "copy", "kopie", "duplicata", "original",
+        "kundenbeleg", "sales receipt", "willkommen", "herzlich willkommen", "welcome", "bienvenue",
+        "merci", "danke", "thank you", "kundenkopie", "customer copy", "handlerbeleg", "haendlerbeleg",
+    )
+)  # fmt: skip
+"""Document titles and greetings, which head a page but name no company."""
+TITLE_WORDS = frozenset(t for t in TITLES if " " not in t)
 SEPARATORS = re.compile(r"\s[·•|\u2013\u2014]\s|\s-\s")
 
 
@@ -104,7 +81,7 @@ def _buyer_lines(context: DocumentContext) -> set[int]:
 def _clean(text: str) -> str:
     text = SEPARATORS.split(text)[0].strip(" :;,.-*=#|").strip()
     words = text.split()
-    while len(words) > 1 and fold(words[-1]).strip(":") in TITLES:
+    while len(words) > 1 and fold(words[-1]).strip(":") in TITLE_WORDS:
         words.pop()
     return " ".join(words)
 
