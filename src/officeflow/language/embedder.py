@@ -16,8 +16,10 @@ vectors keep a cosine of 0.999 with the float PyTorch model's, at about half the
 length, so short texts are not padded to a long neighbour's length. ``precision="int8"`` runs one
 text per call: its activations are quantised with one scale per call, so a text batched with
 others (and their padding) would come out slightly different (cosine down to 0.97 for a two-word
-text) than alone, and one text per call is as fast on the CPU's integer units. Either way a
-text's vector does not depend on its neighbours, and results come back in the caller's order.
+text) than alone. Each call then runs on one core (``intra_op_num_threads=1``: spreading a
+one-text product over cores costs more in thread hand-offs than it gains) and ``workers``
+threads (default: the machine's cores, at most 4) run texts side by side. Either way a text's
+vector does not depend on its neighbours, and results come back in the caller's order.
 
 One ``SentenceEmbedder`` may be shared by threads: onnxruntime's ``InferenceSession.run`` is
 thread-safe and the tokenizer's settings are fixed when it is built and never changed after.
@@ -25,7 +27,9 @@ thread-safe and the tokenizer's settings are fixed when it is built and never ch
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -66,7 +70,7 @@ class SentenceEmbedder:
         precision: Precision = "int8",
         batch_size: int = 32,
         max_tokens: int = MAX_TOKENS,
-        threads: int | None = None,
+        workers: int | None = None,
         cache_dir: Path | None = None,
     ) -> None:
         if precision not in ("int8", "float"):
@@ -78,13 +82,17 @@ class SentenceEmbedder:
             )
         path = integer_model(source, cache_dir or default_cache_dir()) if precision == "int8" else source
         options = ort.SessionOptions()
-        if threads is not None:
-            options.intra_op_num_threads = threads
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        if precision == "int8":
+            options.intra_op_num_threads = 1
         self.precision: Precision = precision
-        self.batch_size = 1 if precision == "int8" else batch_size
+        self.batch_size = batch_size
+        self.workers = workers or min(os.cpu_count() or 1, 4)
+        self.max_tokens = max_tokens
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = load_tokenizer(max_tokens)
-        self.max_tokens = max_tokens
+        if precision == "int8":
+            self._tokenizer.no_padding()
 
     @property
     def model_id(self) -> str:
@@ -95,6 +103,12 @@ class SentenceEmbedder:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
+        if self.precision == "int8":
+            encodings = self._tokenizer.encode_batch(list(texts))
+            if len(texts) == 1 or self.workers == 1:
+                return np.vstack([self._run([e.ids], [e.attention_mask]) for e in encodings])
+            with ThreadPoolExecutor(self.workers) as pool:
+                return np.vstack(list(pool.map(lambda e: self._run([e.ids], [e.attention_mask]), encodings)))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
@@ -103,8 +117,12 @@ class SentenceEmbedder:
 
     def _embed_batch(self, texts: list[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        return self._run([e.ids for e in encodings], [e.attention_mask for e in encodings])
+
+    def _run(self, token_ids: list[list[int]], attention: list[list[int]]) -> Vectors:
+        """Mean-pooled, unit-length vectors of equally long (padded) token rows."""
+        ids = np.array(token_ids, dtype=np.int64)
+        mask = np.array(attention, dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = np.asarray(self._session.run(["last_hidden_state"], feeds)[0], dtype=np.float32)
         weights = mask[..., None].astype(np.float32)

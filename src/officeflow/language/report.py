@@ -20,6 +20,7 @@ class ReportInput:
     holdout: Mapping[str, Evaluation]
     holdout_misses: Sequence[str]
     timings: Mapping[str, float]
+    notes: Sequence[str] = ()
 
 
 def _pct(value: float) -> str:
@@ -91,6 +92,8 @@ def render(report: ReportInput) -> str:
         + ".",
         "",
     ]
+    if report.notes:
+        lines += ["## Notes", "", *(f"- {note}" for note in report.notes), ""]
     lines += [
         "## Generated test split",
         "",
