@@ -62,6 +62,16 @@ def test_batched_results_equal_one_at_a_time_in_the_callers_order(embedder: Sent
         assert np.allclose(batched, single, atol=1e-5)
 
 
+def test_threads_sharing_one_embedder_get_the_vectors_one_thread_gets(embedder: SentenceEmbedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"ticket {i}: the printer on floor {i} is jammed" for i in range(24)]
+    alone = embedder.embed(texts)
+    with ThreadPoolExecutor(4) as pool:
+        shared = list(pool.map(lambda t: embedder.embed([t])[0], texts))
+    assert np.allclose(np.vstack(shared), alone, atol=1e-5)
+
+
 def test_no_texts_give_an_empty_matrix(embedder: SentenceEmbedder) -> None:
     assert embedder.embed([]).shape == (0, 384)
 
