@@ -164,6 +164,7 @@ class SmtpConfig(_Model):
     hostname: str = Field("officeflow", description="the name in the greeting")
     max_message_size: Size = Field(25 * 1024 * 1024, description="larger messages are refused with 552")
     max_attachment_size: Size = Field(files.MAX_SIZE, description="larger attachments refuse the message")
+    max_attachments: int = Field(100, ge=1, le=10_000, description="more attachments refuse the message with 552")
     max_text: int = Field(100_000, ge=0, description="characters of body text kept in the event")
     recipients: dict[str, Recipient] = Field(min_length=1, description="address -> tenant and event type")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
-from email import policy
+from email import errors, policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
@@ -42,6 +42,22 @@ class Mail:
     """The Message-ID header, or ``mail:<sha256 of the message>`` when it has none."""
     data: dict[str, Any]
     attachments: list[Attachment]
+    damage: list[str] = field(default_factory=list)
+    """What is broken in the MIME structure or an attachment's encoding (empty: nothing): such a
+    message would be stored with parts missing or corrupted."""
+
+
+_DAMAGE: dict[type[errors.MessageDefect], str] = {
+    errors.StartBoundaryNotFoundDefect: "the multipart body has no part",
+    errors.MultipartInvariantViolationDefect: "the multipart body has no part",
+    errors.NoBoundaryInMultipartDefect: "a multipart part declares no boundary",
+    errors.CloseBoundaryNotFoundDefect: "the multipart body ends without its closing boundary",
+}
+_BAD_ENCODING = (
+    errors.InvalidBase64CharactersDefect,
+    errors.InvalidBase64PaddingDefect,
+    errors.InvalidBase64LengthDefect,
+)
 
 
 def parse_mail(raw: bytes, *, mail_from: str | None = None, max_text: int = 100_000) -> Mail:
@@ -63,6 +79,7 @@ def parse_mail(raw: bytes, *, mail_from: str | None = None, max_text: int = 100_
         "text_truncated": len(text) > max_text,
     }
     attachments, skipped = [], []
+    damage = _structure_damage(msg)
     for index, part in enumerate(msg.iter_attachments(), start=1):
         content_type = part.get_content_type()
         name = _file_name(part.get_filename()) or f"attachment-{index}"
@@ -72,10 +89,23 @@ def parse_mail(raw: bytes, *, mail_from: str | None = None, max_text: int = 100_
         payload = part.get_payload(decode=True)
         content = payload if isinstance(payload, bytes) else part.as_bytes()
         attachments.append(Attachment(name=name, content_type=content_type, content=content))
+        if any(isinstance(d, _BAD_ENCODING) for d in part.defects):
+            damage.append(f"attachment {name}: its base64 is not valid")
     if skipped:
         data["skipped_parts"] = skipped
     event_id = message_id or "mail:" + hashlib.sha256(raw).hexdigest()
-    return Mail(event_id=event_id, data=data, attachments=attachments)
+    return Mail(event_id=event_id, data=data, attachments=attachments, damage=damage)
+
+
+def _structure_damage(msg: Message) -> list[str]:
+    """The MIME structure's defects that lose or cut parts, once each, in the order found."""
+    found: list[str] = []
+    for part in msg.walk():
+        for defect in part.defects:
+            what = next((text for kind, text in _DAMAGE.items() if isinstance(defect, kind)), None)
+            if what is not None and what not in found:
+                found.append(what)
+    return found
 
 
 def _header(msg: Message, name: str) -> str | None:

@@ -1,7 +1,11 @@
 """SMTP: an e-mail receiver (aiosmtpd) whose messages become events with their attachments stored.
 
 - ``RCPT TO`` an address not in the config: ``550 5.1.1``. A message over ``max_message_size``:
-  ``552`` (also when announced with ``MAIL FROM ... SIZE=``).
+  ``552 5.3.4`` with the limit (also when announced with ``MAIL FROM ... SIZE=``); more than
+  ``max_attachments`` attachments: ``552 5.3.4``, kept as a reject.
+- A message whose MIME structure lost or cut parts (no part, no closing boundary) or whose
+  attachment's base64 is broken: ``554 5.6.0 the message is damaged: ...``, kept as a reject,
+  rather than stored with a part missing or corrupted.
 - The event id is the Message-ID, so the same message sent again is a duplicate: its attachments
   are not stored again and nothing new starts.
 - One event per tenant: when several recipients of a message belong to one tenant, the first of
@@ -71,7 +75,7 @@ class SmtpSource:
         self._idle.set()
 
         def protocol() -> SMTP:
-            smtp = SMTP(
+            smtp = _Smtp(
                 _Handler(self),
                 data_size_limit=c.max_message_size,
                 enable_SMTPUTF8=True,
@@ -141,9 +145,19 @@ class SmtpSource:
             route = self.route(address)
             if route is not None:
                 tenants.setdefault(route.tenant, (route, []))[1].append(address)
+        if mail.damage:
+            why = "; ".join(mail.damage)
+            return self._refuse(mail, tenants, "damaged", why, f"554 5.6.0 the message is damaged: {why}")
+        count, most = len(mail.attachments), self.config.max_attachments
+        if count > most:
+            why = f"{count} attachments (at most {most})"
+            return self._refuse(
+                mail, tenants, "attachments", why, f"552 5.3.4 too many attachments: {count} (at most {most})"
+            )
         refused = self._check_attachments(mail)
         if refused:
-            return self._refuse_attachments(mail, tenants, refused)
+            why = "; ".join(refused)
+            return self._refuse(mail, tenants, "attachment", why, f"550 5.7.1 attachment refused: {why}")
         permanent: list[str] = []
         for tenant, (route, addresses) in tenants.items():
             reply = self._ingest(mail, tenant, route, addresses)
@@ -165,16 +179,20 @@ class SmtpSource:
                 refused.append(exc.message)
         return refused
 
-    def _refuse_attachments(self, mail: Mail, tenants: dict[str, tuple[Recipient, list[str]]], why: list[str]) -> str:
+    def _refuse(
+        self, mail: Mail, tenants: dict[str, tuple[Recipient, list[str]]], error: str, why: str, reply: str
+    ) -> str:
+        """Keep the refused message as a reject of each tenant (its attachments listed, not stored)
+        and answer ``reply``; 451 when the reject cannot be kept now (the sender tries again)."""
         summary = [{"name": a.name, "content_type": a.content_type, "size": len(a.content)} for a in mail.attachments]
         for tenant, (route, addresses) in tenants.items():
             message = self._message(mail, tenant, route, {**mail.data, "recipients": addresses, "attachments": summary})
-            attempt = refuse(self.engine, message, {"error": "attachment", "message": "; ".join(why)})
+            attempt = refuse(self.engine, message, {"error": error, "message": why})
             if attempt.outcome == Outcome.RETRY:
                 self.stats.count(Outcome.RETRY)
                 return TEMPORARY
         self.stats.count(Outcome.REJECTED)
-        return _line("550 5.7.1 attachment refused: " + "; ".join(why))
+        return _line(reply)
 
     def _ingest(self, mail: Mail, tenant: str, route: Recipient, addresses: list[str]) -> str | None:
         """None when the tenant has the event (now or from before); else the SMTP reply that says why not."""
@@ -240,6 +258,19 @@ class SmtpSource:
         return Message(
             tenant=tenant, type=route.type, data=data, event_id=mail.event_id, source="smtp", subject=subject, meta=meta
         )
+
+
+class _Smtp(SMTP):
+    """aiosmtpd's session, its size refusals said precisely (with the enhanced status code)."""
+
+    async def push(self, status: Any) -> None:
+        if isinstance(status, str) and status.startswith("552 Error: "):
+            limit = f"the limit is {self.data_size_limit} bytes"
+            if "Too much mail data" in status:
+                status = f"552 5.3.4 message too big: {limit}"
+            else:
+                status = f"552 5.3.4 message too big: the announced SIZE is over {limit}"
+        await super().push(status)
 
 
 class _Handler:
