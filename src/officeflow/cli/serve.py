@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 
 import click
 
 from officeflow.cli.common import Context, option, out, pass_ctx
+from officeflow.errors import ConfigurationError
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse, before anything starts, an address that cannot be listened on (an unknown host, a
+    port another process holds) with what to change; uvicorn would say it after starting up."""
+    where = "(--host, OFFICEFLOW_API_HOST; --port, OFFICEFLOW_API_PORT)"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigurationError(f"cannot listen on {host!r}: {getattr(exc, 'strerror', exc)} {where}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                message = f"port {port} on {host} is in use (another officeflow serve?): choose another port {where}"
+            else:
+                message = f"cannot listen on {host}:{port}: {exc.strerror} {where}"
+            raise ConfigurationError(message) from None
 
 
 @click.command()
@@ -42,6 +65,7 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
         os.environ[f"OFFICEFLOW_{name.upper()}"] = text
     host = host or settings.api_host
     port = port or settings.api_port
+    _can_listen(host, port)
     out.print(f"serving the API on http://{host}:{port} ({workers} process(es)); docs at /docs")
     jobs = None
     if background:
