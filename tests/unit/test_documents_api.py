@@ -10,7 +10,7 @@ import officeflow.documents as documents
 def test_the_exported_names_are_pinned() -> None:
     assert documents.__all__ == [
         "FIELD_NAMES", "Check", "DocumentError", "DocumentRefused", "DocumentUnreadable", "Extraction",
-        "Extractor", "Field", "LineItem", "Limits", "Page", "VendorMemory", "Word", "extract", "from_dict", "to_dict",
+        "Extractor", "Field", "Limits", "LineItem", "Page", "VendorMemory", "Word", "extract", "from_dict", "to_dict",
     ]  # fmt: skip
     for name in documents.__all__:
         assert hasattr(documents, name)
