@@ -296,7 +296,9 @@ class AuditLog:
         if entry_there is not None and entry_there.hash == recorded.hash:
             return None
         when = (
-            time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(recorded.sealed_at)) if recorded.sealed_at else "earlier"
+            time.strftime("at %Y-%m-%d %H:%M:%S UTC", time.gmtime(recorded.sealed_at))
+            if recorded.sealed_at
+            else "earlier"
         )
         now = head[0] if head else 0
         why = (
