@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from officeflow import Engine, SystemClock  # noqa: E402
-from tests.hostile import alias_bomb, deep_json, deep_yaml  # noqa: E402
-from tests.integration.conftest import HELLO, make_api  # noqa: E402
+from officeflow import Engine, SystemClock
+from tests.hostile import alias_bomb, deep_json, deep_yaml
+from tests.integration.conftest import HELLO, make_api
 
 REPEAT = 20
 
