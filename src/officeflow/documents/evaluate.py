@@ -378,7 +378,10 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(__file__).with_name(CALIBRATION_FILE)
         path.write_text(
             json.dumps(
-                {"fitted_on": {"seeds": fit_seeds, "count": args.count, "documents": len(outcomes)}, "weights": weights},
+                {
+                    "fitted_on": {"seeds": fit_seeds, "count": args.count, "documents": len(outcomes)},
+                    "weights": weights,
+                },
                 indent=1,
                 sort_keys=True,
             )

@@ -1,7 +1,7 @@
 """Per-vendor memory: where a vendor prints its fields, learned from a clerk's corrections.
 
 ``learn(extraction, corrections)`` finds each corrected value among the document's words and
-remembers, for that vendor, the *anchor* (the words just left of the value, or the line just
+remembers, for that vendor (and for the values the clerk let stand, which are confirmed), the *anchor* (the words just left of the value, or the line just
 above it), the direction from anchor to value, the value's *shape* (``RE-\\d{4}-\\d{3}``) and its
 place on the page. ``apply`` (called by extraction when a memory is given) recognises the
 vendor by VAT id, IBAN or name, and reads each remembered field at its anchor, else at its
@@ -47,6 +47,9 @@ class FieldRule:
     y: float
     """The value's centre, relative to the page (0..1)."""
     page: int
+    corrected: bool = True
+    """Learned from a correction (replaces what the rules find), or from a value the clerk let
+    stand (fills the field only where the rules find nothing)."""
 
 
 @dataclass(kw_only=True)
@@ -154,7 +157,8 @@ class VendorMemory:
         return None
 
     def learn(self, extraction: Extraction, corrections: dict[str, FieldValue]) -> VendorProfile:
-        """Remember where this document's vendor prints the corrected fields (and confirmed ones)."""
+        """Remember where this document's vendor prints its fields: the corrected values, and the
+        values the clerk let stand (a reviewed document's fields are all confirmed)."""
         values: dict[str, Any] = {name: extraction.value(name) for name in extraction.fields}
         values.update(corrections)
         keys = _keys_of(values) + ([extraction.vendor_key] if extraction.vendor_key else [])
@@ -168,8 +172,9 @@ class VendorMemory:
             profile.vendor = str(corrections["vendor"])
         lines = build_lines(extraction.words())
         sizes = {p.number: (p.width, p.height) for p in extraction.pages}
-        for name, value in corrections.items():
-            if name not in LEARNED or value is None:
+        for name in sorted(LEARNED):
+            value = values.get(name)
+            if value is None:
                 continue
             for line in lines:
                 spans = matches(name, value, line)
@@ -186,6 +191,7 @@ class VendorMemory:
                     x=(x0 + x1) / 2 / width,
                     y=(y0 + y1) / 2 / height,
                     page=line.page,
+                    corrected=name in corrections,
                 )
                 break
         return profile
@@ -213,6 +219,8 @@ class VendorMemory:
                 )
                 applied.append("vendor")
         for name, rule in profile.fields.items():
+            if not rule.corrected and fields.get(name) is not None:
+                continue
             found = self._find(context, name, rule)
             if found is not None:
                 fields[name] = found

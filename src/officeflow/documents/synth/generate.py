@@ -10,6 +10,7 @@ per-vendor memory.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,8 +166,10 @@ def vendor_series(seed: int, vendors: int, documents: int) -> list[list[Sample]]
         layout_seed = rng.randint(0, 2**31)
         medium = rng.choice(["pdf", "scan"])
         series = []
+        numbering = content(rng, kind="invoice", vendor=vendor).number  # one numbering scheme per vendor
         for d in range(documents):
             c = content(rng, kind="invoice", vendor=vendor)
+            c.number = re.sub(r"\d", lambda _: str(rng.randint(0, 9)), numbering)
             series.append(
                 make(
                     f"v{seed}-{v:02d}-{d}",
