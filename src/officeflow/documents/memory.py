@@ -1,12 +1,13 @@
 """Per-vendor memory: where a vendor prints its fields, learned from a clerk's corrections.
 
-``learn(extraction, corrections)`` finds each corrected value among the document's words and
-remembers, for that vendor (and for the values the clerk let stand, which are confirmed), the *anchor* (the words just left of the value, or the line just
-above it), the direction from anchor to value, the value's *shape* (``RE-\\d{4}-\\d{3}``) and its
-place on the page. ``apply`` (called by extraction when a memory is given) recognises the
-vendor by VAT id, IBAN or name, and reads each remembered field at its anchor, else at its
-remembered place, replacing what the generic rules found. A corrected vendor name is kept as
-the name for that vendor. The memory is plain JSON (``to_json`` / ``from_json``), for storage.
+``learn(extraction, corrections)`` finds each field's final value (corrected, or confirmed by
+being let stand) among the document's words and remembers, for that vendor, the *anchor* (the
+words just left of the value, or the line just above it), the direction from anchor to value,
+the value's *shape* (``RE-\\d{4}-\\d{3}``) and its place on the page. ``apply`` (called by
+extraction when a memory is given) recognises the vendor by VAT id, IBAN or name and reads each
+remembered field at its anchor, else at its remembered place: a corrected field replaces what
+the generic rules found, a confirmed one fills only a field they missed. A corrected vendor name
+is kept as the name for that vendor. The memory is plain JSON (``to_json`` / ``from_json``).
 """
 
 from __future__ import annotations
