@@ -357,18 +357,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m officeflow.documents.evaluate", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--count", type=int, default=160)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument(
-        "--engines", type=int, default=40, help="scans and photos read again with each engine forced (0: none)"
+        "--engines", type=int, default=24, help="scans and photos read again with each engine forced (0: none)"
     )
-    parser.add_argument("--vendors", type=int, default=12)
+    parser.add_argument("--vendors", type=int, default=8)
     parser.add_argument("--per-vendor", type=int, default=4)
     parser.add_argument("--output", type=Path, default=Path("docs/reports/extraction.md"))
     parser.add_argument(
         "--fit", action="store_true", help="fit calibration.json on --fit-seeds instead of writing the report"
     )
-    parser.add_argument("--fit-seeds", default="101,102,103")
+    parser.add_argument("--fit-seeds", default="101,102")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     fit_seeds = [int(s) for s in args.fit_seeds.split(",")]
