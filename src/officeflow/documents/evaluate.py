@@ -351,7 +351,7 @@ def report(
     lines.append(
         f"{memory['vendors']} vendors, each with its own labels for the invoice number and date (words that are not in "
         f"the extractor's lexicon). The first document of each vendor is read and its wrong headline fields corrected "
-        f"({memory['corrected_fields']} corrections in all); then the vendor's "
+        f"({memory['corrected_fields']} corrections in all; the other fields count as confirmed); then the vendor's "
         f"{memory['later_documents'] // max(1, memory['vendors'])} later documents are read "
         f"without and with the memory learned from that one correction.\n"
     )
