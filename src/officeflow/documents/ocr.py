@@ -114,7 +114,10 @@ class Tesseract:
 
     def orientation(self, gray: Gray) -> int:
         """Degrees (0, 90, 180, 270) the page must turn clockwise to be upright, 0 when unsure."""
-        api = self._api("osd")
+        try:
+            api = self._api("osd")
+        except RuntimeError:  # no osd.traineddata installed: the page stays as it is
+            return 0
         api.SetImage(Image.fromarray(gray))
         try:
             found = api.DetectOrientationScript()
