@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from officeflow.documents.memory import VendorMemory
 
 INVOICE_WORDS = re.compile(
-    r"\b(?:invoice|rechnung|facture|bill to|rechnungsempfanger|facture a|due date|echeance|zahlbar)\b"
+    r"\b(?:invoice|rechnung\w*|facture|bill(?:ed)? to|due date|echeance|zahlbar|zahlungsziel|kundennummer|"
+    r"customer no|iban|payment terms|conditions de paiement|leistungszeitraum|bestellnummer|purchase order)"
 )
 RECEIPT_WORDS = re.compile(
-    r"\b(?:receipt|quittung|kassenbon|kassenbeleg|bon|ticket|beleg|cash|bar|change|ruckgeld|rendu|especes)\b"
+    r"\b(?:receipt|quittung|kassen\w*|kasse|beleg\w*|bon|bon-?nr|ticket|cash|bar|change|ruckgeld|zuruck|"
+    r"rendu|especes|gegeben|tse|terminal|ec-karte|girocard|thank you|vielen dank|danke|merci|caisse|cashier)\b"
 )
 
 
