@@ -115,8 +115,10 @@ def extract_command(file: Path, kind: str, engine: str, memory_path: Path | None
 
 @documents.command("learn")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
+@option(
     "--corrections",
+    "corrections",
+    env="DOCUMENTS_CORRECTIONS",
     required=True,
     help='the right values as JSON, e.g. \'{"invoice_number": "A-17"}\'; @file or - for stdin',
 )
