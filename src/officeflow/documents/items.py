@@ -83,6 +83,7 @@ def find_items(context: DocumentContext) -> tuple[list[LineItem], str]:
                 quantity = float(lone[-1].group(1).replace(",", "."))
                 description = description[: lone[-1].start()]
         description = re.sub(r"^\s*\d{1,3}[.)]?\s+(?=\D)", "", description).strip(" .:-*")
+        description = " ".join(description.split())
         if sum(c.isalpha() for c in description) < 2:
             continue
         amount = round(amounts[-1].value, 2)
