@@ -21,7 +21,9 @@ def known(input: Any, ctx: Any) -> None:
 
 def problems(text: str, registry: Registry | None = None) -> list[Problem]:
     with pytest.raises(DefinitionInvalid) as info:
-        load_definition(textwrap.dedent(text).lstrip(), registry or Registry([known], kinds=BUILTIN_KINDS), file="wf.yaml")
+        load_definition(
+            textwrap.dedent(text).lstrip(), registry or Registry([known], kinds=BUILTIN_KINDS), file="wf.yaml"
+        )
     return info.value.problems
 
 
@@ -249,7 +251,8 @@ def test_yaml_syntax_errors_have_a_line() -> None:
 
 def test_python_data_loads_like_yaml() -> None:
     d = load_definition(
-        {"name": "py", "version": 1, "steps": {"a": {"kind": "task", "handler": "known"}}}, Registry([known], kinds=BUILTIN_KINDS)
+        {"name": "py", "version": 1, "steps": {"a": {"kind": "task", "handler": "known"}}},
+        Registry([known], kinds=BUILTIN_KINDS),
     )
     assert d.steps["a"].kind == "task"
     assert d.digest == load_definition(d.data, Registry([known], kinds=BUILTIN_KINDS)).digest
