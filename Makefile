@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-deps test-fast lint bench bench-inbox docs services screenshots clean bench-api
+.PHONY: demo test test-deps side-venvs test-fast lint bench bench-inbox docs services screenshots clean bench-api
 
 # Debian packages the tests need, in one list (chromium: the browser of the console's tests).
 TEST_DEBS := chromium
@@ -23,8 +23,15 @@ demo: $(STAMP)
 	$(BIN)/python -m examples.demo --database-url sqlite:///var/demo.db
 
 ## test: install what the tests need, make sure the services run, run every test (a missing browser fails them)
-test: $(STAMP) test-deps services
+test: $(STAMP) test-deps services side-venvs
 	OFFICEFLOW_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+## side-venvs: the real servers the tests talk to that pin their own dependencies, each in its own venv:
+## MLServer (Open Inference Protocol) and llama-cpp-python's OpenAI-compatible server with SmolLM2-135M
+## (its wheel is built once and kept in ~/.cache/officeflow/wheels)
+side-venvs:
+	scripts/mlserver_env.sh
+	scripts/llm_server.sh setup
 
 ## test-deps: install the Debian packages in TEST_DEBS that are missing (apt-get, as root or through sudo)
 test-deps:
