@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from officeflow.documents import Extractor, VendorMemory, from_dict, to_dict
-from officeflow.documents.evaluate import same
+from officeflow.documents.scoring import same
 
 DATA = Path(__file__).parents[1] / "data" / "documents"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((DATA / "expected.json").read_text())

@@ -1,4 +1,5 @@
-"""Money in English, German and French conventions: ``1.234,56 €``, ``1,234.56``, ``1 234,56``, ``EUR 12.50``.
+"""Money as Europe, the Americas and Asia write it: ``1.234,56 €``, ``1,234.56``, ``1 234,56``, ``EUR 12.50``,
+``RM 8.40``.
 
 An amount has two decimals (``12,50``, ``12.50``) or, next to a currency sign or code, none
 (``€ 12``). The decimal separator is the last ``.`` or ``,`` followed by exactly two digits;
@@ -23,17 +24,27 @@ CURRENCY_SIGNS: dict[str, str] = {
     "US$": "USD",
     "C$": "CAD",
     "A$": "AUD",
+    "S$": "SGD",
+    "HK$": "HKD",
+    "RM": "MYR",
+    "Rp": "IDR",
+    "Rp.": "IDR",
+    "₹": "INR",
+    "¥": "JPY",
 }
 CURRENCY_CODES = frozenset(
-    {"EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "NZD", "CNY"}
+    {
+        *("EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "NZD"),
+        *("CNY", "MYR", "SGD", "IDR", "HKD", "INR", "ZAR", "BRL", "MXN", "RON", "BGN", "ISK", "TRY", "THB"),
+    }
 )
 
-_SIGN = r"(?:US\$|C\$|A\$|SFr\.|Fr\.|CHF|[€$£])"
+_SIGN = r"(?:US\$|C\$|A\$|S\$|HK\$|SFr\.|Fr\.|CHF|RM|Rp\.?|[€$£₹¥])"
 _CODE = r"(?:" + "|".join(sorted(CURRENCY_CODES)) + r")"
 _GROUPED = r"\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+"
 _NUMBER = rf"(?:{_GROUPED}|\d+)(?:[.,]\d{{2}})?"
 AMOUNT = re.compile(
-    rf"(?P<neg1>[-\u2212\u2013(])?\s?(?P<pre>{_SIGN}|{_CODE}\b)?\s?(?P<neg2>[-\u2212])?"
+    rf"(?P<neg1>[-\u2212\u2013(])?\s?(?:(?<![A-Za-z])(?P<pre>{_SIGN}|{_CODE}\b))?\s?(?P<neg2>[-\u2212])?"
     rf"(?P<num>{_NUMBER})(?![\d])"
     rf"(?:\s?(?P<post>{_SIGN}|{_CODE}\b))?(?P<neg3>-(?!\d)|\))?"
 )

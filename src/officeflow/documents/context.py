@@ -3,8 +3,8 @@
 A value (an amount, a date, a number) is *labelled* by the nearest label to its left on the
 same line, or else by a label in one of the two lines above whose box overlaps it horizontally
 (a column header, a label written above its value). A line with two or more item-table headers
-("Qty", "Price", "Total") labels nothing: the amounts under "Total" in an item table are not
-the invoice's total.
+("Qty", "Price", "Total"), or that heads a tax summary ("GST summary"), labels nothing: the
+amounts under "Total" in an item table are not the invoice's total.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class DocumentContext:
         for line in lines:
             labels = find_labels(line.text)
             context.labels[line.index] = labels
-            if sum(1 for label in labels if label.role == "header") >= 2:
+            headers = [label for label in labels if label.role == "header"]
+            if len(headers) >= 2 or any(label.strength == 3 for label in headers):  # a table or a tax summary
                 context.table_headers.add(line.index)
         context.text_height = median([line.height for line in lines]) if lines else 1.0
         return context

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import defaultdict
@@ -29,9 +28,9 @@ from typing import Any
 
 from officeflow.documents.confidence import CALIBRATION_FILE, features
 from officeflow.documents.errors import DocumentError
-from officeflow.documents.lexicon import fold
 from officeflow.documents.memory import VendorMemory
 from officeflow.documents.model import FIELD_NAMES, Extraction
+from officeflow.documents.scoring import same
 from officeflow.documents.synth.generate import Sample, samples, vendor_series
 
 HEADLINE = ("vendor", "date", "total", "invoice_number")
@@ -44,25 +43,6 @@ SPLIT_NOTE = (
     "slightly optimistic. UBL and CII documents belong to neither split."
 )
 TODAY = date(2026, 12, 31)
-LEGAL = re.compile(r"\b(gmbh.*|ag|kg|ohg|e k|ug.*|sarl|sas|sa|eurl|fils|ltd|limited|llc|inc|plc|co)$")
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
-
-
-def same(name: str, predicted: Any, truth: Any) -> bool:
-    """Whether a predicted value is the true one (a vendor may lack its legal form)."""
-    if predicted is None or truth is None:
-        return predicted is None and truth is None
-    if name in ("total", "net", "tax"):
-        return abs(float(predicted) - float(truth)) < 0.005
-    if name == "vendor":
-        p, t = _norm(str(predicted)), _norm(str(truth))
-        return p == t or (len(p) > 3 and p == LEGAL.sub("", t).strip())
-    if name in ("invoice_number", "po_number", "iban", "vendor_tax_id"):
-        return re.sub(r"\s", "", str(predicted)).upper() == re.sub(r"\s", "", str(truth)).upper()
-    return str(predicted) == str(truth)
 
 
 def items_right(extraction: Extraction, truth: list[dict[str, Any]]) -> bool:

@@ -19,8 +19,9 @@ from officeflow.documents.items import find_items
 from officeflow.documents.lexicon import fold
 from officeflow.documents.model import Check, Evidence, Extraction, Field, LineItem, Page
 from officeflow.documents.money import find_money
-from officeflow.documents.parties import find_iban, find_vendor, find_vendor_tax_id
+from officeflow.documents.parties import find_iban, find_vendor_tax_id
 from officeflow.documents.references import find_dates_fields, find_number
+from officeflow.documents.vendor import find_vendor
 
 if TYPE_CHECKING:
     from officeflow.documents.memory import VendorMemory

@@ -28,7 +28,11 @@ WORDS = {
     "balance payment terms bill item card number",
 }
 _WORD_SETS = {lang: frozenset(words.split()) for lang, words in WORDS.items()}
-_US_STATE_ZIP = re.compile(r"\b[A-Z]{2}\s\d{5}(?:-\d{4})?\b")
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
+    "OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC"
+)
+_US_STATE_ZIP = re.compile(rf"\b(?:{'|'.join(US_STATES.split())}),?\s\d{{5}}(?:-\d{{4}})?\b")
 _COMMA_DECIMAL = re.compile(r"(?<![\d.,])\d{1,3}(?:[. ]\d{3})*,\d{2}(?!\d)")
 _DOT_DECIMAL = re.compile(r"(?<![\d.,])\d{1,3}(?:[, ]\d{3})*\.\d{2}(?!\d)")
 
@@ -71,8 +75,8 @@ def infer_locale(texts: list[str]) -> DocumentLocale:
             us += 2
         if _US_STATE_ZIP.search(text):
             us += 1
-        if "£" in text or re.search(r"\bGBP\b|\bVAT\b", text):
-            us -= 2
+        if "£" in text or re.search(r"\b(?:GBP|VAT|GST|ABN|RM|MYR|SGD|AUD|NZD|INR)\b", text):
+            us -= 2  # the UK, and the countries of a GST, write the day first
     language = votes.most_common(1)[0][0] if votes else "en"
     if comma > dot:
         decimal = ","

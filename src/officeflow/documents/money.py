@@ -22,6 +22,8 @@ from officeflow.documents.model import Evidence, Field
 
 AMOUNT_ROLES = frozenset({"total", "net", "tax", "paid", "change"})
 CENT = 0.011
+HALF_CENT = 0.005
+"""Rounding adjustments are a cent or two: comparisons with them must be finer than a cent."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +45,7 @@ class _Seen:
     strength: int
     how: str | None
     rightmost: bool
+    phrase: str = ""
 
 
 def _amounts(context: DocumentContext) -> list[_Seen]:
@@ -65,6 +68,7 @@ def _amounts(context: DocumentContext) -> list[_Seen]:
                     strength=labelled.label.strength if labelled else 0,
                     how=labelled.how if labelled else None,
                     rightmost=i == len(found) - 1,
+                    phrase=labelled.label.phrase if labelled else "",
                 )
             )
     return seen
@@ -131,15 +135,17 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
     totals: list[Candidate] = []
     for seen in seen_all:
         value = seen.amount.value
-        if value <= 0 or seen.role in {"net", "tax", "change"}:
-            continue
-        if seen.role == "total":
+        if seen.role in {"tax", "change"} or (value <= 0 and not (seen.role == "total" and seen.strength == 3)):
+            continue  # a negative total only where a strong label says so (a credit or adjustment note)
+        if seen.role == "net":
+            score = -3.0  # "Net amount" is the total on some receipts: only the checks can say so
+        elif seen.role == "total":
             score = 3.0 * seen.strength - (1.0 if seen.how == "above" else 0.0)
         elif seen.role == "paid":
             score = 1.0
         else:
             score = 0.0
-        score += 1.5 if value >= largest - CENT else 0.0
+        score += 1.5 if value >= largest - CENT and seen.role != "paid" else 0.0
         score += 0.8 * context.relative_y(seen.line)
         score += 0.5 if seen.line.height > 1.15 * heights else 0.0
         score += 0.3 if seen.rightmost else 0.0
@@ -150,6 +156,10 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
     tax_values = {float(c.value) for c in taxes} | _tax_sums(taxes)
     net_floats = {float(v) for v in net_values}
     consistent: list[Candidate] = []
+    paid = [s.amount.value for s in seen_all if s.role == "paid" and s.amount.value > 0]
+    change = [s.amount.value for s in seen_all if s.role == "change" and s.amount.value >= 0 and not _rounding(s)]
+    rounding = [s.amount.value for s in seen_all if _rounding(s) and s.amount.value != 0]
+    labelled_totals = [float(c.value) for c in totals if c.rule.startswith(("label", "label-above"))]
     for candidate in totals:
         value = float(candidate.value)
         bonus = 0.0
@@ -157,6 +167,12 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
             bonus = 4.0
         elif item_sum is not None and abs(item_sum - value) < CENT:
             bonus = 2.0
+        if any(abs(value + c - p) < HALF_CENT for p in paid for c in change):
+            bonus += 3.0  # paid minus change
+        if any(abs(u + r - value) < HALF_CENT for u in labelled_totals for r in rounding):
+            bonus += 5.0  # the total after its rounding is what is due
+        elif any(abs(value + r - float(c.value)) < HALF_CENT for c in totals for r in rounding):
+            bonus -= 5.0  # ... and the total before it is not
         consistent.append(Candidate(**{**candidate.__dict__, "score": candidate.score + bonus}))
     total_pick = best(consistent)
     total = to_field(*total_pick) if total_pick else None
@@ -195,6 +211,11 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
                 )
     amounts = [_candidate(s, 0.0, "seen") for s in seen_all]
     return Money(total=total, net=net, tax=tax, currency=_currency(context, seen_all, total), amounts=amounts)
+
+
+def _rounding(seen: _Seen) -> bool:
+    """Whether the amount is a rounding adjustment ("Rounding", "Round adj", "Arrondi")."""
+    return seen.role == "change" and any(w in seen.phrase for w in ("round", "redondeo", "arrondi", "rundung"))
 
 
 def _rate_sum(nets: list[Candidate]) -> list[Candidate]:
