@@ -9,6 +9,9 @@ Numbers compare equal when they agree to 10 significant digits relative (the TCK
 values are written with 15 or so digits; officeflow computes with 34). A result node marked
 ``errorResult="true"`` passes when the decision gives null with an error.
 
+A result node that names a decision the model does not have fails its test case with that
+reason (the other result nodes of the case are still evaluated and reported).
+
 The TCK files are not part of this repository: fetch the public ``dmn-tck/tck`` repository and
 point this script at ``TestCases/compliance-level-2`` (or any folder of cases).
 """
@@ -142,12 +145,18 @@ def run_file(test_file: Path, root: Path) -> list[Outcome]:
         declared = model.program.inputs
         inputs = {n.get("name", ""): read_value(n, declared.get(n.get("name", ""))) for n in _kids(case, "inputNode")}
         results = _kids(case, "resultNode")
+        known = set(model.decision_names)
+        failures = [
+            f"{r.get('name', '')}: the test names a decision the model does not have"
+            for r in results
+            if r.get("name", "") not in known
+        ]
+        results = [r for r in results if r.get("name", "") in known]
         try:
             evaluation = model.evaluate(inputs, [r.get("name", "") for r in results])
         except Exception as exc:
             outcomes.append(Outcome(name, False, f"evaluation failed: {type(exc).__name__}: {exc}"))
             continue
-        failures = []
         for result in results:
             decision = evaluation.decisions[result.get("name", "")]
             if result.get("errorResult") == "true":

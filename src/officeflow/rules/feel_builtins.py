@@ -1,23 +1,25 @@
-"""The FEEL built-in functions officeflow supports (conversion, boolean, string, list, number, date).
+"""The FEEL built-in functions officeflow supports (conversion, boolean, string, list, number,
+date, context, range).
 
 Each is a :class:`~officeflow.rules.values.Function` with FEEL's parameter names (so named
 arguments work). A built-in that gets arguments of the wrong kind returns null, as FEEL says.
-Functions of FEEL that take other functions (``sort`` with a comparator) or regular expressions
-beyond Python's own are not here; a model that calls a name not in :data:`BUILTINS` is refused
-when it is loaded.
+Built-ins that take a function (``sort`` with ``precedes``, ``list replace`` with a match) call
+it as any FEEL function value: a ``function(...)``, a knowledge model or another built-in. A
+model that calls a name not in :data:`BUILTINS` (``now``, ``today``: they would make an
+evaluation depend on the clock) is refused when it is loaded.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
-from officeflow.rules import feel_builtins_lists, feel_builtins_text
+from officeflow.rules import feel_builtins_lists, feel_builtins_ranges, feel_builtins_text
 from officeflow.rules.feel_registry import BUILTINS, builtin, is_numbers
-from officeflow.rules.values import DECIMAL, YearMonths
+from officeflow.rules.values import DECIMAL, YearMonths, equal
 
-REGISTERED_BY = (feel_builtins_text, feel_builtins_lists)
+REGISTERED_BY = (feel_builtins_text, feel_builtins_lists, feel_builtins_ranges)
 """The modules whose functions are in :data:`BUILTINS` besides this one's."""
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -105,6 +107,17 @@ def _even(value: Any) -> Any:
     return value % 2 == 0 if is_numbers(value) and value == value.to_integral_value() else None
 
 
+@builtin("is", "value1", "value2")
+def _is(first: Any, second: Any) -> Any:
+    """True when both are of one FEEL type and equal: ``is(@"2012-12-25", @"2012-12-25T00:00:00")``
+    is false, as is a time with a zone against one without."""
+    if type(first) is not type(second):
+        return False
+    if type(first) in (time, datetime) and first.tzinfo != second.tzinfo:
+        return False
+    return equal(first, second) is True
+
+
 # --- dates --------------------------------------------------------------------------------------
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -164,6 +177,32 @@ def _context_put(context: Any, key: Any, value: Any) -> Any:
     if type(context) is not dict or type(key) is not str:
         return None
     return {**context, key: value}
+
+
+@builtin("context", "entries")
+def _context(entries: Any) -> Any:
+    """A context from a list of ``{key, value}`` contexts; a key given twice is null (DMN 1.5)."""
+    if type(entries) is not list:
+        return None
+    out: dict[str, Any] = {}
+    for entry in entries:
+        if type(entry) is not dict or type(entry.get("key")) is not str or "value" not in entry:
+            return None
+        if entry["key"] in out:
+            return None
+        out[entry["key"]] = entry["value"]
+    return out
+
+
+@builtin("context merge", "contexts")
+def _context_merge(contexts: Any) -> Any:
+    """One context with the entries of every context in the list, later ones winning (DMN 1.4)."""
+    if type(contexts) is not list or any(type(c) is not dict for c in contexts):
+        return None
+    out: dict[str, Any] = {}
+    for context in contexts:
+        out.update(context)
+    return out
 
 
 __all__ = ["BUILTINS"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from officeflow.rules.feel_registry import builtin, is_numbers, items_of
-from officeflow.rules.values import DECIMAL, compare, equal
+from officeflow.rules.values import DECIMAL, Function, compare, equal
 
 _ONE = Decimal(1)
 
@@ -205,8 +205,66 @@ def _flatten(items: Any) -> Any:
     return out
 
 
-@builtin("sort", "list")
-def _sort(items: Any) -> Any:
-    if type(items) is not list or any(compare(items[0], i) is None for i in items):
+@builtin("sort", "list", "precedes?")
+def _sort(items: Any, precedes: Any = None) -> Any:
+    """``sort(list)`` in natural order, or ``sort(list, precedes)`` with a function of two
+    arguments that is true when the first comes before the second (a stable merge sort, so
+    items the function does not order keep their order; a non-boolean answer gives null)."""
+    if type(items) is not list:
         return None
-    return sorted(items)
+    if precedes is None:
+        if any(compare(items[0], i) is None for i in items):
+            return None
+        return sorted(items)
+    if type(precedes) is not Function:
+        return None
+    return _merge_sort(items, precedes)
+
+
+class _Unordered(Exception):
+    """The comparator gave something other than true or false."""
+
+
+def _merge_sort(items: list[Any], precedes: Function) -> list[Any] | None:
+    def before(a: Any, b: Any) -> bool:
+        answer = precedes.invoke([a, b])
+        if type(answer) is not bool:
+            raise _Unordered
+        return answer
+
+    def merge(part: list[Any]) -> list[Any]:
+        if len(part) <= 1:
+            return part
+        middle = len(part) // 2
+        left, right = merge(part[:middle]), merge(part[middle:])
+        out: list[Any] = []
+        while left and right:
+            out.append(right.pop(0) if before(right[0], left[0]) else left.pop(0))
+        return out + left + right
+
+    try:
+        return merge(list(items))
+    except _Unordered:
+        return None
+
+
+@builtin("list replace", "list", "position", "newItem")
+def _list_replace(items: Any, position: Any, new_item: Any) -> Any:
+    """Replace the item at ``position`` (1-based, negative from the end), or every item for which
+    the function ``position(item, newItem)`` is true (DMN 1.5)."""
+    if type(items) is not list:
+        return None
+    if type(position) is Function:
+        out = []
+        for item in items:
+            hit = position.invoke([item, new_item])
+            if type(hit) is not bool:
+                return None
+            out.append(new_item if hit else item)
+        return out
+    if not is_numbers(position) or position != position.to_integral_value() or position == 0:
+        return None
+    index = int(position) - 1 if position > 0 else len(items) + int(position)
+    if not 0 <= index < len(items):
+        return None
+    return [*items[:index], new_item, *items[index + 1 :]]

@@ -1,0 +1,149 @@
+"""FEEL built-ins that take functions (``sort`` with a comparator, ``list replace`` with a match),
+the range functions (``before`` ... ``coincides``) and the context and identity functions
+(``context``, ``context merge``, ``is``): their results, their named arguments, and null for
+arguments they do not define."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from officeflow.rules import load_dmn
+from officeflow.rules.feel_compile import Compiler
+from officeflow.rules.feel_parser import parse_expression
+
+D = Decimal
+
+
+def feel(text: str) -> Any:
+    node = parse_expression(text, {}, [])
+    return Compiler({}).expression(node)({})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sort([3, 1, 2], function(x, y) x > y)", [D(3), D(2), D(1)]),
+        ("sort(precedes: function(x, y) x < y, list: [3, 1, 2])", [D(1), D(2), D(3)]),
+        # a stable sort: items the comparator does not order keep their order
+        ('sort([{n: "b", v: 1}, {n: "a", v: 1}, {n: "c", v: 0}], function(x, y) x.v < y.v).n', ["c", "b", "a"]),
+        ("sort([3, 1, 2])", [D(1), D(2), D(3)]),
+        # a comparator that answers with something other than a boolean gives null
+        ("sort([3, 1, 2], function(x, y) x)", None),
+        ('sort([3, 1, 2], "not a function")', None),
+        ("list replace([1, 2, 3], 2, 9)", [D(1), D(9), D(3)]),
+        ("list replace([1, 2, 3], -1, 9)", [D(1), D(2), D(9)]),
+        ("list replace([1, 2, 3], function(item, newItem) item > 1, 0)", [D(1), D(0), D(0)]),
+        ("list replace([1, 2, 3], 4, 9)", None),
+        ("list replace([1, 2, 3], 0, 9)", None),
+    ],
+)
+def test_functions_passed_to_built_ins_order_and_replace_items(text: str, expected: Any) -> None:
+    assert feel(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("before(1, 10)", True),
+        ("before(10, 1)", False),
+        ("before(1, [2..5])", True),
+        ("before(2, (2..5])", True),
+        ("before(2, [2..5])", False),
+        ("before([1..5), [5..10])", True),
+        ("before([1..5], [5..10])", False),
+        ("before(point: 1, range: [2..5])", True),
+        ("before(range1: [1..2], range2: [3..4])", True),
+        ("after(10, [1..5])", True),
+        ("after([6..9], 5)", True),
+        ("after([1..5], [5..10])", False),
+        ("meets([1..5], [5..10])", True),
+        ("meets([1..5), [5..10])", False),
+        ("met by([5..10], [1..5])", True),
+        ("overlaps([1..5], [3..8])", True),
+        ("overlaps([1..5], [6..8])", False),
+        ("overlaps before([1..5], [3..8])", True),
+        ("overlaps after([3..8], [1..5])", True),
+        ("finishes(5, [1..5])", True),
+        ("finishes(5, [1..5))", False),
+        ("finishes([3..5], [1..5])", True),
+        ("finished by([1..5], 5)", True),
+        ("finished by(range: [1..5], point: 5)", True),
+        ("includes([1..10], 5)", True),
+        ("includes([1..10], [2..5])", True),
+        ("includes([1..10), [2..10])", False),
+        ("during(5, [1..10])", True),
+        ("during([2..5], [1..10])", True),
+        ("starts(1, [1..5])", True),
+        ("starts(1, (1..5])", False),
+        ("starts([1..3], [1..5])", True),
+        ("started by([1..5], 1)", True),
+        ("coincides(1, 1)", True),
+        ("coincides([1..5], [1..5))", False),
+        ('before(date("2026-01-01"), date("2026-02-01"))', True),
+        ('includes([date("2026-01-01")..date("2026-12-31")], date("2026-06-30"))', True),
+        # null, points of different kinds, and combinations a function does not define
+        ("before(null, 1)", None),
+        ('before(1, "a")', None),
+        ("meets(1, 2)", None),
+        ("includes(5, [1..10])", None),
+    ],
+)
+def test_range_functions_follow_the_specification(text: str, expected: Any) -> None:
+    assert feel(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('context([{key: "a", value: 1}, {key: "b", value: 2}])', {"a": D(1), "b": D(2)}),
+        ('context([{key: "a", value: 1}, {key: "a", value: 2}])', None),
+        ("context([{key: 1, value: 1}])", None),
+        ("context merge([{a: 1}, {b: 2}, {a: 3}])", {"a": D(3), "b": D(2)}),
+        ("context merge([{a: 1}, 2])", None),
+        ("is(1, 1)", True),
+        ('is(1, "1")', False),
+        ('is(date("2012-12-25"), date and time("2012-12-25T00:00:00"))', False),
+        ('is(time("23:00:50Z"), time("23:00:50"))', False),
+        ('is(date("2012-12-25"), @"2012-12-25")', True),
+    ],
+)
+def test_context_and_identity_functions(text: str, expected: Any) -> None:
+    assert feel(text) == expected
+
+
+def test_a_decision_table_sorts_its_rows_output_with_a_knowledge_model_comparator() -> None:
+    """A decision sorts claims by a comparator given as a business knowledge model, and a
+    decision table uses a range function over dates in an input entry."""
+    model = load_dmn(
+        """<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" namespace="t" name="claims" id="m">
+  <inputData name="Claims" id="i1"/>
+  <inputData name="Submitted" id="i2"><variable name="Submitted" typeRef="date"/></inputData>
+  <businessKnowledgeModel name="larger first" id="b1">
+    <encapsulatedLogic>
+      <formalParameter name="a"/><formalParameter name="b"/>
+      <literalExpression><text>a.amount &gt; b.amount</text></literalExpression>
+    </encapsulatedLogic>
+  </businessKnowledgeModel>
+  <decision name="Ranked" id="d1">
+    <knowledgeRequirement><requiredKnowledge href="#b1"/></knowledgeRequirement>
+    <literalExpression><text>sort(Claims, larger first).id</text></literalExpression>
+  </decision>
+  <decision name="Quarter" id="d2">
+    <decisionTable hitPolicy="FIRST">
+      <input><inputExpression typeRef="date"><text>Submitted</text></inputExpression></input>
+      <output name="q" typeRef="string"/>
+      <rule><inputEntry><text>during(?, [date("2026-01-01")..date("2026-03-31")])</text></inputEntry>
+        <outputEntry><text>"Q1"</text></outputEntry></rule>
+      <rule><inputEntry><text>-</text></inputEntry><outputEntry><text>"later"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"""
+    )
+    claims = [{"id": "c1", "amount": 20}, {"id": "c2", "amount": 75}, {"id": "c3", "amount": 40}]
+    evaluation = model.evaluate({"Claims": claims, "Submitted": date(2026, 3, 31)})
+    assert evaluation.outputs == {"Ranked": ["c2", "c3", "c1"], "Quarter": "Q1"}
+    assert model.evaluate({"Claims": [], "Submitted": date(2026, 4, 1)}).outputs["Quarter"] == "later"
