@@ -1,5 +1,8 @@
 """Structured e-invoices read exactly: UBL 2.1 (Peppol BIS Billing 3.0, XRechnung UBL), UN/CEFACT
-CII (XRechnung CII, Factur-X / ZUGFeRD, whose PDF carries the CII XML as an attachment).
+CII (XRechnung CII, Factur-X / ZUGFeRD 2, whose PDF carries the CII XML as an attachment, and
+ZUGFeRD 1.0). Amounts are those the standard names (EN 16931): ``total`` is the invoice total
+with VAT (BT-112, not the amount due after prepayments, BT-115), ``tax`` the VAT in the invoice's
+currency (BT-110, not BT-111), ``vendor`` the seller's legal name (BT-27) before its trading name.
 
 XML is untrusted: it is first parsed by defusedxml, which refuses any DTD, entity declaration
 or external reference (a billion-laughs or XXE file is refused, not expanded), then by lxml
@@ -44,7 +47,8 @@ def parse_xml(data: bytes, limits: Limits) -> Any:
 
 
 def _path(*names: str) -> str:
-    return "/".join(f"*[local-name()='{n}']" for n in names)
+    """An XPath by local names; ``A|B`` in a step matches either name (CII D16B vs ZUGFeRD 1.0)."""
+    return "/".join("*[" + " or ".join(f"local-name()='{n}'" for n in name.split("|")) + "]" for name in names)
 
 
 def _first(node: Any, *paths: str) -> str | None:
@@ -96,7 +100,7 @@ def syntax(root: Any) -> str:
     name = root.xpath("local-name()")
     if name in ("Invoice", "CreditNote"):
         return "ubl"
-    if name == "CrossIndustryInvoice":
+    if name in ("CrossIndustryInvoice", "CrossIndustryDocument"):  # CII D16B/D22B; ZUGFeRD 1.0
         return "cii"
     raise DocumentUnreadable(
         f"an XML document of type {name!r} is not an e-invoice (expected a UBL Invoice or a CII CrossIndustryInvoice)"
@@ -104,8 +108,11 @@ def syntax(root: Any) -> str:
 
 
 def _ubl(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
+    """UBL 2.1 Invoice or CreditNote: the seller's legal name (BT-27) else trading name, VAT id
+    (BT-31), invoice total with VAT (BT-112), tax in the document's currency (BT-110, not BT-111)."""
     supplier = _path("AccountingSupplierParty", "Party")
     totals = _path("LegalMonetaryTotal")
+    currency = f"/*/{_path('DocumentCurrencyCode')}"
     values = {
         "invoice_number": _first(root, _path("ID")),
         "date": _day(_first(root, _path("IssueDate"))),
@@ -114,17 +121,19 @@ def _ubl(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
         "po_number": _first(root, _path("OrderReference", "ID")),
         "vendor": _first(
             root,
-            f"{supplier}/{_path('PartyName', 'Name')}",
             f"{supplier}/{_path('PartyLegalEntity', 'RegistrationName')}",
+            f"{supplier}/{_path('PartyName', 'Name')}",
         ),
         "vendor_tax_id": _first(
             root,
+            f"{supplier}/{_path('PartyTaxScheme')}[{_path('TaxScheme', 'ID')}='VAT']/{_path('CompanyID')}",
             f"{supplier}/{_path('PartyTaxScheme', 'CompanyID')}",
-            f"{supplier}/{_path('PartyLegalEntity', 'CompanyID')}",
         ),
         "net": _amount(_first(root, f"{totals}/{_path('TaxExclusiveAmount')}")),
         "total": _amount(_first(root, f"{totals}/{_path('TaxInclusiveAmount')}", f"{totals}/{_path('PayableAmount')}")),
-        "tax": _amount(_first(root, f"{_path('TaxTotal', 'TaxAmount')}")),
+        "tax": _amount(
+            _first(root, f"{_path('TaxTotal', 'TaxAmount')}[@currencyID={currency}]", _path("TaxTotal", "TaxAmount"))
+        ),
         "iban": _first(root, _path("PaymentMeans", "PayeeFinancialAccount", "ID")),
     }
     items = []
@@ -144,19 +153,23 @@ def _ubl(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
 
 
 def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
-    transaction = _path("SupplyChainTradeTransaction")
-    agreement = f"{transaction}/{_path('ApplicableHeaderTradeAgreement')}"
-    settlement = f"{transaction}/{_path('ApplicableHeaderTradeSettlement')}"
-    sums = f"{settlement}/{_path('SpecifiedTradeSettlementHeaderMonetarySummation')}"
+    """UN/CEFACT CII (D16B and later: XRechnung, Factur-X, ZUGFeRD 2) and ZUGFeRD 1.0, whose
+    elements have older names (``HeaderExchangedDocument``, ``ApplicableSupplyChainTradeSettlement``)."""
+    transaction = _path("SupplyChainTradeTransaction|SpecifiedSupplyChainTradeTransaction")
+    agreement = f"{transaction}/{_path('ApplicableHeaderTradeAgreement|ApplicableSupplyChainTradeAgreement')}"
+    settlement = f"{transaction}/{_path('ApplicableHeaderTradeSettlement|ApplicableSupplyChainTradeSettlement')}"
+    summation = "SpecifiedTradeSettlementHeaderMonetarySummation|SpecifiedTradeSettlementMonetarySummation"
+    sums = f"{settlement}/{_path(summation)}"
     seller = f"{agreement}/{_path('SellerTradeParty')}"
+    document = _path("ExchangedDocument|HeaderExchangedDocument")
     values = {
-        "invoice_number": _first(root, _path("ExchangedDocument", "ID")),
-        "date": _day(_first(root, _path("ExchangedDocument", "IssueDateTime", "DateTimeString"))),
+        "invoice_number": _first(root, f"{document}/{_path('ID')}"),
+        "date": _day(_first(root, f"{document}/{_path('IssueDateTime', 'DateTimeString')}")),
         "due_date": _day(
             _first(root, f"{settlement}/{_path('SpecifiedTradePaymentTerms', 'DueDateDateTime', 'DateTimeString')}")
         ),
         "currency": _first(root, f"{settlement}/{_path('InvoiceCurrencyCode')}"),
-        "po_number": _first(root, f"{agreement}/{_path('BuyerOrderReferencedDocument', 'IssuerAssignedID')}"),
+        "po_number": _first(root, f"{agreement}/{_path('BuyerOrderReferencedDocument', 'IssuerAssignedID|ID')}"),
         "vendor": _first(root, f"{seller}/{_path('Name')}"),
         "vendor_tax_id": _first(
             root,
@@ -165,7 +178,13 @@ def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
         ),
         "net": _amount(_first(root, f"{sums}/{_path('TaxBasisTotalAmount')}")),
         "total": _amount(_first(root, f"{sums}/{_path('GrandTotalAmount')}", f"{sums}/{_path('DuePayableAmount')}")),
-        "tax": _amount(_first(root, f"{sums}/{_path('TaxTotalAmount')}")),
+        "tax": _amount(
+            _first(
+                root,
+                f"{sums}/{_path('TaxTotalAmount')}[@currencyID=/*/{settlement}/{_path('InvoiceCurrencyCode')}]",
+                f"{sums}/{_path('TaxTotalAmount')}",
+            )
+        ),
         "iban": _first(
             root,
             f"{settlement}/"
@@ -177,16 +196,27 @@ def _cii(root: Any) -> tuple[dict[str, Any], list[LineItem]]:
         items.append(
             LineItem(
                 description=_first(line, _path("SpecifiedTradeProduct", "Name")) or "",
-                quantity=_amount(_first(line, _path("SpecifiedLineTradeDelivery", "BilledQuantity"))),
+                quantity=_amount(
+                    _first(
+                        line, _path("SpecifiedLineTradeDelivery|SpecifiedSupplyChainTradeDelivery", "BilledQuantity")
+                    )
+                ),
                 unit_price=_amount(
-                    _first(line, _path("SpecifiedLineTradeAgreement", "NetPriceProductTradePrice", "ChargeAmount"))
+                    _first(
+                        line,
+                        _path(
+                            "SpecifiedLineTradeAgreement|SpecifiedSupplyChainTradeAgreement",
+                            "NetPriceProductTradePrice",
+                            "ChargeAmount",
+                        ),
+                    )
                 ),
                 amount=_amount(
                     _first(
                         line,
                         _path(
-                            "SpecifiedLineTradeSettlement",
-                            "SpecifiedTradeSettlementLineMonetarySummation",
+                            "SpecifiedLineTradeSettlement|SpecifiedSupplyChainTradeSettlement",
+                            "SpecifiedTradeSettlementLineMonetarySummation|SpecifiedTradeSettlementMonetarySummation",
                             "LineTotalAmount",
                         ),
                     )
@@ -228,8 +258,9 @@ def read_einvoice(
     values, items = _ubl(root) if kind == "ubl" else _cii(root)
     if values["total"] is None and values["invoice_number"] is None:
         raise DocumentUnreadable(f"the {kind.upper()} invoice has neither an ID nor a total")
-    if values["iban"]:
-        values["iban"] = re.sub(r"\s", "", str(values["iban"])).upper()
+    for name in ("iban", "vendor_tax_id"):
+        if values[name]:
+            values[name] = re.sub(r"\s", "", str(values[name])).upper()
     fields = {name: _field(value, f"einvoice:{kind}") for name, value in values.items()}
     if pages:
         fields = locate(fields, pages)

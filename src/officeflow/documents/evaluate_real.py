@@ -247,6 +247,9 @@ def summary(scored: list[Scored]) -> dict[str, Any]:
     out["all_headline_right"] = round(
         sum(all(f["right"] for n, f in s.fields.items() if n in HEADLINE) for s in headline) / max(1, len(headline)), 4
     )
+    out["all_fields_right"] = round(
+        sum(all(f["right"] for f in s.fields.values()) and not s.error for s in scored) / max(1, len(scored)), 4
+    )
     out["seconds_per_document"] = round(sum(s.seconds for s in scored) / max(1, len(scored)), 4)
     return out
 
