@@ -5,13 +5,13 @@ arguments they do not define."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from officeflow.rules import load_dmn
+from officeflow.rules import DecisionModelInvalid, load_dmn
 from officeflow.rules.feel_compile import Compiler
 from officeflow.rules.feel_parser import parse_expression
 
@@ -147,3 +147,38 @@ def test_a_decision_table_sorts_its_rows_output_with_a_knowledge_model_comparato
     evaluation = model.evaluate({"Claims": claims, "Submitted": date(2026, 3, 31)})
     assert evaluation.outputs == {"Ranked": ["c2", "c3", "c1"], "Quarter": "Q1"}
     assert model.evaluate({"Claims": [], "Submitted": date(2026, 4, 1)}).outputs["Quarter"] == "later"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[1, 2, 3] instance of list<number>", True),
+        ('[1, "a"] instance of list<number>', False),
+        ("[[1], [2]] instance of list<list<number>>", True),
+        ('{a: 1, b: "x"} instance of context<a: number>', True),
+        ("{a: 1} instance of context<a: string>", False),
+        ("{a: 1} instance of context<a: number, b: number>", False),
+        ("[1..5] instance of range<number>", True),
+        ("[1..5] instance of range<string>", False),
+        ("(function(x, y) x) instance of function<Any, Any>->Any", True),
+        ("(function(x) x) instance of function<Any, Any>->Any", False),
+        ("null instance of Null", True),
+        ("null instance of Any", False),
+        ('date and time("2018-12-10T10:30:00") instance of date and time', True),
+        # multi-word properties of dates and times
+        ('date and time("2018-12-10T10:30:00+05:00").time offset', timedelta(hours=5)),
+        ('time("10:30:00").time offset', None),
+    ],
+)
+def test_instance_of_generic_types_and_the_time_offset_property(text: str, expected: Any) -> None:
+    assert feel(text) == expected
+
+
+def test_instance_of_an_unknown_type_is_refused_at_load_with_the_element() -> None:
+    with pytest.raises(DecisionModelInvalid, match=r"instance of tThing: unknown type") as refused:
+        load_dmn(
+            """<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" namespace="t" name="m" id="m">
+  <decision name="d" id="d1"><literalExpression><text>1 instance of tThing</text></literalExpression></decision>
+</definitions>"""
+        )
+    assert "d" in str(refused.value)

@@ -133,9 +133,20 @@ class FunctionNode(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class TypeRef:
+    """A FEEL type after ``instance of``: a name (``number``, ``date and time``, ``Any``), or
+    ``list<T>``, ``range<T>``, ``context<name: T, ...>``, ``function<T, ...>->T``."""
+
+    name: str
+    items: tuple[TypeRef, ...] = ()
+    fields: tuple[tuple[str, TypeRef], ...] = ()
+    result: TypeRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceOf(Node):
     value: Node
-    type_name: str
+    type_ref: TypeRef
 
 
 # --- unary tests -------------------------------------------------------------------------------

@@ -61,6 +61,33 @@ _TYPE_NAMES: dict[str, tuple[type, ...]] = {
 }
 
 
+def _type_check(ref: ast.TypeRef) -> Callable[[Any], bool]:
+    """Whether a value is an instance of a FEEL type: ``Any`` is every value but null, ``Null``
+    only null; ``list<T>``/``range<T>`` check their items or ends, ``context<k: T>`` the entries
+    it names (a context may have more), ``function<...>->T`` the number of parameters."""
+    name = ref.name
+    if name == "Any":
+        return lambda x: x is not None
+    if name == "Null":
+        return lambda x: x is None
+    kinds = _TYPE_NAMES.get(name)
+    if kinds is None:
+        raise CompileError(f"instance of {name}: unknown type")
+    if name == "list" and ref.items:
+        item = _type_check(ref.items[0])
+        return lambda x: type(x) is list and all(item(i) for i in x)
+    if name == "range" and ref.items:
+        end = _type_check(ref.items[0])
+        return lambda x: type(x) is v.Range and all(e is None or end(e) for e in (x.low, x.high))
+    if name == "context" and ref.fields:
+        entries = [(key, _type_check(t)) for key, t in ref.fields]
+        return lambda x: type(x) is dict and all(k in x and check(x[k]) for k, check in entries)
+    if name == "function" and ref.result is not None:
+        count = len(ref.items)
+        return lambda x: type(x) is v.Function and (x.variadic or len(x.parameters) == count)
+    return lambda x: type(x) in kinds
+
+
 class CompileError(ValueError):
     """An expression that parses but cannot be compiled (an unknown name, an unsupported form)."""
 
@@ -340,13 +367,8 @@ class Compiler:
 
     def _InstanceOf(self, node: ast.InstanceOf) -> Evaluator:
         value = self.expression(node.value)
-        name = node.type_name
-        if name == "Any":
-            return lambda s: value(s) is not None
-        kinds = _TYPE_NAMES.get(name)
-        if kinds is None:
-            raise CompileError(f"instance of {name}: unknown type")
-        return lambda s: type(value(s)) in kinds
+        conforms = _type_check(node.type_ref)
+        return lambda s: conforms(value(s))
 
     # --- unary tests ---------------------------------------------------------------------------
 

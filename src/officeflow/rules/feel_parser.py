@@ -167,6 +167,10 @@ class Parser:
         self.pos = token.end
         return token
 
+    def _word_at(self, word: str) -> bool:
+        token = self.peek(member=True)
+        return token.kind == "name" and token.text == word
+
     def at(self, kind: str, text: str | None = None) -> bool:
         token = self.peek()
         return token.kind == kind and (text is None or token.text == text)
@@ -322,10 +326,40 @@ class Parser:
             elif token.kind == "kw" and token.text == "instance":
                 self.next()
                 self.expect("kw", "of")
-                name = self.next()
-                node = ast.InstanceOf(node, name.text)
+                node = ast.InstanceOf(node, self.type_ref())
             else:
                 return node
+
+    def type_ref(self) -> ast.TypeRef:
+        """A type after ``instance of``: a name, ``list<T>``, ``range<T>``, ``context<k: T, ...>``
+        or ``function<T, ...>->T``."""
+        token = self.next()
+        if token.kind not in ("name", "kw"):
+            raise FeelSyntaxError(f"expected a type, found {token.text or 'the end'!r}", token.start + 1)
+        name = token.text
+        if name not in ("list", "range", "context", "function") or not self.accept("op", "<"):
+            return ast.TypeRef(name)
+        if name in ("list", "range"):
+            item = self.type_ref()
+            self.expect("op", ">", f"'>' closing {name}<...>")
+            return ast.TypeRef(name, items=(item,))
+        if name == "context":
+            fields: list[tuple[str, ast.TypeRef]] = []
+            while not fields or self.accept("op", ","):
+                key = self.next(member=True)
+                if key.kind not in ("name", "str"):
+                    raise FeelSyntaxError(f"expected an entry name, found {key.text or 'the end'!r}", key.start + 1)
+                self.expect("op", ":", "':' after a context entry name")
+                fields.append((key.text, self.type_ref()))
+            self.expect("op", ">", "'>' closing context<...>")
+            return ast.TypeRef(name, fields=tuple(fields))
+        parameters: list[ast.TypeRef] = []
+        while not self.at("op", ">") and (not parameters or self.accept("op", ",")):
+            parameters.append(self.type_ref())
+        self.expect("op", ">", "'>' closing function<...>")
+        self.expect("op", "-", "'->' and the result type of function<...>")
+        self.expect("op", ">", "'->' and the result type of function<...>")
+        return ast.TypeRef(name, items=tuple(parameters), result=self.type_ref())
 
     def additive(self) -> ast.Node:
         node = self.multiplicative()
@@ -368,7 +402,11 @@ class Parser:
                 token = self.next(member=True)
                 if token.kind != "name":
                     raise FeelSyntaxError(f"expected a member name after '.', found {token.text!r}", token.start + 1)
-                node = ast.Path(node, token.text)
+                member = token.text
+                if member == "time" and self._word_at("offset"):
+                    self.next(member=True)
+                    member = "time offset"
+                node = ast.Path(node, member)
             elif self.at("op", "["):
                 self.next()
                 condition = self.expression()
