@@ -1,5 +1,6 @@
-"""Dates in English, German and French: ``03.04.2026``, ``2026-04-03``, ``3. März 2026``,
-``12 mars 2026``, ``March 3, 2026``, ``03-Apr-26``; ``03/04/2026`` in the document's order.
+"""Dates in English, German, French, Spanish, Italian, Dutch and Portuguese: ``03.04.2026``,
+``2026-04-03``, ``3. März 2026``, ``1er mars 2026``, ``1 de marzo de 2026``, ``1° marzo 2026``,
+``3 maart 2026``, ``March 3, 2026``, ``03-Apr-26``; ``03/04/2026`` in the document's order.
 
 A numeric date with a part above 12 has only one reading; otherwise the locale's order decides
 (day first, except ``en-US``). Two-digit years are 20yy. Written with regular expressions and a
@@ -17,18 +18,18 @@ from datetime import date
 MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        "january jan januar jän janvier janv",
-        "february feb februar février fevrier fév fev févr fevr",
-        "march mar märz maerz marz mär mars",
-        "april apr avril avr",
-        "may mai",
-        "june jun juni juin",
-        "july jul juli juillet juil",
-        "august aug août aout",
-        "september sep sept septembre",
-        "october oct oktober okt octobre",
-        "november nov novembre",
-        "december dec dezember dez décembre decembre déc",
+        "january jan januar jän janvier janv enero ene gennaio gen januari janeiro",
+        "february feb februar février fevrier fév fev févr fevr febrero febbraio februari fevereiro",
+        "march mar märz maerz marz mär mars marzo maart mrt março marco",
+        "april apr avril avr abril abr aprile",
+        "may mai mayo maggio mag mei maio",
+        "june jun juni juin junio giugno giu junho",
+        "july jul juli juillet juil julio luglio lug julho",
+        "august aug août aout agosto ago augustus",
+        "september sep sept septembre septiembre setiembre settembre set setembro",
+        "october oct oktober okt octobre octubre ottobre ott outubro out",
+        "november nov novembre noviembre novembro",
+        "december dec dezember dez décembre decembre déc diciembre dic dicembre dezembro",
     ],
     start=1,
 ):
@@ -39,7 +40,9 @@ _MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 NUMERIC = re.compile(r"(?<![\d.,/])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d,]|\.\d)")
 ISO = re.compile(r"(?<![\d.,/])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d,]|\.\d)")
 DAY_MONTH_YEAR = re.compile(
-    rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th)?\s*[-\s]?({_MONTH})\.?[-\s,]*(\d{{4}}|\d{{2}})(?!\d)", re.I
+    rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th|º|°|o)?\s*(?:[-\s]|\sde\s|\sdi\s)?({_MONTH})\.?"
+    rf"(?:[-\s,]*|\s(?:de|del)\s)(\d{{4}}|\d{{2}})(?!\d)",
+    re.I,
 )
 MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)", re.I)
 

@@ -120,17 +120,18 @@ def read_all(items: list[Sample], engine: str = "auto", jobs: int = 2) -> list[O
         return list(pool.map(_read_one, work, chunksize=2))
 
 
-def fit(outcomes: list[Outcome]) -> dict[str, dict[str, float]]:
-    """Logistic weights per field (sklearn; only here, never at run time)."""
+def fit(scored: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+    """Logistic weights per field from each document's scored fields (sklearn; only here, never
+    at run time). A document's fields map a field name to its ``features`` and ``right``."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
     weights: dict[str, dict[str, float]] = {}
     for name in [*FIELD_NAMES]:
         rows = [
-            (o.fields[name]["features"], o.fields[name]["right"])
-            for o in outcomes
-            if o.fields[name]["features"] is not None
+            (fields[name]["features"], fields[name]["right"])
+            for fields in scored
+            if name in fields and fields[name]["features"] is not None
         ]
         labels = [r for _, r in rows]
         if len(rows) < 20 or len(set(labels)) < 2:
@@ -342,6 +343,24 @@ def report(
     return "\n".join(lines)
 
 
+def _fit(seeds: list[int], count: int, jobs: int, real: list[Path]) -> int:
+    """Fit ``calibration.json`` on generated documents of ``seeds`` and the fit half of ``real``."""
+    from officeflow.documents.confidence import Calibration
+    from officeflow.documents.evaluate_real import score_all
+
+    outcomes = [o for s in seeds for o in read_all(samples(s, count), jobs=jobs)]
+    learned = [s for s in score_all(real, Calibration({})) if not s.held_out] if real else []
+    weights = fit([o.fields for o in outcomes] + [s.fields for s in learned])
+    path = Path(__file__).with_name(CALIBRATION_FILE)
+    fitted_on: dict[str, Any] = {"seeds": seeds, "count": count, "documents": len(outcomes)}
+    if real:
+        fitted_on["real_documents"] = len(learned)
+        fitted_on["real_sources"] = sorted({s.source for s in learned})
+    path.write_text(json.dumps({"fitted_on": fitted_on, "weights": weights}, indent=1, sort_keys=True) + "\n")
+    print(f"calibration fitted on {len(outcomes)} generated documents of seeds {seeds} and {len(learned)} real: {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m officeflow.documents.evaluate", description=__doc__.split("\n\n")[0]
@@ -359,26 +378,18 @@ def main(argv: list[str] | None = None) -> int:
         "--fit", action="store_true", help="fit calibration.json on --fit-seeds instead of writing the report"
     )
     parser.add_argument("--fit-seeds", default="101,102")
+    parser.add_argument(
+        "--real",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --fit: also learn from the fit half of these real documents (see evaluate_real)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     fit_seeds = [int(s) for s in args.fit_seeds.split(",")]
     if args.fit:
-        outcomes = [o for s in fit_seeds for o in read_all(samples(s, args.count), jobs=args.jobs)]
-        weights = fit(outcomes)
-        path = Path(__file__).with_name(CALIBRATION_FILE)
-        path.write_text(
-            json.dumps(
-                {
-                    "fitted_on": {"seeds": fit_seeds, "count": args.count, "documents": len(outcomes)},
-                    "weights": weights,
-                },
-                indent=1,
-                sort_keys=True,
-            )
-            + "\n"
-        )
-        print(f"calibration fitted on {len(outcomes)} documents of seeds {fit_seeds}: {path}")
-        return 0
+        return _fit(fit_seeds, args.count, args.jobs, args.real)
     if args.seed in fit_seeds:
         print(f"seed {args.seed} was used to fit the calibration; report on another seed", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""The document's language, number and date conventions, inferred from its text.
+"""The document's language (en, de, fr, es, it, nl, pt), number and date conventions, inferred
+from its text.
 
 Votes: words of each language (lexicon phrases and common words), the countries of VAT ids and
 IBANs, currencies, and how amounts are written (``12,50`` against ``12.50``). The decimal
@@ -23,6 +24,14 @@ WORDS = {
     "fr": "facture total ttc ht tva date montant net payer merci le la les des pour avec par prix "
     "quantite designation client commande livraison sarl sas rue avenue especes rendu echeance "
     "reglement conditions sous-total article carte bancaire numero",
+    "es": "factura total iva fecha importe precio cantidad cliente gracias por para con pedido base "
+    "imponible vencimiento forma pago calle efectivo tarjeta ticket descripcion unidades",
+    "it": "fattura totale iva data importo prezzo quantita cliente grazie per con ordine imponibile "
+    "scadenza pagamento via scontrino contanti descrizione partita euro",
+    "nl": "factuur totaal btw datum bedrag prijs aantal klant bedankt voor met bestelling vervaldatum "
+    "betaling straat omschrijving te betalen kassabon contant",
+    "pt": "fatura total iva data valor preco quantidade cliente obrigado para com encomenda vencimento "
+    "pagamento rua descricao contribuinte recibo dinheiro",
     "en": "invoice total tax vat date amount due subtotal thank you the and for with by price qty "
     "quantity description customer order delivery ltd inc llc street road cash change receipt "
     "balance payment terms bill item card number",

