@@ -27,7 +27,7 @@ _TABLE = {
         totale=2, payer=1, balance=2, to pay=2, rechnungsendbetrag=3, montant a regler=3, total a regler=3, net
         a regler=3, solde=2, solde du=3, offener betrag=3, order total=3, total amount due=3, total sum=3,
         total inclusive=3, total includes=3, total sales inclusive=3, total sales incl=3, total amount payable=3,
-        final total=3, total include=3, total rounded=3, rounded total=3, total after rounding=3, nett total=3,
+        final total=3, ttl=2, total include=3, total rounded=3, rounded total=3, total after rounding=3, nett total=3,
         total to be paid=3,
         amount to pay=3, balance payable=3, total sales=2, importe total=3, total a pagar=3, total factura=3,
         importe a pagar=3, total con iva=3, total iva incluido=3, total importe=3, importe=1, totale documento=3,
@@ -62,13 +62,14 @@ _TABLE = {
         payment=1, zahlung=1, amex=1, maestro=1, debit=1, credit=1,
         cash tendered=3, customer's payment=2, tunai=1, efectivo=1, contanti=1, contant=1, pin=1, dinheiro=1,
         tarjeta=1, pago=1, pagato=1, betaald=1, pagamento=1, visa card=1, credit card=1, debit card=1,
-        total paid=2, amount tendered=3, cash received=3, received=2, tender=2
+        total paid=2, amount tendered=3, cash received=3, received=2, tender=2, paid amount=3, amount paid=3
     """,
     "change": """
         change=2, ruckgeld=3, rueckgeld=3, wechselgeld=3, rendu=3, monnaie rendue=3, a rendre=3, zuruck=2,
         tip=2, trinkgeld=2, pourboire=2, discount=2, rabatt=2, remise=2, skonto=2, savings=2, ersparnis=2, you
         saved=2, pfand=1, deposit=1, acompte=2, anzahlung=2, already paid=2, bereits bezahlt=2,
-        change due=3, change returned=3, rounding=2, round adj=2, rounding adj=2, rounding adjustment=3,
+        change due=3, change returned=3, rounding=2, round adj=2, rounding adj=2, rounding adjustment=3, rnd adj=2,
+        round=1,
         redondeo=2, arrondi=2, rundung=2, cambio=2, vuelto=2, resto=2, wisselgeld=3, terug=2, troco=3,
         descuento=2, sconto=2, korting=2, desconto=2, disc=1, service charge=2, svc chg=2
     """,
@@ -229,7 +230,7 @@ def _qualifies(before: str, phrase: str, gap: str) -> bool:
     words = [w for w in re.split(r"[\s.:()%\d@]+", gap) if w]
     if any(q in before.split() or before.endswith(q) for q in QUALIFIERS) or phrase.startswith(QUALIFIERS):
         return all(w in LINKS for w in words)
-    return len(words) >= 1 and words[0] in QUALIFIERS and all(w in LINKS for w in words[1:])
+    return 1 <= len(words) <= 4 and any(w in QUALIFIERS for w in words)  # "Total after adj. incl. GST"
 
 
 def find_labels(text: str) -> list[Label]:
@@ -249,7 +250,7 @@ def find_labels(text: str) -> list[Label]:
         if (
             previous is not None
             and previous.role in ("net", "total")
-            and m.start() - previous.end <= 8
+            and m.start() - previous.end <= 24
             and "tax" in dict(_roles(phrase))
             and _qualifies(previous.phrase, phrase, folded[previous.end : m.start()])
         ):

@@ -133,8 +133,11 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
     largest = max((s.amount.value for s in positive), default=0.0)
     heights = context.text_height
     totals: list[Candidate] = []
+    summary = _summary_lines(context)
     for seen in seen_all:
         value = seen.amount.value
+        if seen.line.index in summary and seen.strength < 3:
+            continue  # a row of the tax summary ("GST summary ... Total 376.42 22.58") is no total
         if seen.role in {"tax", "change"} or (value <= 0 and not (seen.role == "total" and seen.strength == 3)):
             continue  # a negative total only where a strong label says so (a credit or adjustment note)
         if seen.role == "net":
@@ -213,9 +216,20 @@ def find_money(context: DocumentContext, item_sum: float | None = None) -> Money
     return Money(total=total, net=net, tax=tax, currency=_currency(context, seen_all, total), amounts=amounts)
 
 
+def _summary_lines(context: DocumentContext) -> set[int]:
+    """The lines of a tax summary: up to six lines under its heading ("GST summary", "MwSt-Übersicht")."""
+    out: set[int] = set()
+    for line in context.lines:
+        if any(lab.role == "header" and lab.strength == 3 for lab in context.labels.get(line.index, [])):
+            for other in context.lines[line.index : line.index + 7]:
+                if other.page == line.page:
+                    out.add(other.index)
+    return out
+
+
 def _rounding(seen: _Seen) -> bool:
     """Whether the amount is a rounding adjustment ("Rounding", "Round adj", "Arrondi")."""
-    return seen.role == "change" and any(w in seen.phrase for w in ("round", "redondeo", "arrondi", "rundung"))
+    return seen.role == "change" and any(w in seen.phrase for w in ("round", "rnd", "redondeo", "arrondi", "rundung"))
 
 
 def _rate_sum(nets: list[Candidate]) -> list[Candidate]:

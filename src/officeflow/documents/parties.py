@@ -25,7 +25,7 @@ ADDRESS = re.compile(
     r"\b\d+\s+[A-Z][a-z]+\s+(?:street|st|road|rd|avenue|ave|lane|drive|way|blvd)\b|"
     r"\b[A-Z]{1,2}\d{1,2}[A-Z]?\s\d[A-Z]{2}\b|\b[A-Z]{2}\s\d{5}\b|"
     r"\b(?:jalan|jln|lorong|taman|kawasan|seksyen|bandar|persiaran|lebuh|kampung|kompleks|wisma|jl)\b\.?|"
-    r"^\s*(?:lot|no|blk|block|unit|level|floor|lantai)\.?\s?[a-z]?\d|"
+    r"^\s*(?:lot|no|blk|block|unit|level|floor|lantai)\.?\s?[a-z]?\d|\b\d+(?:st|nd|rd|th)?\s(?:flr|floor|fl)\b|"
     r"\b(?:via|viale|piazza|corso|calle|c/|avda|avenida|paseo|carrer|rua|travessa|largo|plaza|pza)\.?\s+\S+.*\d|"
     r"\w(?:straat|laan|plein|gracht|kade|singel|dijk|steeg)\s*\d)",
     re.I,

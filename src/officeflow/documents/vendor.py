@@ -93,8 +93,9 @@ def is_candidate(context: DocumentContext, line: Line, start: int = 0, stop: int
     """Whether ``line.text[start:stop]`` (a segment) could be a company name."""
     stop = len(line.text) if stop is None else stop
     text = line.text[start:stop]
-    letters = sum(c.isalpha() for c in text)
-    if letters < 3 or letters < 0.5 * len(text.replace(" ", "")):
+    name = clean(text)
+    letters = sum(c.isalpha() for c in name)
+    if letters < 3 or letters < 0.5 * len(name.replace(" ", "")):
         return False
     if _is_title(clean(text)) or QUALIFIER.search(text) or GREETING.search(text):
         return False
@@ -195,9 +196,12 @@ def _candidate(
     value = clean(text)
     if len(value) < 2 or _is_title(value) or sum(c.isalpha() for c in value) < 3:
         return None
-    if ADDRESS.search(value) or value[0].isdigit() or CONTACT.search(value):
+    if ADDRESS.search(value) or (value[0].isdigit() and not LEGAL_FORMS.search(value)) or CONTACT.search(value):
         return None  # the first part of a sender line that is an address, not a name
-    score = 4.0 if LEGAL_FORMS.search(text) else 0.0
+    legal = LEGAL_FORMS.search(text)
+    if in_footer and not legal and not _mentions(context, line, value):
+        return None  # a footer line names the vendor only with its legal form or as a repeat
+    score = 4.0 if legal else 0.0
     height = max(w.frame[3] - w.frame[1] for w in line.words_in(start, stop))
     score += max(-1.0, min(3.0, 2.0 * (height / context.text_height - 1.0)))
     score += 1.5 * (1.0 - y / 0.45) if not in_footer else -0.5
@@ -213,7 +217,7 @@ def _candidate(
         score -= 1.5
     score += 1.5 * min(2, _mentions(context, line, value))
     if REGISTRATION.search(SEPARATORS.split(text)[0].strip(" :;,.-*=#|")) or _registration_below(context, line):
-        score += 1.0  # a company prints its registration number with its name
+        score += 2.0  # a company prints its registration number with its name
     at = start + text.find(value)
     return Candidate(value=value, score=score, rule="header-line", line=line, start=at, end=at + len(value))
 
