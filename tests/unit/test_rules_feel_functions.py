@@ -182,3 +182,27 @@ def test_instance_of_an_unknown_type_is_refused_at_load_with_the_element() -> No
 </definitions>"""
         )
     assert "d" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[1..10].start included", True),
+        ("(1..10].start included", False),
+        ("[1..10[.end included", False),
+        ("5 in [1..10[", True),
+        ("10 in [1..10[", False),
+        ("(< 10).start", None),
+        ("(< 10).end", D(10)),
+        ("(< 10).end included", False),
+        ("(<= 10).end included", True),
+        ("(>= 10).start included", True),
+        ("(> 10).end", None),
+        ("before(5, (> 10))", True),
+        ("[1, 2, 3][item > 1]", [D(2), D(3)]),
+    ],
+)
+def test_range_literals_with_one_open_end_and_their_properties(text: str, expected: Any) -> None:
+    """``(< 10)`` is a range unbounded below; ``[1..10[`` is open at its upper end; ``.start``,
+    ``.end``, ``.start included`` and ``.end included`` read a range's ends."""
+    assert feel(text) == expected
