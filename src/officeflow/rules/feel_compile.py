@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from officeflow.rules import feel_ast as ast
 from officeflow.rules import values as v
 from officeflow.rules.feel_builtins import BUILTINS
+from officeflow.rules.feel_types import UnknownTypeError, member_of, type_check
 
 Scope = dict[str, Any]
 Evaluator = Callable[[Scope], Any]
@@ -45,47 +46,6 @@ _FAST_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
 }
 _ORDERED_PLAIN = (Decimal, str, date, timedelta, v.YearMonths)
-_TYPE_NAMES: dict[str, tuple[type, ...]] = {
-    "number": (Decimal,),
-    "string": (str,),
-    "boolean": (bool,),
-    "date": (date,),
-    "time": (time,),
-    "date and time": (datetime,),
-    "days and time duration": (timedelta,),
-    "years and months duration": (v.YearMonths,),
-    "list": (list,),
-    "context": (dict,),
-    "range": (v.Range,),
-    "function": (v.Function,),
-}
-
-
-def _type_check(ref: ast.TypeRef) -> Callable[[Any], bool]:
-    """Whether a value is an instance of a FEEL type: ``Any`` is every value but null, ``Null``
-    only null; ``list<T>``/``range<T>`` check their items or ends, ``context<k: T>`` the entries
-    it names (a context may have more), ``function<...>->T`` the number of parameters."""
-    name = ref.name
-    if name == "Any":
-        return lambda x: x is not None
-    if name == "Null":
-        return lambda x: x is None
-    kinds = _TYPE_NAMES.get(name)
-    if kinds is None:
-        raise CompileError(f"instance of {name}: unknown type")
-    if name == "list" and ref.items:
-        item = _type_check(ref.items[0])
-        return lambda x: type(x) is list and all(item(i) for i in x)
-    if name == "range" and ref.items:
-        end = _type_check(ref.items[0])
-        return lambda x: type(x) is v.Range and all(e is None or end(e) for e in (x.low, x.high))
-    if name == "context" and ref.fields:
-        entries = [(key, _type_check(t)) for key, t in ref.fields]
-        return lambda x: type(x) is dict and all(k in x and check(x[k]) for k, check in entries)
-    if name == "function" and ref.result is not None:
-        count = len(ref.items)
-        return lambda x: type(x) is v.Function and (x.variadic or len(x.parameters) == count)
-    return lambda x: type(x) in kinds
 
 
 class CompileError(ValueError):
@@ -367,7 +327,10 @@ class Compiler:
 
     def _InstanceOf(self, node: ast.InstanceOf) -> Evaluator:
         value = self.expression(node.value)
-        conforms = _type_check(node.type_ref)
+        try:
+            conforms = type_check(node.type_ref)
+        except UnknownTypeError as exc:
+            raise CompileError(str(exc)) from None
         return lambda s: conforms(value(s))
 
     # --- unary tests ---------------------------------------------------------------------------
@@ -540,48 +503,3 @@ def _index(items: Any, index: Decimal) -> Any:
     position = int(index)
     position = position - 1 if position > 0 else len(items) + position
     return items[position] if 0 <= position < len(items) else None
-
-
-def member_of(value: Any, member: str) -> Any:
-    """``value.member``: a context entry, each item's member for a list, or a date/duration part."""
-    kind = type(value)
-    if kind is dict:
-        return value.get(member)
-    if kind is list:
-        return [member_of(item, member) for item in value]
-    if value is None:
-        return None
-    if kind in (date, datetime):
-        parts = {"year": value.year, "month": value.month, "day": value.day, "weekday": value.isoweekday()}
-        if member in parts:
-            return Decimal(parts[member])
-    if kind in (time, datetime):
-        if member in ("hour", "minute", "second"):
-            return Decimal(getattr(value, member))
-        if member == "time offset":
-            return value.utcoffset()
-        if member == "timezone":
-            zone = value.tzinfo
-            return getattr(zone, "key", None)
-    if kind is timedelta:
-        total = int(value.total_seconds())
-        sign = -1 if total < 0 else 1
-        days, rest = divmod(abs(total), 86400)
-        parts = {"days": days, "hours": rest // 3600, "minutes": rest % 3600 // 60, "seconds": rest % 60}
-        if member in parts:
-            return Decimal(sign * parts[member])
-    if kind is v.YearMonths:
-        sign = -1 if value.months < 0 else 1
-        if member == "years":
-            return Decimal(sign * (abs(value.months) // 12))
-        if member == "months":
-            return Decimal(sign * (abs(value.months) % 12))
-    if kind is v.Range:
-        parts = {
-            "start": value.low,
-            "end": value.high,
-            "start included": value.low_closed,
-            "end included": value.high_closed,
-        }
-        return parts.get(member)
-    return None
