@@ -206,3 +206,37 @@ def test_range_literals_with_one_open_end_and_their_properties(text: str, expect
     """``(< 10)`` is a range unbounded below; ``[1..10[`` is open at its upper end; ``.start``,
     ``.end``, ``.start included`` and ``.end included`` read a range's ends."""
     assert feel(text) == expected
+
+
+def test_instance_of_an_item_definition_checks_its_shape_not_its_allowed_values() -> None:
+    """``instance of`` a model's own type checks kind, structure and collection; allowed values
+    are a constraint on inputs, not part of the type, so 256 is an instance of a 0..255 type."""
+    model = load_dmn(
+        """<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" namespace="t" name="m" id="m">
+  <itemDefinition name="tByte"><typeRef>number</typeRef>
+    <allowedValues><text>[0..255]</text></allowedValues></itemDefinition>
+  <itemDefinition name="tClaim">
+    <itemComponent name="id"><typeRef>string</typeRef></itemComponent>
+    <itemComponent name="amount"><typeRef>number</typeRef></itemComponent>
+  </itemDefinition>
+  <itemDefinition name="tAmounts" isCollection="true"><typeRef>number</typeRef></itemDefinition>
+  <decision name="byte" id="d1"><literalExpression><text>256 instance of tByte</text></literalExpression></decision>
+  <decision name="claim" id="d2">
+    <literalExpression><text>{id: "c1", amount: 5} instance of tClaim</text></literalExpression></decision>
+  <decision name="not a claim" id="d3">
+    <literalExpression><text>{id: 7} instance of tClaim</text></literalExpression></decision>
+  <decision name="amounts" id="d4">
+    <literalExpression><text>[[1, 2], []] instance of list&lt;tAmounts&gt;</text></literalExpression></decision>
+  <decision name="null" id="d5"><literalExpression><text>null instance of tByte</text></literalExpression></decision>
+  <decision name="a day" id="d6">
+    <literalExpression><text>duration("P1D") instance of days and time duration</text></literalExpression></decision>
+</definitions>"""
+    )
+    assert model.evaluate({}).outputs == {
+        "byte": True,
+        "claim": True,
+        "not a claim": False,
+        "amounts": True,
+        "null": False,
+        "a day": True,
+    }

@@ -17,6 +17,7 @@ from officeflow.rules.cel_cells import compile_cel
 from officeflow.rules.errors import problem
 from officeflow.rules.feel_compile import CompileError, Compiler, Evaluator, Matcher
 from officeflow.rules.feel_parser import FeelSyntaxError, parse_expression, parse_unary_tests
+from officeflow.rules.feel_types import NamedTypes
 from officeflow.rules.model import CEL, FEEL, Text
 
 TRACE = "\x00trace"
@@ -35,6 +36,8 @@ class Build:
         self.members = set(members)
         self.free = free
         self.problems: list[Problem] = []
+        self.named_types: NamedTypes | None = None
+        """The model's item definitions for ``instance of`` (set once its types are known)."""
         self.unary: dict[int, ast.UnaryTests] = {}
         """Parsed unary tests by ``id()`` of their :class:`Text` (for the static checks)."""
 
@@ -42,7 +45,7 @@ class Build:
         self.problems.append(problem(message, file=self.file, line=line, where=where, expected=expected))
 
     def compiler(self, names: Iterable[str]) -> Compiler:
-        return Compiler(names, free=self.free)
+        return Compiler(names, free=self.free, named_types=self.named_types)
 
     def expression(self, text: Text, names: Iterable[str], where: str, used: set[str]) -> Evaluator:
         names = set(names)

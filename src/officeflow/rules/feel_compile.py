@@ -19,7 +19,7 @@ from typing import Any
 from officeflow.rules import feel_ast as ast
 from officeflow.rules import values as v
 from officeflow.rules.feel_builtins import BUILTINS
-from officeflow.rules.feel_types import UnknownTypeError, member_of, type_check
+from officeflow.rules.feel_types import NamedTypes, UnknownTypeError, member_of, type_check
 
 Scope = dict[str, Any]
 Evaluator = Callable[[Scope], Any]
@@ -70,8 +70,10 @@ class Compiler:
         *,
         free: set[str] | None = None,
         functions: Mapping[str, v.Function] = BUILTINS,
+        named_types: NamedTypes | None = None,
     ) -> None:
         self.variables = set(variables)
+        self.named_types = named_types
         self.free = free
         self.functions = functions
         self._local: list[set[str]] = []
@@ -328,7 +330,7 @@ class Compiler:
     def _InstanceOf(self, node: ast.InstanceOf) -> Evaluator:
         value = self.expression(node.value)
         try:
-            conforms = type_check(node.type_ref)
+            conforms = type_check(node.type_ref, self.named_types)
         except UnknownTypeError as exc:
             raise CompileError(str(exc)) from None
         return lambda s: conforms(value(s))

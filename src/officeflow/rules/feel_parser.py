@@ -20,6 +20,9 @@ from officeflow.rules.feel_lexer import _TWO_WORD_MEMBERS, FeelSyntaxError, Lexe
 from officeflow.rules.temporal import parse_temporal
 from officeflow.rules.values import DECIMAL
 
+_TYPE_PHRASES = ("years and months duration", "days and time duration", "date and time")
+"""Type names of several words, some with a keyword in them (longest first)."""
+
 
 class Parser(Lexer):
     """Parses one FEEL text; create one per text."""
@@ -166,6 +169,11 @@ class Parser(Lexer):
     def type_ref(self) -> ast.TypeRef:
         """A type after ``instance of``: a name, ``list<T>``, ``range<T>``, ``context<k: T, ...>``
         or ``function<T, ...>->T``."""
+        start = self._skip(self.pos)
+        phrase = self._known(start, list(_TYPE_PHRASES))
+        if phrase is not None:
+            self.pos = start + len(phrase)
+            return ast.TypeRef(phrase)
         token = self.next()
         if token.kind not in ("name", "kw"):
             raise FeelSyntaxError(f"expected a type, found {token.text or 'the end'!r}", token.start + 1)

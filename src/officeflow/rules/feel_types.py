@@ -32,7 +32,11 @@ _TYPE_NAMES: dict[str, tuple[type, ...]] = {
 }
 
 
-def type_check(ref: ast.TypeRef) -> Callable[[Any], bool]:
+NamedTypes = Callable[[str], "Callable[[Any], bool] | None"]
+"""Finds a model's own type (an item definition) by name: a check of its shape, or None."""
+
+
+def type_check(ref: ast.TypeRef, named: NamedTypes | None = None) -> Callable[[Any], bool]:
     """Whether a value is an instance of a FEEL type: ``Any`` is every value but null, ``Null``
     only null; ``list<T>``/``range<T>`` check their items or ends, ``context<k: T>`` the entries
     it names (a context may have more), ``function<...>->T`` the number of parameters."""
@@ -43,15 +47,18 @@ def type_check(ref: ast.TypeRef) -> Callable[[Any], bool]:
         return lambda x: x is None
     kinds = _TYPE_NAMES.get(name)
     if kinds is None:
-        raise UnknownTypeError(f"instance of {name}: unknown type")
+        shape = named(name) if named is not None else None
+        if shape is None:
+            raise UnknownTypeError(f"instance of {name}: unknown type")
+        return lambda x: x is not None and shape(x)
     if name == "list" and ref.items:
-        item = type_check(ref.items[0])
+        item = type_check(ref.items[0], named)
         return lambda x: type(x) is list and all(item(i) for i in x)
     if name == "range" and ref.items:
-        end = type_check(ref.items[0])
+        end = type_check(ref.items[0], named)
         return lambda x: type(x) is v.Range and all(e is None or end(e) for e in (x.low, x.high))
     if name == "context" and ref.fields:
-        entries = [(key, type_check(t)) for key, t in ref.fields]
+        entries = [(key, type_check(t, named)) for key, t in ref.fields]
         return lambda x: type(x) is dict and all(k in x and check(x[k]) for k, check in entries)
     if name == "function" and ref.result is not None:
         count = len(ref.items)

@@ -112,6 +112,7 @@ class Program:
         build = Build(file, _members(items, decisions, knowledge), free=self.free if not inputs else None)
         self.build = build
         self.types = TypeSystem({i.name: i for i in items}, self._allowed_compiler(build))
+        build.named_types = self.types.shape_check
         self._check_names(build, decisions, inputs, knowledge)
         self.inputs: dict[str, Type] = {}
         for data in inputs:

@@ -115,6 +115,22 @@ class Type:
                 return False
         return not (self.allowed is not None and not self.allowed(value, {}))
 
+    def has_shape_of(self, value: Any) -> bool:
+        """Whether a value has this type's kind and structure, allowed values aside (what
+        ``instance of`` asks: ``256 instance of t255`` is true for a number type limited to
+        0..255)."""
+        if value is None:
+            return False
+        if self.collection:
+            element = Type(self.name, self.base, self.components)
+            return type(value) is list and all(item is None or element.has_shape_of(item) for item in value)
+        if self.components is not None:
+            return type(value) is dict and all(
+                value.get(k) is None or t.has_shape_of(value[k]) for k, t in self.components.items()
+            )
+        kinds = _PYTHON.get(self.base or "")
+        return kinds is None or type(value) in kinds
+
     def describe(self) -> str:
         text = self.name
         if self.allowed_text:
@@ -148,6 +164,14 @@ class TypeSystem:
         resolved = self._resolve(name)
         self._resolved[name] = resolved
         return resolved
+
+    def shape_check(self, name: str) -> Callable[[Any], bool] | None:
+        """For ``instance of`` an item definition: the check of its shape, or None if the model
+        does not define ``name``."""
+        if name not in self._items:
+            return None
+        resolved = self.resolve(name)
+        return resolved.has_shape_of if resolved is not None else None
 
     def _resolve(self, name: str) -> Type | None:
         item = self._items.get(name)
