@@ -19,8 +19,9 @@ from pathlib import Path
 
 from officeflow.documents.errors import DocumentUnreadable
 
-LANGUAGES = ("eng", "deu", "fra", "spa", "ita")
-"""The languages a page is read in, the first preferred, when their data is installed."""
+LANGUAGES = ("deu", "eng", "fra", "spa", "ita")
+"""The languages a page is read in, when their data is installed (German first: its model, the
+larger "best" one, also reads English well, and keeps umlauts that English-first readings lose)."""
 PACKAGED = Path(__file__).with_name("tessdata")
 
 
