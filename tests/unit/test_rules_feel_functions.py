@@ -240,3 +240,24 @@ def test_instance_of_an_item_definition_checks_its_shape_not_its_allowed_values(
         "null": False,
         "a day": True,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a backslash that is not a FEEL escape stays in the text, so regular expressions work
+        (r'replace("0123456789", "(\d{3})(\d{3})(\d{4})", "($1) $2-$3")', "(012) 345-6789"),
+        (r'split("John Doe", "\s")', ["John", "Doe"]),
+        (r'matches("a.b", "^a\.b$")', True),
+        (r'"say \"hi\""', 'say "hi"'),
+        ("mode(6, 3, 9, 6, 6)", [D(6)]),
+        ("mode([6, 1, 9, 6, 1])", [D(1), D(6)]),
+        ("mode([])", []),
+        ('mode([1, "a"])', None),
+        ('context put({a: {b: 1}}, ["a", "c"], 2)', {"a": {"b": D(1), "c": D(2)}}),
+        ('context put({a: 1}, ["a", "c"], 2)', None),
+        ('string(time("23:59:00z") + duration("PT2M"))', "00:01:00Z"),
+    ],
+)
+def test_regular_expression_texts_mode_nested_context_put_and_lowercase_zulu(text: str, expected: Any) -> None:
+    assert feel(text) == expected

@@ -174,6 +174,15 @@ def _get_entries(context: Any) -> Any:
 
 @builtin("context put", "context", "key", "value")
 def _context_put(context: Any, key: Any, value: Any) -> Any:
+    """``context put(c, "k", v)``, or with a list of keys a path into nested contexts (DMN 1.5):
+    ``context put({a: {b: 1}}, ["a", "c"], 2)`` is ``{a: {b: 1, c: 2}}``."""
+    if type(key) is list and key and all(type(k) is str for k in key):
+        if len(key) == 1:
+            return _context_put(context, key[0], value)
+        if type(context) is not dict or type(context.get(key[0])) is not dict:
+            return None
+        inner = _context_put(context[key[0]], key[1:], value)
+        return None if inner is None else {**context, key[0]: inner}
     if type(context) is not dict or type(key) is not str:
         return None
     return {**context, key: value}

@@ -205,6 +205,20 @@ def _flatten(items: Any) -> Any:
     return out
 
 
+@builtin("mode", "list", variadic=True)
+def _mode(*args: Any) -> Any:
+    """The most frequent numbers, ascending (``mode([6, 1, 9, 6, 1])`` is ``[1, 6]``); ``[]`` for
+    an empty list; null when an item is not a number."""
+    items = items_of(args)
+    if items is None or not all(type(i) is Decimal for i in items):
+        return None
+    counts: dict[Decimal, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    top = max(counts.values(), default=0)
+    return sorted(n for n, c in counts.items() if c == top)
+
+
 @builtin("sort", "list", "precedes?")
 def _sort(items: Any, precedes: Any = None) -> Any:
     """``sort(list)`` in natural order, or ``sort(list, precedes)`` with a function of two

@@ -86,8 +86,13 @@ def _unescape(body: str, column: int) -> str:
         elif nxt == "U" and re.fullmatch(r"[0-9a-fA-F]{6}", body[i + 2 : i + 8]):
             out.append(chr(int(body[i + 2 : i + 8], 16)))
             i += 8
+        elif nxt:
+            # not a FEEL escape: kept as written, so regular expressions read as their authors
+            # meant (``matches(x, "\\d+")``, ``split(s, "\\s")``)
+            out.append(ch + nxt)
+            i += 2
         else:
-            raise FeelSyntaxError(f"unknown escape \\{nxt} in a string", column + i)
+            raise FeelSyntaxError("a string ends with a lone backslash", column + i)
     return "".join(out)
 
 

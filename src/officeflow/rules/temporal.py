@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from officeflow.rules.values import YearMonths
 
 _DATE = re.compile(r"(-?\d{4,9})-(\d\d)-(\d\d)")
-_TIME = re.compile(r"(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d|@[A-Za-z_/+\-0-9]+)?")
+_TIME = re.compile(r"(\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d|@[A-Za-z_/+\-0-9]+)?")
 _DURATION = re.compile(r"(-)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
 
 
 def _zone(text: str | None) -> tzinfo | None:
     if not text:
         return None
-    if text == "Z":
+    if text in ("Z", "z"):
         return UTC
     if text.startswith("@"):
         try:
