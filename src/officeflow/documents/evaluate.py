@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         action="append",
         default=[],
-        help="with --fit: also learn from the fit half of these real documents (see evaluate_real)",
+        help="with --fit: also learn from the fit half of these real documents; else add them to the report",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -402,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
             engines[engine] = read_all(images, engine=engine, jobs=args.jobs)
     memory = memory_figure(args.seed + 1000, args.vendors, args.per_vendor, args.jobs)
     text = report(args.seed, args.count, outcomes, engines, memory, time.perf_counter() - started)
+    if args.real:
+        from officeflow.documents.evaluate_real import markdown, score_all
+
+        text += "\n" + "\n".join(markdown(score_all(args.real), args.real)) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text + "\n")
     print(text.split("## Per field")[0])

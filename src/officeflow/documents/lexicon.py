@@ -136,7 +136,7 @@ _TABLE = {
         kvk=3, kvk-nummer=3, btw-nummer=3, btw nr=3, btw-nr=3, btw-id=3, nipc=3, contribuinte=3, telefono=3,
         telefoon=3, telemovel=3, cashier=2, counter=2, table=2, pax=2, operator=2, salesperson=2, server=1,
         member number=3, member=2, cajero=2, cassiere=2, kassa=2, mesa=2, tavolo=2, tafel=2, mobile=3,
-        whatsapp=3, email=3, e-mail=3, website=3, trn=2, staff=2, svr=2, csh=2
+        whatsapp=3, email=3, e-mail=3, website=3, trn=2, staff=2, svr=2, csh=2, ref=2
     """,
     "buyer": """
         bill to=3, billed to=3, invoice to=3, sold to=3, ship to=3, deliver to=3, customer=2, client=2,

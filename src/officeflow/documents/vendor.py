@@ -109,7 +109,7 @@ def is_candidate(context: DocumentContext, line: Line, start: int = 0, stop: int
         return False
     if find_dates(text) or find_amounts(text) or CONTACT.search(text):
         return False
-    return not (ADDRESS.search(text) and not SEPARATORS.search(text))
+    return not (_address(text) and not SEPARATORS.search(text))
 
 
 def _mentions(context: DocumentContext, line: Line, value: str) -> int:
@@ -123,6 +123,12 @@ def _mentions(context: DocumentContext, line: Line, value: str) -> int:
         for other in context.lines
         if other.index != line.index and pattern.search(re.sub(r"[^a-z0-9]+", " ", fold(other.text)))
     )
+
+
+def _address(text: str) -> bool:
+    """Whether the text is an address; a company name with its legal form and no number is not,
+    whatever its words ("Satu Kampung Enterprise Sdn Bhd", "Plaza Hotel GmbH")."""
+    return bool(ADDRESS.search(text)) and not (LEGAL_FORMS.search(text) and not re.search(r"\d", text))
 
 
 def _after_qualifier(context: DocumentContext, line: Line) -> bool:
@@ -196,7 +202,7 @@ def _candidate(
     value = clean(text)
     if len(value) < 2 or _is_title(value) or sum(c.isalpha() for c in value) < 3:
         return None
-    if ADDRESS.search(value) or (value[0].isdigit() and not LEGAL_FORMS.search(value)) or CONTACT.search(value):
+    if _address(value) or (value[0].isdigit() and not LEGAL_FORMS.search(value)) or CONTACT.search(value):
         return None  # the first part of a sender line that is an address, not a name
     legal = LEGAL_FORMS.search(text)
     if in_footer and not legal and not _mentions(context, line, value):
