@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from officeflow.errors import DefinitionInvalid
-from officeflow.rules import DecisionEvaluationError, DecisionModelInvalid, check_model, load_dmn, load_model
+from officeflow.rules import DecisionEvaluationError, DecisionModelInvalid, check_model, load_dmn, load_model, to_dmn
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "dmn"
 LOAN_INPUT: dict[str, Any] = {
@@ -92,8 +92,8 @@ def test_unsupported_dmn_is_refused_with_each_element_and_reason() -> None:
         " (expected one self-contained model)",
         f"{DATA / 'refused-structure.dmn'}:7: business knowledge model 'Java rate': function definitions of kind"
         " Java are not supported (expected kind FEEL)",
-        f"{DATA / 'refused-structure.dmn'}:11: decision 'Conditional': the boxed expression <conditional> is not"
-        " supported (expected a decision table, literal expression, context, invocation, list or relation)",
+        f"{DATA / 'refused-structure.dmn'}:11: decision 'Conditional': <conditional> has no <then>"
+        " (expected <then> holding an expression)",
         f"{DATA / 'refused-structure.dmn'}:13: decision service 'Service': decision services are not supported"
         " (expected decisions evaluated by name)",
     ]
@@ -187,3 +187,28 @@ def test_a_camunda_7_drd_of_tables_over_process_variables_evaluates(
 def test_a_month_typed_double_has_gaps_between_the_listed_months() -> None:
     found = [(f.decision, f.check, f.message) for f in check_model(load_model(DATA / "camunda7-dish.dmn"))]
     assert found == [("Season", "gap", "no rule matches Month in (1..2) (e.g. 1.5)")]
+
+
+def test_dmn_14_boxed_filter_conditional_for_every_and_some_evaluate_and_survive_export() -> None:
+    """The boxed expressions of DMN 1.4 evaluate as their FEEL forms do (a filter sees each
+    item's entries, ``for`` has ``partial``, ``every``/``some`` are ternary) and export back."""
+    model = load_model(DATA / "boxed-iterators.dmn")
+    claims = [
+        {"id": "a", "amount": 20, "receipt": True},
+        {"id": "b", "amount": 150, "receipt": None},
+        {"id": "c", "amount": 30, "receipt": True},
+    ]
+    expected = {
+        "Large claims": [{"id": "b", "amount": 150, "receipt": None}],
+        "Route": "manager",
+        "With VAT": [24, 180, 36],
+        "Running total": [20, 170, 200],
+        "All receipted": None,
+        "Any receipted": True,
+    }
+    assert model.evaluate({"Claims": claims, "Limit": 100}).outputs == expected
+    again = load_dmn(to_dmn(model))
+    assert again.evaluate({"Claims": claims, "Limit": 100}).outputs == expected
+    small = [{"id": "a", "amount": 20, "receipt": False}]
+    assert again.evaluate({"Claims": small, "Limit": 100}).outputs["Route"] == "auto"
+    assert again.evaluate({"Claims": small, "Limit": 100}).outputs["All receipted"] is False

@@ -36,6 +36,8 @@ class Build:
         self.members = set(members)
         self.free = free
         self.problems: list[Problem] = []
+        self.dynamic = 0
+        """Above 0 while compiling a boxed filter's match: names resolve when evaluated."""
         self.named_types: NamedTypes | None = None
         """The model's item definitions for ``instance of`` (set once its types are known)."""
         self.unary: dict[int, ast.UnaryTests] = {}
@@ -45,7 +47,7 @@ class Build:
         self.problems.append(problem(message, file=self.file, line=line, where=where, expected=expected))
 
     def compiler(self, names: Iterable[str]) -> Compiler:
-        return Compiler(names, free=self.free, named_types=self.named_types)
+        return Compiler(names, free=self.free, named_types=self.named_types, dynamic=self.dynamic > 0)
 
     def expression(self, text: Text, names: Iterable[str], where: str, used: set[str]) -> Evaluator:
         names = set(names)

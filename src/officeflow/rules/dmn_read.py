@@ -2,11 +2,11 @@
 
 Read: item definitions, input data, decisions (with their information and knowledge
 requirements), business knowledge models, and the decision logic: decision tables, literal
-expressions, contexts, invocations, lists, relations and function definitions. Ignored, as they
-do not change a result: diagrams (DMNDI), extension elements and attributes (``camunda:``,
-``triso:``, ``kie:``), knowledge sources, text annotations, associations, authority requirements,
-groups. Refused, with the element and the reason: imports, decision services, the boxed
-expressions of DMN 1.4/1.5 (conditional, filter, iterator), function definitions of kind Java or
+expressions, contexts, invocations, lists, relations, function definitions, and DMN 1.4's boxed
+``conditional``, ``filter``, ``for``, ``every`` and ``some``. Ignored, as they do not change a
+result: diagrams (DMNDI), extension elements and attributes (``camunda:``, ``triso:``, ``kie:``),
+knowledge sources, text annotations, associations, authority requirements, groups. Refused, with
+the element and the reason: imports, decision services, function definitions of kind Java or
 PMML, and any element of the DMN namespace not listed here.
 """
 
@@ -25,16 +25,19 @@ from officeflow.rules.model import (
     FEEL,
     Aggregation,
     Box,
+    ConditionalBox,
     ContextBox,
     ContextEntry,
     Decision,
     DecisionTable,
+    FilterBox,
     FunctionBox,
     HitPolicy,
     InputClause,
     InputData,
     InvocationBox,
     ItemDefinition,
+    IteratorBox,
     Knowledge,
     ListBox,
     LiteralBox,
@@ -55,8 +58,29 @@ DMN_NAMESPACES = {
 OFFICEFLOW_NS = "https://officeflow.dev/schema/dmn"
 CEL_LANGUAGE = "https://github.com/google/cel-spec"
 _CAMUNDA_NS = "http://camunda.org/schema/1.0/dmn"
-_BOXES = ("literalExpression", "decisionTable", "context", "invocation", "list", "relation", "functionDefinition")
-_REFUSED_BOXES = ("conditional", "filter", "for", "every", "some", "iterator")
+_BOXES = (
+    "literalExpression",
+    "decisionTable",
+    "context",
+    "invocation",
+    "list",
+    "relation",
+    "functionDefinition",
+    "conditional",
+    "filter",
+    "for",
+    "every",
+    "some",
+)
+_REFUSED_BOXES = ("iterator",)
+_PARTS = {
+    "conditional": ("if", "then", "else"),
+    "filter": ("in", "match"),
+    "for": ("in", "return"),
+    "every": ("in", "satisfies"),
+    "some": ("in", "satisfies"),
+}
+"""The child elements of each DMN 1.4 boxed expression, each holding one boxed expression."""
 _IGNORED = {
     "extensionElements",
     "knowledgeSource",
@@ -279,7 +303,7 @@ class _Reader:
                     f"the boxed expression <{local}> is not supported",
                     child,
                     where,
-                    expected="a decision table, literal expression, context, invocation, list or relation",
+                    expected="a decision table or another boxed expression officeflow reads",
                 )
                 return None
         self.fail("has no decision logic", element, where, expected="a decision table or an expression")
@@ -335,8 +359,33 @@ class _Reader:
             return RelationBox(id=element.get("id"), columns=columns, rows=tuple(rows))
         if local == "functionDefinition":
             return self.function(element, where)
+        if local in _PARTS:
+            return self.compound(element, local, where)
         self.fail(f"<{local}> is not supported", element, where)
         return None
+
+    def compound(self, element: etree._Element, local: str, where: str) -> Box | None:
+        """A DMN 1.4 ``conditional``, ``filter``, ``for``, ``every`` or ``some``."""
+        parts: list[Box] = []
+        for part in _PARTS[local]:
+            holder = self.kid(element, part)
+            if holder is None:
+                self.fail(f"<{local}> has no <{part}>", element, where, expected=f"<{part}> holding an expression")
+                return None
+            value = self.logic(holder, f"{where}, <{local}> <{part}>")
+            if value is None:
+                return None
+            parts.append(value)
+        box_id = element.get("id")
+        if local == "conditional":
+            return ConditionalBox(id=box_id, condition=parts[0], then=parts[1], otherwise=parts[2])
+        if local == "filter":
+            return FilterBox(id=box_id, source=parts[0], match=parts[1])
+        variable = (element.get("iteratorVariable") or "").strip()
+        if not variable:
+            self.fail(f"<{local}> has no iteratorVariable", element, where, expected="the name the items are bound to")
+            return None
+        return IteratorBox(id=box_id, kind=local, variable=variable, source=parts[0], body=parts[1])
 
     def function(self, element: etree._Element, where: str) -> FunctionBox | None:
         kind = element.get("kind", "FEEL")

@@ -22,11 +22,14 @@ from officeflow.rules.dmn_read import CEL_LANGUAGE, OFFICEFLOW_NS
 from officeflow.rules.model import (
     CEL,
     Box,
+    ConditionalBox,
     ContextBox,
     DecisionTable,
+    FilterBox,
     FunctionBox,
     InvocationBox,
     ItemDefinition,
+    IteratorBox,
     ListBox,
     LiteralBox,
     RelationBox,
@@ -215,6 +218,20 @@ class _Writer:
             for name, type_ref in box.parameters:
                 self.sub(element, "formalParameter", id=self.ids.make(f"Parameter_{name}"), name=name, typeRef=type_ref)
             self.box(element, box.body, owner)
+        elif isinstance(box, ConditionalBox):
+            element = self.sub(parent, "conditional", id=self.ids.make(f"Conditional_{owner}", box.id))
+            for part, value in (("if", box.condition), ("then", box.then), ("else", box.otherwise)):
+                self.box(self.sub(element, part), value, owner)
+        elif isinstance(box, FilterBox):
+            element = self.sub(parent, "filter", id=self.ids.make(f"Filter_{owner}", box.id))
+            self.box(self.sub(element, "in"), box.source, owner)
+            self.box(self.sub(element, "match"), box.match, owner)
+        elif isinstance(box, IteratorBox):
+            element = self.sub(
+                parent, box.kind, id=self.ids.make(f"Iterator_{owner}", box.id), iteratorVariable=box.variable
+            )
+            self.box(self.sub(element, "in"), box.source, owner)
+            self.box(self.sub(element, "return" if box.kind == "for" else "satisfies"), box.body, owner)
 
     def table(self, parent: etree._Element, table: DecisionTable, owner: str) -> None:
         element = self.sub(

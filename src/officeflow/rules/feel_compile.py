@@ -71,13 +71,16 @@ class Compiler:
         free: set[str] | None = None,
         functions: Mapping[str, v.Function] = BUILTINS,
         named_types: NamedTypes | None = None,
+        dynamic: bool = False,
     ) -> None:
         self.variables = set(variables)
         self.named_types = named_types
         self.free = free
         self.functions = functions
         self._local: list[set[str]] = []
-        self._dynamic = 0
+        self._dynamic = 1 if dynamic else 0
+        """Above 0 where names are looked up when evaluated (inside a filter, whose items'
+        entries are names known only then)."""
         self.used: set[str] = set()
         """The scope's names the compiled expressions read (not local names, not functions)."""
 

@@ -187,7 +187,50 @@ class FunctionBox:
     body: Box
 
 
-Box = Union[LiteralBox, DecisionTable, ContextBox, InvocationBox, ListBox, RelationBox, FunctionBox]  # noqa: UP007
+@dataclass(frozen=True, kw_only=True)
+class ConditionalBox:
+    """DMN 1.4's boxed ``if``/``then``/``else``: ``then`` when the condition is true, else ``otherwise``."""
+
+    id: str | None = None
+    condition: Box
+    then: Box
+    otherwise: Box
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilterBox:
+    """DMN 1.4's boxed filter: the items of ``source`` for which ``match`` is true (``item`` and the
+    item's context entries in scope)."""
+
+    id: str | None = None
+    source: Box
+    match: Box
+
+
+@dataclass(frozen=True, kw_only=True)
+class IteratorBox:
+    """DMN 1.4's boxed ``for``, ``every`` and ``some`` over ``source`` with ``variable`` bound."""
+
+    id: str | None = None
+    kind: str
+    """``for``, ``every`` or ``some``."""
+    variable: str
+    source: Box
+    body: Box
+
+
+Box = Union[  # noqa: UP007
+    LiteralBox,
+    DecisionTable,
+    ContextBox,
+    InvocationBox,
+    ListBox,
+    RelationBox,
+    FunctionBox,
+    ConditionalBox,
+    FilterBox,
+    IteratorBox,
+]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,13 +23,16 @@ from officeflow.rules.errors import DecisionEvaluationError, DecisionModelInvali
 from officeflow.rules.feel_compile import Evaluator, Scope
 from officeflow.rules.model import (
     Box,
+    ConditionalBox,
     ContextBox,
     Decision,
     DecisionTable,
+    FilterBox,
     FunctionBox,
     InputData,
     InvocationBox,
     ItemDefinition,
+    IteratorBox,
     Knowledge,
     ListBox,
     LiteralBox,
@@ -71,6 +74,15 @@ def _members(
         elif isinstance(b, InvocationBox):
             for _, binding in b.bindings:
                 box(binding)
+        elif isinstance(b, ConditionalBox):
+            for part in (b.condition, b.then, b.otherwise):
+                box(part)
+        elif isinstance(b, FilterBox):
+            box(b.source)
+            box(b.match)
+        elif isinstance(b, IteratorBox):
+            box(b.source)
+            box(b.body)
 
     for i in items:
         item(i)
@@ -253,8 +265,71 @@ class Program:
                 return Function(owner, params, lambda args: body({**s, **dict(zip(params, args, strict=False))}))
 
             return make
+        if isinstance(box, ConditionalBox):
+            condition = self.box(box.condition, names, owner, used)
+            then = self.box(box.then, names, owner, used)
+            otherwise = self.box(box.otherwise, names, owner, used)
+            return lambda s: then(s) if condition(s) is True else otherwise(s)
+        if isinstance(box, FilterBox):
+            return self._filter(box, names, owner, used)
+        if isinstance(box, IteratorBox):
+            return self._iterator(box, names, owner, used)
         build.fail(f"{type(box).__name__} is not supported", where=where, line=None)
         return lambda s: None
+
+    def _filter(self, box: FilterBox, names: set[str], owner: str, used: set[str]) -> Evaluator:
+        """Items of the list for which the match is true; ``item`` is the item, and a context
+        item's entries are names too (as in FEEL's ``list[condition]``)."""
+        source = self.box(box.source, names, owner, used)
+        self.build.dynamic += 1
+        try:
+            match = self.box(box.match, names | {"item"}, owner, used)
+        finally:
+            self.build.dynamic -= 1
+
+        def run(s: Scope) -> Any:
+            items = source(s)
+            if items is None:
+                return None
+            if type(items) is not list:
+                items = [items]
+            kept = []
+            for item in items:
+                inner = {**s, **item, "item": item} if type(item) is dict else {**s, "item": item}
+                if match(inner) is True:
+                    kept.append(item)
+            return kept
+
+        return run
+
+    def _iterator(self, box: IteratorBox, names: set[str], owner: str, used: set[str]) -> Evaluator:
+        """``for``: the list of the body's values, one per item (``partial`` is the list so far);
+        ``every``/``some``: whether the body is true for every/some item (null when undecided)."""
+        source = self.box(box.source, names, owner, used)
+        body = self.box(box.body, names | {box.variable, "partial"}, owner, used)
+        variable, kind = box.variable, box.kind
+
+        def run(s: Scope) -> Any:
+            items = source(s)
+            if items is None:
+                return None
+            if type(items) is not list:
+                items = [items]
+            if kind == "for":
+                out: list[Any] = []
+                for item in items:
+                    out.append(body({**s, variable: item, "partial": out}))
+                return out
+            answers = [body({**s, variable: item}) for item in items]
+            if kind == "every":
+                if any(a is False for a in answers):
+                    return False
+                return True if all(a is True for a in answers) else None
+            if any(a is True for a in answers):
+                return True
+            return False if all(a is False for a in answers) else None
+
+        return run
 
     def _context(self, box: ContextBox, names: set[str], owner: str, used: set[str]) -> Evaluator:
         entries: list[tuple[str | None, Evaluator]] = []
