@@ -261,3 +261,23 @@ def test_instance_of_an_item_definition_checks_its_shape_not_its_allowed_values(
 )
 def test_regular_expression_texts_mode_nested_context_put_and_lowercase_zulu(text: str, expected: Any) -> None:
     assert feel(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('number("1.000.000,01", ".", ",")', D("1000000.01")),
+        ('number("1 000 000.01", " ", ".")', D("1000000.01")),
+        ('number(from: "1.000.000,01", decimal separator: ",", grouping separator: ".")', D("1000000.01")),
+        ('number("1000000.01", null, ".")', D("1000000.01")),
+        ('number("1,000,000.01", ",", ":")', None),
+        ('number("1,000,000.00", ",", ",")', None),
+        ('number("1,000,000.01", " ", ".")', None),
+        ('number("1.000.000,01", ".")', None),
+        ('number(from: "1", decimal sep: ",")', None),
+    ],
+)
+def test_number_reads_grouped_text_with_named_arguments_of_several_words(text: str, expected: Any) -> None:
+    """``number`` takes the separators FEEL allows (grouping: space, comma, dot; decimal: comma,
+    dot; different from each other); a parameter name may be several words."""
+    assert feel(text) == expected

@@ -85,8 +85,16 @@ def _years_months(start: Any, end: Any) -> Any:
 
 
 @builtin("number", "from", "grouping separator?", "decimal separator?")
-def _number(value: Any, grouping: Any = None, decimal_sep: Any = None) -> Any:
-    if type(value) is not str:
+def _number(value: Any, *separators: Any) -> Any:
+    """``number(from)`` or ``number(from, grouping separator, decimal separator)``: a grouping
+    separator is a space, ``,`` or ``.``, a decimal separator ``,`` or ``.``, either may be null,
+    and they differ; anything else is null."""
+    if type(value) is not str or len(separators) not in (0, 2):
+        return None
+    grouping, decimal_sep = separators if separators else (None, None)
+    if grouping not in (None, " ", ",", ".") or decimal_sep not in (None, ",", "."):
+        return None
+    if grouping is not None and grouping == decimal_sep:
         return None
     if grouping is not None:
         value = value.replace(grouping, "")

@@ -263,16 +263,16 @@ class Parser(Lexer):
         self.expect("op", "(")
         if self.accept("op", ")"):
             return ast.Call(function, ())
-        # named arguments: ``name: value``
+        # named arguments: ``name: value``, a name of several words too (``decimal separator: ","``)
         save = self.pos
-        token = self.next()
-        if token.kind == "name" and self.at("op", ":"):
+        if self._argument_name() is not None:
             self.pos = save
             named: list[tuple[str, ast.Node]] = []
             while True:
-                key = self.next()
-                self.expect("op", ":")
-                named.append((key.text, self.expression()))
+                key = self._argument_name()
+                if key is None:
+                    raise self.fail("expected a parameter name and ':'")
+                named.append((key, self.expression()))
                 if not self.accept("op", ","):
                     break
             self.expect("op", ")", "')' closing the arguments")
@@ -283,6 +283,16 @@ class Parser(Lexer):
             args.append(self.expression())
         self.expect("op", ")", "')' closing the arguments")
         return ast.Call(function, tuple(args))
+
+    def _argument_name(self) -> str | None:
+        """Reads ``word ... word :`` and gives the words; None (having read on) when the text
+        there is not a parameter name followed by ``:``."""
+        words: list[str] = []
+        while self.peek().kind == "name":
+            words.append(self.next().text)
+        if words and self.accept("op", ":"):
+            return " ".join(words)
+        return None
 
     def primary(self) -> ast.Node:
         token = self.peek()
