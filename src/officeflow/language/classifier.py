@@ -11,6 +11,12 @@ result per item, in order::
 
 ``prediction_sets`` is present when the heads were conformalised: the labels the model cannot
 rule out at its stated error rate (``alpha`` in the metadata).
+
+A field may be **blended** (``officeflow.language.blend``): ticket triage's ``priority`` is read
+by its own head and through the impact x urgency table from its ``impact`` and ``urgency`` heads,
+which are reported beside it.
+
+Heads that read texts the same way (the same ``FeatureConfig``) share one feature matrix.
 """
 
 from __future__ import annotations
@@ -21,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from officeflow.language.artifact import load_state, save_state
+from officeflow.language.blend import MatrixBlend
+from officeflow.language.calibration import Array
 from officeflow.language.embedder import SentenceEmbedder
 from officeflow.language.errors import LanguageArtifactInvalid
-from officeflow.language.features import FeatureBuilder
-from officeflow.language.head import Scored, TextHead
+from officeflow.language.features import FeatureBuilder, FeatureConfig, Features
+from officeflow.language.head import Scored, TextHead, scored
 from officeflow.language.texts import Reader, email_text, plain_text, read_items, ticket_text
 
 READERS: dict[str, Reader] = {"ticket": ticket_text, "email": email_text, "text": plain_text}
@@ -39,12 +47,21 @@ class TextClassifier:
     heads: Mapping[str, TextHead]
     embedder: SentenceEmbedder
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    blends: Mapping[str, MatrixBlend] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.input_kind not in READERS:
             raise LanguageArtifactInvalid(
                 f"unknown input kind {self.input_kind!r} (expected one of {', '.join(READERS)})"
             )
+        for name, blend in self.blends.items():
+            sources = (name, blend.row_field, blend.column_field)
+            missing = [source for source in sources if source not in self.heads]
+            if missing:
+                raise LanguageArtifactInvalid(f"blended field {name!r} needs the heads {missing}")
+            axes = (self.heads[blend.row_field].labels, self.heads[blend.column_field].labels)
+            if axes != (blend.rows, blend.columns):
+                raise LanguageArtifactInvalid(f"blended field {name!r}: its table's axes differ from its heads' labels")
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -54,13 +71,27 @@ class TextClassifier:
         """The text each item is read as (``TextInputInvalid`` names every bad item and field)."""
         return read_items(items, READERS[self.input_kind])
 
-    def score(self, items: Sequence[object]) -> dict[str, list[Scored]]:
-        """Each head's ``Scored`` per item, the embedding computed once for all heads."""
+    def probabilities(self, items: Sequence[object], *, blended: bool = True) -> dict[str, Array]:
+        """Each field's calibrated probabilities (rows: items, columns: its head's labels); with
+        ``blended=False`` a blended field's are those of its own head alone."""
         texts = self.texts(items)
         embeddings = self.embedder.embed(texts)
+        features: dict[FeatureConfig, Features] = {}
+        out: dict[str, Array] = {}
+        for name, head in self.heads.items():
+            if head.features not in features:
+                features[head.features] = FeatureBuilder(head.features).build(texts, embeddings)
+            out[name] = head.probabilities(features[head.features])
+        if blended:
+            for name, blend in self.blends.items():
+                out[name] = blend.probabilities(out[name], out[blend.row_field], out[blend.column_field])
+        return out
+
+    def score(self, items: Sequence[object]) -> dict[str, list[Scored]]:
+        """Each field's ``Scored`` per item, the embedding computed once for all heads."""
         return {
-            name: head.score(FeatureBuilder(head.features).build(texts, embeddings))
-            for name, head in self.heads.items()
+            name: scored(head.labels, p, self.blends[name].conformal if name in self.blends else head.conformal)
+            for (name, p), head in zip(self.probabilities(items).items(), self.heads.values(), strict=True)
         }
 
     def predict_batch(self, items: Sequence[object]) -> list[dict[str, Any]]:
@@ -91,6 +122,7 @@ class TextClassifier:
                 "input_kind": self.input_kind,
                 "metadata": dict(self.metadata),
                 "heads": {name: head.state() for name, head in self.heads.items()},
+                "blends": {name: blend.state() for name, blend in self.blends.items()},
             },
             path,
         )
@@ -105,6 +137,7 @@ class TextClassifier:
                 heads={str(name): TextHead.from_state(h) for name, h in state["heads"].items()},
                 embedder=embedder,
                 metadata=dict(state.get("metadata") or {}),
+                blends={str(name): MatrixBlend.from_state(b) for name, b in (state.get("blends") or {}).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise LanguageArtifactInvalid(f"{path}: the model file lacks or mangles {exc}") from None

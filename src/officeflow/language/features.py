@@ -5,8 +5,10 @@ word boundaries) carry the spelling: a typo such as ``prnter`` or ``outlok`` bre
 model's word pieces but keeps most of its n-grams. Word n-grams (words and word pairs) carry the
 short cues a mean-pooled embedding dilutes in a long text: "whole floor", "no rush",
 "customers", "for now". Both n-gram kinds are hashed into a fixed number of columns (nothing but
-the column count is stored) and scaled to unit length; ``*_weight`` scales each part against the
-embedding before a linear head reads them side by side.
+the column count is stored) and scaled to unit length. **Signals** (``officeflow.language.signals``)
+are the same kind of cue read by a fixed, hand-written lexicon instead of learned from the training
+text: who is hit and how soon it hurts, negation-aware, in English, German and French.
+``*_weight`` scales each part against the embedding before a linear head reads them side by side.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import scipy.sparse as sp  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from officeflow.language.embedder import SentenceEmbedder, Vectors
+from officeflow.language.signals import signals as read_signals
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +34,8 @@ class FeatureConfig:
     ngram_weight: float = 0.6
     word_ngrams: bool = False
     word_weight: float = 0.8
+    signals: bool = False
+    signal_weight: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +48,8 @@ class FeatureConfig:
             ngram_weight=float(data["ngram_weight"]),
             word_ngrams=bool(data.get("word_ngrams", False)),
             word_weight=float(data.get("word_weight", 0.0)),
+            signals=bool(data.get("signals", False)),
+            signal_weight=float(data.get("signal_weight", 1.0)),
         )
 
 
@@ -73,13 +80,15 @@ class FeatureBuilder:
         )
 
     def build(self, texts: Sequence[str], embeddings: Vectors) -> Features:
-        if not self.config.char_ngrams and not self.config.word_ngrams:
+        if not (self.config.char_ngrams or self.config.word_ngrams or self.config.signals):
             return np.asarray(embeddings, dtype=np.float64)
         parts = [sp.csr_matrix(embeddings.astype(np.float64))]
         if self.config.char_ngrams:
             parts.append(self._hasher.transform(texts) * self.config.ngram_weight)
         if self.config.word_ngrams:
             parts.append(self._words.transform(texts) * self.config.word_weight)
+        if self.config.signals:
+            parts.append(sp.csr_matrix(read_signals(texts) * self.config.signal_weight))
         return sp.hstack(parts, format="csr")
 
     def from_texts(self, texts: Sequence[str], embedder: SentenceEmbedder) -> Features:

@@ -48,24 +48,7 @@ class TextHead:
         return softmax(logits(self.classifier, features), self.temperature)
 
     def score(self, features: Features, top: int | None = None) -> list[Scored]:
-        probabilities = self.probabilities(features)
-        members = self.conformal.members(probabilities) if self.conformal else None
-        scored: list[Scored] = []
-        for row, p in enumerate(probabilities):
-            order = np.argsort(-p, kind="stable")[: top or len(self.labels)]
-            alternatives = tuple((self.labels[k], round(float(p[k]), 4)) for k in order)
-            prediction_set = None
-            if members is not None:
-                prediction_set = tuple(self.labels[k] for k in order if members[row, k]) or (self.labels[order[0]],)
-            scored.append(
-                Scored(
-                    label=alternatives[0][0],
-                    confidence=alternatives[0][1],
-                    alternatives=alternatives,
-                    prediction_set=prediction_set,
-                )
-            )
-        return scored
+        return scored(self.labels, self.probabilities(features), self.conformal, top)
 
     def state(self) -> dict[str, Any]:
         """The head as plain data plus the regression (for ``officeflow.language.artifact``)."""
@@ -87,6 +70,30 @@ class TextHead:
             conformal=Conformal.from_dict(conformal) if conformal else None,
             features=FeatureConfig.from_dict(state["features"]),
         )
+
+
+def scored(
+    labels: Sequence[str], probabilities: Array, conformal: Conformal | None, top: int | None = None
+) -> list[Scored]:
+    """Each row of calibrated ``probabilities`` as a ``Scored`` item: best label first, with the
+    alternatives and, given a conformal threshold, the prediction set (never empty)."""
+    members = conformal.members(probabilities) if conformal else None
+    out: list[Scored] = []
+    for row, p in enumerate(probabilities):
+        order = np.argsort(-p, kind="stable")[: top or len(labels)]
+        alternatives = tuple((labels[k], round(float(p[k]), 4)) for k in order)
+        prediction_set = None
+        if members is not None:
+            prediction_set = tuple(labels[k] for k in order if members[row, k]) or (labels[order[0]],)
+        out.append(
+            Scored(
+                label=alternatives[0][0],
+                confidence=alternatives[0][1],
+                alternatives=alternatives,
+                prediction_set=prediction_set,
+            )
+        )
+    return out
 
 
 def logits(classifier: LogisticRegression, features: Features) -> Array:

@@ -9,6 +9,18 @@ from officeflow.language.evaluation import Evaluation
 
 
 @dataclass(frozen=True, kw_only=True)
+class HeldOutResult:
+    """A hand-written set's figures: per field, a blended field's parts, the items it got wrong."""
+
+    title: str
+    about: str
+    chooses: bool
+    figures: Mapping[str, Evaluation]
+    blend_parts: Mapping[str, Mapping[str, float]]
+    misses: Sequence[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReportInput:
     name: str
     title: str
@@ -17,8 +29,7 @@ class ReportInput:
     data: Sequence[str]
     method: Sequence[str]
     generated: Mapping[str, Evaluation]
-    holdout: Mapping[str, Evaluation]
-    holdout_misses: Sequence[str]
+    held_out: Sequence[HeldOutResult]
     timings: Mapping[str, float]
     notes: Sequence[str] = ()
 
@@ -79,12 +90,23 @@ def render(report: ReportInput) -> str:
     lines += [f"- {line}" for line in report.data]
     lines += ["", "## Method", ""]
     lines += [f"- {line}" for line in report.method]
-    lines += ["", "## Summary", "", "| head | generated test split | hand-written holdout |", "|---|---|---|"]
+    lines += ["", "## Summary", ""]
+    lines += [
+        "| head | generated test split | " + " | ".join(h.title for h in report.held_out) + " |",
+        "|---" * (len(report.held_out) + 2) + "|",
+    ]
     for head, ev in report.generated.items():
-        hold = report.holdout.get(head)
-        lines.append(
-            f"| {head} | {_pct(ev.accuracy)} ({ev.rows}) | {_pct(hold.accuracy) + f' ({hold.rows})' if hold else '-'} |"
-        )
+        cells = [
+            f"{_pct(h.figures[head].accuracy)} ({h.figures[head].rows})" if head in h.figures else "-"
+            for h in report.held_out
+        ]
+        lines.append(f"| {head} | {_pct(ev.accuracy)} ({ev.rows}) | " + " | ".join(cells) + " |")
+    parts = [(h, field, p) for h in report.held_out for field, p in h.blend_parts.items()]
+    if parts:
+        names = list(parts[0][2])
+        lines += ["", "Blended fields, accuracy of each part alone:", ""]
+        lines += ["| set | field | " + " | ".join(names) + " |", "|---" * (len(names) + 2) + "|"]
+        lines += [f"| {h.title} | {field} | " + " | ".join(_pct(p[n]) for n in names) + " |" for h, field, p in parts]
     lines += [
         "",
         "Timings on this machine (2 cores, shared): "
@@ -98,21 +120,26 @@ def render(report: ReportInput) -> str:
         "## Generated test split",
         "",
         "Drawn by the same generator as the training data (same seed, disjoint items): "
-        "it shows what the head learned from the generator, not how it reads real tickets.",
+        "it shows what the heads learned from the generator, not how they read real people's text.",
         "",
     ]
     for head, ev in report.generated.items():
         lines += _evaluation(head, ev)
-    lines += [
-        "## Hand-written holdout",
-        "",
-        "Written by hand, not by the generator, before the generator existed; never used "
-        "for training or tuning. The nearest thing here to the texts real people write.",
-        "",
-    ]
-    for head, ev in report.holdout.items():
-        lines += _evaluation(head, ev)
-    if report.holdout_misses:
-        lines += ["### Holdout items it got wrong (first 25)", "", "| text | truth | predicted |", "|---|---|---|"]
-        lines += list(report.holdout_misses[:25])
+    for held in report.held_out:
+        use = (
+            "Never trained on; compared to choose settings, so its figures are optimistic."
+            if held.chooses
+            else "Never used for training or for choosing anything."
+        )
+        lines += [f"## {held.title}", "", f"{held.about} {use}", ""]
+        for head, ev in held.figures.items():
+            lines += _evaluation(head, ev)
+        if held.misses:
+            lines += [
+                f"### {held.title}: items it got wrong (first 25 of {len(held.misses)})",
+                "",
+                "| text | truth | predicted |",
+                "|---|---|---|",
+            ]
+            lines += [*held.misses[:25], ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -29,11 +29,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     trained = train(SPECS[args.name], args.seed, embedder=embedder, command=command, count=args.count)
     save(trained, args.out or artifact_path(args.name), args.report or Path("docs/reports") / f"{args.name}.md")
     for field, ev in trained.generated.items():
-        hold = trained.holdout[field]
-        print(
-            f"{args.name} {field}: generated test {ev.accuracy:.3f} ({ev.rows}), "
-            f"holdout {hold.accuracy:.3f} ({hold.rows})"
+        held = ", ".join(
+            f"{h.title.lower()} {h.figures[field].accuracy:.3f} ({h.figures[field].rows})"
+            for h in trained.held_out
+            if field in h.figures
         )
+        print(f"{args.name} {field}: generated test {ev.accuracy:.3f} ({ev.rows})" + (f", {held}" if held else ""))
     return 0
 
 
