@@ -281,3 +281,30 @@ def test_number_reads_grouped_text_with_named_arguments_of_several_words(text: s
     """``number`` takes the separators FEEL allows (grouping: space, comma, dot; decimal: comma,
     dot; different from each other); a parameter name may be several words."""
     assert feel(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 + /* a comment */ 2", D(3)),
+        ("1 + 2 // to the end of the line", D(3)),
+        ('"a // not a comment"', "a // not a comment"),
+        ("6 / 3", D(2)),
+        # a pattern that is not a regular expression gives null, not a failure
+        ('replace("abc", "[", "x")', None),
+        ('matches("abc", "(")', None),
+        # positions outside a list (or zero) and negative lengths are null
+        ("sublist([1, 2, 3], 0)", None),
+        ("sublist([1, 2, 3], 4)", None),
+        ("sublist([1, 2, 3], 2, -1)", None),
+        ("sublist([1, 2, 3], -2, 1)", [D(2)]),
+        ("insert before([1, 2], 3, 9)", None),
+        ("insert before([1, 2], -1, 9)", [D(1), D(9), D(2)]),
+        ("remove([1, 2], 0)", None),
+        ("remove([1, 2], -1)", [D(1)]),
+        ('substring("foobar", 3, -1)', None),
+        ('substring("foobar", 3, 2)', "ob"),
+    ],
+)
+def test_comments_bad_patterns_and_positions_out_of_range(text: str, expected: Any) -> None:
+    assert feel(text) == expected

@@ -128,11 +128,23 @@ def _any(*args: Any) -> Any:
 
 @builtin("sublist", "list", "start position", "length?")
 def _sublist(items: Any, start: Any, length: Any = None) -> Any:
-    if type(items) is not list or not is_numbers(start):
+    """Items from ``start position`` (1-based, negative from the end); a position outside the list
+    or a negative length is null."""
+    if type(items) is not list or not is_numbers(start) or (length is not None and not is_numbers(length)):
         return None
-    begin = int(start) - 1 if start > 0 else len(items) + int(start)
+    begin = _position(items, start)
+    if begin is None or (length is not None and length < 0):
+        return None
     end = len(items) if length is None else begin + int(length)
     return items[begin:end]
+
+
+def _position(items: list[Any], position: Decimal) -> int | None:
+    """The 0-based index of a FEEL position (1-based, negative counting from the end), or None
+    when it is not an integer within the list."""
+    if position != position.to_integral_value() or position == 0 or abs(position) > len(items):
+        return None
+    return int(position) - 1 if position > 0 else len(items) + int(position)
 
 
 @builtin("append", "list", "item", variadic=True)
@@ -151,16 +163,16 @@ def _concatenate(*lists: Any) -> Any:
 def _insert(items: Any, position: Any, new: Any) -> Any:
     if type(items) is not list or not is_numbers(position):
         return None
-    index = int(position) - 1 if position > 0 else len(items) + int(position)
-    return [*items[:index], new, *items[index:]]
+    index = _position(items, position)
+    return None if index is None else [*items[:index], new, *items[index:]]
 
 
 @builtin("remove", "list", "position")
 def _remove(items: Any, position: Any) -> Any:
     if type(items) is not list or not is_numbers(position):
         return None
-    index = int(position) - 1 if position > 0 else len(items) + int(position)
-    return [item for i, item in enumerate(items) if i != index]
+    index = _position(items, position)
+    return None if index is None else [item for i, item in enumerate(items) if i != index]
 
 
 @builtin("reverse", "list")

@@ -145,6 +145,8 @@ def _substring(text: Any, start: Any, length: Any = None) -> Any:
     begin = int(start) - 1 if start > 0 else len(chars) + int(start)
     if begin < 0 or begin >= len(chars) + (0 if chars else 1):
         return None
+    if length is not None and length < 0:
+        return None
     end = len(chars) if length is None else begin + int(length)
     return "".join(chars[begin:end])
 

@@ -40,7 +40,7 @@ KEYWORDS = frozenset(
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\W\d]\w*")
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
-_SPACE = re.compile(r"\s*")
+_SPACE_AND_COMMENTS = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.S)
 _OPERATORS = ("**", "..", "<=", ">=", "!=", "=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", "{", "}", ",", ".")
 _OPERATORS_2 = (*_OPERATORS, ":", "?")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "'": "'"}
@@ -118,7 +118,8 @@ class Lexer:
     # --- lexing --------------------------------------------------------------------------------
 
     def _skip(self, pos: int) -> int:
-        m = _SPACE.match(self.text, pos)
+        """Past white space and comments (``// to the end of the line``, ``/* ... */``)."""
+        m = _SPACE_AND_COMMENTS.match(self.text, pos)
         return m.end() if m else pos
 
     def _known(self, pos: int, names: list[str]) -> str | None:

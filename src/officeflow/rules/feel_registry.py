@@ -7,6 +7,7 @@ imports the other two so that importing it fills :data:`BUILTINS`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -29,8 +30,8 @@ def builtin(name: str, *params: str, variadic: bool = False) -> Callable[[Impl],
                 return None
             try:
                 return impl(*args)
-            except (TypeError, ValueError, ArithmeticError, IndexError, OverflowError):
-                return None
+            except (TypeError, ValueError, ArithmeticError, IndexError, OverflowError, re.error):
+                return None  # FEEL's answer to arguments a function cannot use (a bad pattern too)
 
         BUILTINS[name] = Function(name, names, call, variadic=True)
         return impl
