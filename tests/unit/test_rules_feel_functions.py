@@ -308,3 +308,22 @@ def test_number_reads_grouped_text_with_named_arguments_of_several_words(text: s
 )
 def test_comments_bad_patterns_and_positions_out_of_range(text: str, expected: Any) -> None:
     assert feel(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2 ** 1000000000", "10 ** 0.5 ** 100000", "for i in 1..1000000000 return i", "some i in 1..1e12 satisfies i < 0"],
+)
+def test_arithmetic_overflow_and_huge_ranges_are_null_not_a_failure(text: str) -> None:
+    """A decimal overflow is null like any other arithmetic FEEL cannot do, and a ``for`` over
+    more than a million numbers is null instead of exhausting the process."""
+    assert feel(text) is None
+
+
+def test_a_number_too_long_to_print_as_an_integer_is_given_as_a_float() -> None:
+    model = load_dmn(
+        """<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" namespace="t" name="m" id="m">
+  <decision name="huge" id="d1"><literalExpression><text>abs(-9.99e6000)</text></literalExpression></decision>
+</definitions>"""
+    )
+    assert model.evaluate({}).outputs == {"huge": float("inf")}

@@ -58,7 +58,9 @@ def coerce(value: Any, base_type: str | None) -> Any:
 
 
 def plain_number(value: Decimal) -> int | float:
-    if value.is_finite() and value == value.to_integral_value():
+    """An integral number as an int (up to 4,000 digits, Python's limit for printing one), any
+    other as a float."""
+    if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 4000:
         return int(value)
     return float(value)
 

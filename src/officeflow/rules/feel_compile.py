@@ -259,7 +259,11 @@ class Compiler:
 
         def run(s: Scope) -> Any:
             out: list[Any] = []
-            for inner in _bindings(iterations, s):
+            try:
+                scopes = _bindings(iterations, s)
+            except RangeTooLong:
+                return None
+            for inner in scopes:
                 inner["partial"] = out
                 out.append(body(inner))
             return out
@@ -275,7 +279,10 @@ class Compiler:
         every = node.every
 
         def run(s: Scope) -> Any:
-            results = [cond(inner) for inner in _bindings(iterations, s)]
+            try:
+                results = [cond(inner) for inner in _bindings(iterations, s)]
+            except RangeTooLong:
+                return None
             if every:
                 return (
                     False if any(r is False for r in results) else (True if all(r is True for r in results) else None)
@@ -487,10 +494,21 @@ def _bindings(iterations: list[tuple[str, Evaluator, Evaluator | None]], s: Scop
     return scopes
 
 
+MAX_RANGE_ITEMS = 1_000_000
+"""The longest numeric range ``for i in a..b`` walks; a longer one makes the expression null
+rather than exhaust the process."""
+
+
+class RangeTooLong(Exception):
+    """A ``for``/``some``/``every`` over ``a..b`` with more than :data:`MAX_RANGE_ITEMS` numbers."""
+
+
 def _iterate(first: Any, last: Any, is_range: bool) -> list[Any]:
     if is_range:
         if type(first) is not Decimal or type(last) is not Decimal:
             return []
+        if abs(last - first) >= MAX_RANGE_ITEMS:
+            raise RangeTooLong
         step = 1 if last >= first else -1
         return [Decimal(i) for i in range(int(first), int(last) + step, step)]
     if type(first) is list:

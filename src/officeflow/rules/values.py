@@ -17,7 +17,7 @@ import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 DECIMAL = Context(prec=34, rounding=ROUND_HALF_EVEN, Emax=6144, Emin=-6143)
@@ -208,7 +208,7 @@ def add(a: Any, b: Any) -> Any:
             if ta is time:
                 moved = datetime.combine(date(2000, 1, 1), a.replace(tzinfo=None)) + b
                 return moved.time().replace(tzinfo=a.tzinfo)
-    except (OverflowError, ValueError):
+    except (ArithmeticError, ValueError):
         return None
     return None
 
@@ -249,7 +249,7 @@ def subtract(a: Any, b: Any) -> Any:
         if ta is time and tb is time and _same_temporal(a, b):
             base = date(2000, 1, 1)
             return datetime.combine(base, a) - datetime.combine(base, b)
-    except (OverflowError, ValueError):
+    except (ArithmeticError, ValueError):
         return None
     return None
 
@@ -267,7 +267,7 @@ def multiply(a: Any, b: Any) -> Any:
             return timedelta(seconds=float(DECIMAL.multiply(Decimal(a.total_seconds()), b)))
         if ta is YearMonths and tb is Decimal:
             return YearMonths(int(DECIMAL.multiply(Decimal(a.months), b)))
-    except (OverflowError, ValueError, InvalidOperation):
+    except (ArithmeticError, ValueError):
         return None
     return None
 
@@ -287,7 +287,7 @@ def divide(a: Any, b: Any) -> Any:
             return None if not b else DECIMAL.divide(Decimal(a.total_seconds()), Decimal(b.total_seconds()))
         if ta is YearMonths and tb is YearMonths:
             return None if not b.months else DECIMAL.divide(Decimal(a.months), Decimal(b.months))
-    except (OverflowError, ValueError, InvalidOperation):
+    except (ArithmeticError, ValueError):
         return None
     return None
 
@@ -299,7 +299,7 @@ def power(a: Any, b: Any) -> Any:
         if b == b.to_integral_value():
             return DECIMAL.power(a, int(b))
         return DECIMAL.power(a, b)
-    except (InvalidOperation, OverflowError, ValueError, ZeroDivisionError):
+    except (ArithmeticError, ValueError):  # decimal overflow and invalid operations too
         return None
 
 
