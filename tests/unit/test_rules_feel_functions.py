@@ -327,3 +327,8 @@ def test_a_number_too_long_to_print_as_an_integer_is_given_as_a_float() -> None:
 </definitions>"""
     )
     assert model.evaluate({}).outputs == {"huge": float("inf")}
+
+
+def test_string_join_with_a_delimiter_that_is_not_text_is_null() -> None:
+    assert feel('string join(["a", "b"], duration("PT1H"))') is None
+    assert feel('string join(["a", "b"], {a: 1})') is None

@@ -231,4 +231,6 @@ def _split(text: Any, delimiter: Any) -> Any:
 def _join(items: Any, delimiter: Any = "") -> Any:
     if type(items) is not list or not all(type(i) is str or i is None for i in items):
         return None
+    if delimiter is not None and type(delimiter) is not str:
+        return None
     return (delimiter or "").join(i for i in items if i is not None)

@@ -30,7 +30,7 @@ def builtin(name: str, *params: str, variadic: bool = False) -> Callable[[Impl],
                 return None
             try:
                 return impl(*args)
-            except (TypeError, ValueError, ArithmeticError, IndexError, OverflowError, re.error):
+            except (TypeError, ValueError, ArithmeticError, IndexError, KeyError, AttributeError, re.error):
                 return None  # FEEL's answer to arguments a function cannot use (a bad pattern too)
 
         BUILTINS[name] = Function(name, names, call, variadic=True)
