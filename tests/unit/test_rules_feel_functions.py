@@ -332,3 +332,26 @@ def test_a_number_too_long_to_print_as_an_integer_is_given_as_a_float() -> None:
 def test_string_join_with_a_delimiter_that_is_not_text_is_null() -> None:
     assert feel('string join(["a", "b"], duration("PT1H"))') is None
     assert feel('string join(["a", "b"], {a: 1})') is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # times with zones compare as instants; a zone id takes its offset on 1 January
+        ('time("10:30:00+01:00") = time("10:30:00@Europe/Paris")', True),
+        ('time("10:30:00@Europe/Paris") = time("10:30:00@Asia/Dhaka")', False),
+        ('time("10:30:00Z") = time("10:30:00+00:00")', True),
+        ('time("10:30:00+02:00") < time("10:30:00+01:00")', True),
+        # one with a zone and one without are different values; ordering them is unknown
+        ('time("10:30:00@Europe/Paris") = time("10:30:00")', False),
+        ('time("10:30:00Z") < time("10:30:00")', None),
+        ('date and time("2018-12-08T00:00:00") = date and time("2018-12-08T00:00:00@Asia/Dhaka")', False),
+        # a date met with a date and time is that day's midnight (in UTC when the other has a zone)
+        ('@"2002-04-02" = @"2002-04-02T00:00:00Z"', True),
+        ('date("2018-12-25") = date and time("2018-12-25T00:00:00")', True),
+        ('date("2018-12-25") < date and time("2018-12-25T10:00:00")', True),
+        ('time("10:30:00") = 100', None),
+    ],
+)
+def test_times_with_zones_and_dates_against_date_times_compare_as_moments(text: str, expected: Any) -> None:
+    assert feel(text) == expected

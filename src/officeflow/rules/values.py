@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
@@ -108,14 +108,45 @@ def _same_temporal(a: Any, b: Any) -> bool:
     return True
 
 
+_EPOCH = date(1970, 1, 1)
+
+
+def _time_instant(t: time) -> datetime:
+    """A time of day as a comparable moment: with a zone, moved to UTC (a zone id such as
+    ``@Europe/Paris`` takes its offset on 1 January 1970, as a time carries no date); without,
+    as written."""
+    moment = datetime.combine(_EPOCH, t.replace(tzinfo=None))
+    if t.tzinfo is None:
+        return moment
+    offset = t.utcoffset()
+    if offset is None:
+        offset = t.tzinfo.utcoffset(datetime.combine(_EPOCH, t)) or timedelta(0)
+    return moment - offset
+
+
+def _date_as_date_time(a: Any, b: Any) -> tuple[Any, Any]:
+    """A date met with a date and time is that day's midnight, in UTC when the other has a zone
+    (``@"2002-04-02" = @"2002-04-02T00:00:00Z"`` is true)."""
+    ta, tb = type(a), type(b)
+    if ta is date and tb is datetime:
+        return datetime.combine(a, time(), tzinfo=UTC if b.tzinfo is not None else None), b
+    if ta is datetime and tb is date:
+        return a, datetime.combine(b, time(), tzinfo=UTC if a.tzinfo is not None else None)
+    return a, b
+
+
 def compare(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 when ``a`` and ``b`` are of one ordered kind; None otherwise (FEEL null)."""
+    a, b = _date_as_date_time(a, b)
     ta = type(a)
     if ta is not type(b) or a is None:
         return None
     if ta is Decimal or ta is str or ta is date or ta is timedelta or ta is YearMonths:
         return -1 if a < b else (1 if a > b else 0)
-    if (ta is datetime or ta is time) and _same_temporal(a, b):
+    if ta is time and _same_temporal(a, b):
+        a, b = _time_instant(a), _time_instant(b)
+        return -1 if a < b else (1 if a > b else 0)
+    if ta is datetime and _same_temporal(a, b):
         return -1 if a < b else (1 if a > b else 0)
     return None
 
@@ -124,6 +155,7 @@ def equal(a: Any, b: Any) -> bool | None:
     """FEEL ``=``: null equals only null; values of different kinds are not comparable (null)."""
     if a is None or b is None:
         return a is None and b is None
+    a, b = _date_as_date_time(a, b)
     ta, tb = type(a), type(b)
     if ta is not tb:
         return None
@@ -143,8 +175,9 @@ def equal(a: Any, b: Any) -> bool | None:
             if same is not True:
                 return same
         return True
-    if (ta is datetime or ta is time) and not _same_temporal(a, b):
-        return None
+    if ta is datetime or ta is time:
+        # one with a zone and one without are different values (not an unknown comparison)
+        return compare(a, b) == 0 if _same_temporal(a, b) else False
     return bool(a == b)
 
 
