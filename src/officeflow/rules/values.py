@@ -137,9 +137,13 @@ def _date_as_date_time(a: Any, b: Any) -> tuple[Any, Any]:
 
 def compare(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 when ``a`` and ``b`` are of one ordered kind; None otherwise (FEEL null)."""
-    a, b = _date_as_date_time(a, b)
     ta = type(a)
-    if ta is not type(b) or a is None:
+    if ta is not type(b):
+        a, b = _date_as_date_time(a, b)
+        ta = type(a)
+        if ta is not type(b):
+            return None
+    if a is None:
         return None
     if ta is Decimal or ta is str or ta is date or ta is timedelta or ta is YearMonths:
         return -1 if a < b else (1 if a > b else 0)
@@ -155,7 +159,8 @@ def equal(a: Any, b: Any) -> bool | None:
     """FEEL ``=``: null equals only null; values of different kinds are not comparable (null)."""
     if a is None or b is None:
         return a is None and b is None
-    a, b = _date_as_date_time(a, b)
+    if type(a) is not type(b):
+        a, b = _date_as_date_time(a, b)
     ta, tb = type(a), type(b)
     if ta is not tb:
         return None
