@@ -181,6 +181,7 @@ def test_labels_of_receipts_and_of_five_more_languages(text: str, role: str, phr
         ("3 maart 2026", "2026-03-03"),
         ("15 de março de 2026", "2026-03-15"),
         ("5 dic. 2025", "2025-12-05"),
+        ("07:03.2025  21:37", "2025-03-07"),
     ],
 )
 def test_dates_in_seven_languages(text: str, iso: str) -> None:

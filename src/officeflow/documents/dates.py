@@ -38,6 +38,8 @@ for _number, _names in enumerate(
 
 _MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 NUMERIC = re.compile(r"(?<![\d.,/])(\d{1,2})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\d,]|\.\d)")
+MISREAD_DOTTED = re.compile(r"(?<![\d.,/:])(\d{1,2})[:,](\d{1,2})\.(\d{4})(?![\d,]|\.\d)")
+"""A dotted date whose first dot OCR read as a colon or comma ("07:03.2025")."""
 ISO = re.compile(r"(?<![\d.,/])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d,]|\.\d)")
 DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:\.|er|st|nd|rd|th|º|°|o)?\s*(?:[-\s]|\sde\s|\sdi\s)?({_MONTH})\.?"
@@ -94,6 +96,8 @@ def find_dates(text: str, *, day_first: bool = True) -> list[FoundDate]:
         month = MONTHS.get(_fold(m.group(1)))
         if month:
             add(_make(int(m.group(3)), month, int(m.group(2))), m)
+    for m in MISREAD_DOTTED.finditer(text):
+        add(_make(int(m.group(3)), int(m.group(2)), int(m.group(1))), m)
     for m in NUMERIC.finditer(text):
         a, b, year = int(m.group(1)), int(m.group(3)), _year(m.group(4))
         if m.group(2) == "." or a > 12:
