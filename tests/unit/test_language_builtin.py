@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from officeflow.language import LanguageModels, TextClassifier, TextInputInvalid
@@ -107,3 +109,31 @@ def test_models_are_loaded_once_and_share_the_embedder(models: LanguageModels) -
     assert models.get("ticket-triage") is triage
     assert isinstance(triage, TextClassifier)
     assert models.get("email-intent").embedder is triage.embedder
+
+
+def test_ticket_triage_gives_impact_and_urgency_and_derives_priority_from_them(models: LanguageModels) -> None:
+    """Impact and urgency are reported beside the priority the table and the priority head agree on."""
+    results = models.get("ticket-triage").predict_batch(
+        [
+            {"text": "the whole warehouse has no network since 6, nobody can work and the trucks are waiting"},
+            {"text": "how do I change my email signature? no rush"},
+        ]
+    )
+    assert [(r["impact"], r["urgency"], r["priority"]) for r in results] == [
+        ("wide", "high", "critical"),
+        ("one", "low", "low"),
+    ]
+    for r in results:
+        assert set(r["prediction_sets"]) == {"category", "priority", "impact", "urgency"}
+
+
+def test_a_saved_ticket_triage_model_loads_with_its_blend_and_predicts_the_same(
+    models: LanguageModels, tmp_path: Path
+) -> None:
+    triage = models.get("ticket-triage")
+    assert set(triage.blends) == {"priority"}
+    triage.save(tmp_path / "copy.skops")
+    copy = TextClassifier.load(tmp_path / "copy.skops", triage.embedder)
+    items = [{"text": text} for text, _ in CLEAR_TICKETS]
+    assert copy.blends == triage.blends
+    assert copy.predict_batch(items) == triage.predict_batch(items)

@@ -56,20 +56,37 @@ def test_vectors_have_unit_length_and_384_dimensions(embedder: SentenceEmbedder)
 def test_batched_results_equal_one_at_a_time_in_the_callers_order(embedder: SentenceEmbedder) -> None:
     """A text's vector does not depend on the texts embedded with it, in either precision."""
     texts = ["vpn down since this morning, whole team affected", "hi", "outlook keeps asking for my password", "toner"]
-    for model in (embedder, SentenceEmbedder(precision="float")):
+    for model in (SentenceEmbedder(cache_size=0), SentenceEmbedder(precision="float", cache_size=0)):
         batched = model.embed(texts)
         single = np.vstack([model.embed([t]) for t in texts])
         assert np.allclose(batched, single, atol=1e-5)
 
 
-def test_threads_sharing_one_embedder_get_the_vectors_one_thread_gets(embedder: SentenceEmbedder) -> None:
+def test_threads_sharing_one_embedder_get_the_vectors_one_thread_gets() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    shared_embedder = SentenceEmbedder(cache_size=4)
     texts = [f"ticket {i}: the printer on floor {i} is jammed" for i in range(24)]
-    alone = embedder.embed(texts)
+    alone = SentenceEmbedder(cache_size=0).embed(texts)
     with ThreadPoolExecutor(4) as pool:
-        shared = list(pool.map(lambda t: embedder.embed([t])[0], texts))
-    assert np.allclose(np.vstack(shared), alone, atol=1e-5)
+        shared = list(pool.map(lambda t: shared_embedder.embed([t])[0], texts + texts[::-1]))
+    assert np.allclose(np.vstack(shared), np.vstack([alone, alone[::-1]]), atol=1e-5)
+
+
+def test_identical_texts_are_embedded_once_and_the_cache_gives_the_computed_vector() -> None:
+    """Duplicates within a call and texts seen before come from the cache, equal to a fresh computation."""
+    cached = SentenceEmbedder(cache_size=2)
+    texts = ["printer offline", "vpn down", "printer offline"]
+    first = cached.embed(texts)
+    assert cached.computed == 2
+    assert np.array_equal(first[0], first[2])
+    again = cached.embed(["vpn down", "printer offline"])
+    assert cached.computed == 2
+    assert np.array_equal(again, first[[1, 0]])
+    cached.embed(["outlook crashes"])  # the cache holds two texts: the least recently used one goes
+    cached.embed(["vpn down"])
+    assert cached.computed == 4
+    assert np.allclose(first, SentenceEmbedder(cache_size=0).embed(texts), atol=1e-6)
 
 
 def test_no_texts_give_an_empty_matrix(embedder: SentenceEmbedder) -> None:

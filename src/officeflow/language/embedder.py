@@ -21,13 +21,20 @@ one-text product over cores costs more in thread hand-offs than it gains) and ``
 threads (default: the machine's cores, at most 4) run texts side by side. Either way a text's
 vector does not depend on its neighbours, and results come back in the caller's order.
 
+Identical texts are embedded once: within a call, and across calls through a cache of the last
+``cache_size`` texts (default 2048, about 3 MB of vectors; 0 turns it off). A vector depends on
+its text alone, so a cached one is the one the model would compute again.
+
 One ``SentenceEmbedder`` may be shared by threads: onnxruntime's ``InferenceSession.run`` is
-thread-safe and the tokenizer's settings are fixed when it is built and never changed after.
+thread-safe, the tokenizer's settings are fixed when it is built and never changed after, and the
+cache is guarded by a lock.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -77,6 +84,7 @@ class SentenceEmbedder:
         max_tokens: int = MAX_TOKENS,
         workers: int | None = None,
         cache_dir: Path | None = None,
+        cache_size: int = 2048,
     ) -> None:
         if precision not in ("int8", "float"):
             raise LanguageArtifactInvalid(f"precision must be 'int8' or 'float', not {precision!r}")
@@ -100,18 +108,47 @@ class SentenceEmbedder:
         self._tokenizer = load_tokenizer(max_tokens)
         if precision == "int8":
             self._tokenizer.no_padding()
+        self._cache_size = max(0, cache_size)
+        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computed = 0
 
     @property
     def model_id(self) -> str:
         return f"{MODEL_ID}/{self.precision}"
 
+    @property
+    def computed(self) -> int:
+        """How many texts went through the model so far (the rest came from the cache)."""
+        return self._computed
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         """One unit vector per text, shape (len(texts), 384), in the order given."""
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
-            return out
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        found: dict[str, Vectors] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._cache:
+                    found[text] = self._cache[text]
+                    self._cache.move_to_end(text)
+        missing = [text for text in dict.fromkeys(texts) if text not in found]
+        if missing:
+            vectors = self._compute(missing)
+            with self._lock:
+                self._computed += len(missing)
+                for text, vector in zip(missing, vectors, strict=True):
+                    found[text] = vector
+                    if self._cache_size:
+                        self._cache[text] = vector
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.vstack([found[text] for text in texts])
+
+    def _compute(self, texts: list[str]) -> Vectors:
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if self.precision == "int8":
-            encodings = self._tokenizer.encode_batch(list(texts))
+            encodings = self._tokenizer.encode_batch(texts)
             if len(texts) == 1 or self.workers == 1:
                 return np.vstack([self._run([e.ids], [e.attention_mask]) for e in encodings])
             with ThreadPoolExecutor(self.workers) as pool:
