@@ -31,7 +31,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from officeflow import Engine  # noqa: E402
+from officeflow import Office  # noqa: E402
 from officeflow.security import keys  # noqa: E402
 from officeflow.store import migrate, open_store  # noqa: E402
 
@@ -73,13 +73,13 @@ def main() -> None:
     store = open_store(url)
     migrate.upgrade(store)
     store.close()
-    engine = Engine.open(url, secret_key=secret)
-    engine.apply(WORKFLOW)
-    engine.events.register_type("default", "bench.event", {"type": "object", "required": ["amount"]}, actor="bench")
-    engine.events.save_trigger(
+    office = Office.open(url, secret_key=secret)
+    office.engine.apply(WORKFLOW)
+    office.events.register_type("default", "bench.event", {"type": "object", "required": ["amount"]}, actor="bench")
+    office.events.save_trigger(
         "default", {"name": "intake", "event_type": "bench.event", "workflow": "bench-intake"}, actor="bench"
     )
-    token = engine.accounts.create_api_key("default", "loadgen", grants=["submitter"], actor="bench").token
+    token = office.accounts.create_api_key("default", "loadgen", grants=["submitter"], actor="bench").token
     port = free_port()
     env = {
         **os.environ,
@@ -135,7 +135,7 @@ def main() -> None:
         )
         result = json.loads(load.stdout.strip().splitlines()[-1])
         accepted = result.pop("accepted")
-        with engine.store.read() as tx:
+        with office.store.read() as tx:
             runs = (
                 sum(1 for _ in accepted if tx.run_by_key("default", f"trigger:intake:{_}") is not None)
                 if len(accepted) <= 5000
@@ -158,7 +158,7 @@ def main() -> None:
             api.wait(timeout=30)
         except subprocess.TimeoutExpired:
             api.kill()
-        engine.close()
+        office.close()
         if dbname:
             with psycopg.connect(args.pg_admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from officeflow import Engine, SystemClock
+from officeflow import Office, SystemClock
 from tests.hostile import alias_bomb, deep_json, deep_yaml
 from tests.integration.conftest import HELLO, make_api
 
@@ -23,9 +23,9 @@ REPEAT = 20
 
 
 def main() -> None:
-    engine = Engine.open(f"sqlite:///{tempfile.mkdtemp()}/hostile.db", clock=SystemClock(), migrate=True)
-    engine.apply(HELLO)
-    api = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
+    office = Office.open(f"sqlite:///{tempfile.mkdtemp()}/hostile.db", clock=SystemClock(), migrate=True)
+    office.engine.apply(HELLO)
+    api = make_api(office, rate_limit_key="off", rate_limit_tenant="off")
     deep_body = '{"workflow": "hello", "input": ' + deep_json(10_000) + "}"
     cases = {
         "alias_bomb_7_levels": lambda: api.post("/v1/definitions", json={"source": alias_bomb(7)}),
@@ -47,7 +47,7 @@ def main() -> None:
                     raise SystemExit(f"{name}: expected 422, got {answer.status_code}: {answer.text[:300]}")
             results[name] = round(statistics.median(times), 2)
             print(f"{name}: 422 in {results[name]} ms (median of {REPEAT})")
-    engine.close()
+    office.close()
     print(json.dumps({"unit": "ms", "median_of": REPEAT, **results}))
 
 

@@ -50,8 +50,8 @@ sys.path.insert(0, str(ROOT))
 from bench.engine import Database  # noqa: E402
 from bench.inbox_data import COLUMNS, DAY, HANDLERS, NOW, TENANT, Generator, Rows, Sizes, World, definition  # noqa: E402
 from bench.inbox_shapes import check_shapes  # noqa: E402
-from officeflow import Engine, FakeClock  # noqa: E402
-from officeflow.api import create_app  # noqa: E402
+from officeflow import FakeClock, Office  # noqa: E402
+from officeflow.asgi import create_app  # noqa: E402
 from officeflow.security import keys  # noqa: E402
 from officeflow.settings import load_settings  # noqa: E402
 
@@ -109,10 +109,10 @@ def load(url: str, sizes: Sizes, seed: int) -> float:
     started = time.perf_counter()
     rng = random.Random(seed)
     world = World.make(sizes, rng)
-    with Engine.open(url, handlers=HANDLERS, clock=FakeClock(NOW - 800 * DAY)) as engine:
+    with Office.open(url, handlers=HANDLERS, clock=FakeClock(NOW - 800 * DAY)) as office:
         for w in range(sizes.workflows):
-            engine.apply(definition(w, sizes.groups), actor="user:designer")
-        world.load_specs(engine)
+            office.engine.apply(definition(w, sizes.groups), actor="user:designer")
+        world.load_specs(office.engine)
     writer = Writer(url)
     written = writer.write(world.directory_rows(rng))
     total, runs = sizes.open_tasks + sizes.completed_runs, 0
@@ -137,23 +137,23 @@ class Variant:
     server that has been up for a while)."""
 
 
-def _rows(engine: Engine, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    with engine.store.read() as tx:
+def _rows(office: Office, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    with office.store.read() as tx:
         return tx._all(sql, params)
 
 
-def pick_viewers(engine: Engine) -> dict[str, str]:
+def pick_viewers(office: Office) -> dict[str, str]:
     """Who looks: the person with most tasks, a typical approver (the median), the person with
     most group tasks and none of their own, a substitute, and an operator (tasks.assign)."""
     mine = _rows(
-        engine,
+        office,
         "SELECT assignee, COUNT(*) FROM of_tasks WHERE tenant = :t AND status = 'active' AND assignee IS NOT NULL "
         "GROUP BY assignee ORDER BY COUNT(*) DESC, assignee",
         {"t": TENANT},
     )
     offered = dict(
         _rows(
-            engine,
+            office,
             "SELECT candidate_group, COUNT(*) FROM of_tasks WHERE tenant = :t AND status = 'active' "
             "AND assignee IS NULL GROUP BY candidate_group",
             {"t": TENANT},
@@ -161,13 +161,13 @@ def pick_viewers(engine: Engine) -> dict[str, str]:
     )
     via_groups: Counter[str] = Counter()
     for group, user in _rows(
-        engine, "SELECT group_name, username FROM of_group_members WHERE tenant = :t", {"t": TENANT}
+        office, "SELECT group_name, username FROM of_group_members WHERE tenant = :t", {"t": TENANT}
     ):
         via_groups[user] += offered.get(group, 0)
     holders = {a for a, _ in mine}
     group_user = max((u for u in via_groups if u not in holders), key=lambda u: (via_groups[u], u))
     away = _rows(
-        engine,
+        office,
         "SELECT substitute, username FROM of_absences WHERE tenant = :t AND starts_at <= :now AND ends_at > :now "
         "ORDER BY substitute",
         {"t": TENANT, "now": NOW},
@@ -183,35 +183,35 @@ def pick_viewers(engine: Engine) -> dict[str, str]:
     }
 
 
-def sessions(engine: Engine, viewers: dict[str, str]) -> dict[str, str]:
+def sessions(office: Office, viewers: dict[str, str]) -> dict[str, str]:
     """A session token per viewer (accounts made when missing: approvers, the operator)."""
     tokens = {}
     for label, name in viewers.items():
-        with engine.store.read() as tx:
+        with office.store.read() as tx:
             exists = tx.user_by_name(TENANT, name) is not None
         if not exists:
             role = "operator" if label == "operator" else "approver"
-            engine.accounts.create_user(TENANT, name, password=PASSWORD, grants=[role], actor="user:bench")
-        tokens[label] = engine.accounts.login(TENANT, name, PASSWORD).token
+            office.accounts.create_user(TENANT, name, password=PASSWORD, grants=[role], actor="user:bench")
+        tokens[label] = office.accounts.login(TENANT, name, PASSWORD).token
     return tokens
 
 
-def variants(engine: Engine, viewers: dict[str, str], rng: random.Random) -> list[Variant]:
+def variants(office: Office, viewers: dict[str, str], rng: random.Random) -> list[Variant]:
     """The requests measured, by page. Second pages get their cursors from the first pages."""
-    names = [r[0] for r in _rows(engine, "SELECT DISTINCT name FROM of_definitions ORDER BY name")]
-    by_use = [r[0] for r in _rows(engine, "SELECT workflow FROM of_tasks GROUP BY workflow ORDER BY COUNT(*) DESC")]
+    names = [r[0] for r in _rows(office, "SELECT DISTINCT name FROM of_definitions ORDER BY name")]
+    by_use = [r[0] for r in _rows(office, "SELECT workflow FROM of_tasks GROUP BY workflow ORDER BY COUNT(*) DESC")]
     popular, rare = by_use[0], by_use[-1]
     assert {popular, rare} <= set(names), (popular, rare, names)
 
     def task_ids(where: str, params: dict[str, Any], n: int) -> list[str]:
         sql = f"SELECT id FROM of_tasks WHERE tenant = :t AND {where} ORDER BY id"
-        ids = [r[0] for r in _rows(engine, sql, {"t": TENANT, **params})]
+        ids = [r[0] for r in _rows(office, sql, {"t": TENANT, **params})]
         return rng.sample(ids, min(n, len(ids)))
 
     groups = [
         r[0]
         for r in _rows(
-            engine,
+            office,
             "SELECT group_name FROM of_group_members WHERE tenant = :t AND username = :u",
             {"t": TENANT, "u": viewers["groups only"]},
         )
@@ -221,7 +221,7 @@ def variants(engine: Engine, viewers: dict[str, str], rng: random.Random) -> lis
     first_tasks = [
         r[0]
         for r in _rows(
-            engine,
+            office,
             "SELECT MIN(id) FROM of_tasks WHERE tenant = :t AND status = 'active' GROUP BY workflow",
             {"t": TENANT},
         )
@@ -289,10 +289,10 @@ NEXT = re.compile(r'href="(/(?:inbox|runs)\?[^"]*(?:after|before)=[^"]*)"[^>]*re
 
 
 async def measure(
-    engine: Engine, tokens: dict[str, str], plan: list[Variant], samples: int, warmup: int
+    office: Office, tokens: dict[str, str], plan: list[Variant], samples: int, warmup: int
 ) -> dict[str, Any]:
     """``samples`` requests per page, variants in turn, after ``warmup`` rounds of each variant."""
-    timed = Timed(create_app(engine, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False))
+    timed = Timed(create_app(office, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False))
     transport = httpx.ASGITransport(app=timed)
     clients = {
         label: httpx.AsyncClient(transport=transport, base_url="http://bench", cookies={"officeflow_session": token})
@@ -347,9 +347,9 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def data_sizes(engine: Engine) -> dict[str, Any]:
+def data_sizes(office: Office) -> dict[str, Any]:
     def one(sql: str) -> int:
-        return int(_rows(engine, sql)[0][0])
+        return int(_rows(office, sql)[0][0])
 
     sizes = {
         "open_tasks": one("SELECT COUNT(*) FROM of_tasks WHERE status = 'active'"),
@@ -361,10 +361,10 @@ def data_sizes(engine: Engine) -> dict[str, Any]:
         "groups": one("SELECT COUNT(*) FROM of_groups"),
         "workflows": one("SELECT COUNT(DISTINCT name) FROM of_definitions"),
     }
-    if engine.store.dialect.name == "postgresql":
+    if office.store.dialect.name == "postgresql":
         sizes["database_mb"] = round(one("SELECT pg_database_size(current_database())") / 2**20)
     else:
-        sizes["database_mb"] = round(Path(engine.store.path).stat().st_size / 2**20)  # type: ignore[attr-defined]
+        sizes["database_mb"] = round(Path(office.store.path).stat().st_size / 2**20)  # type: ignore[attr-defined]
     return sizes
 
 
@@ -398,12 +398,12 @@ def main() -> None:
     try:
         if scratch is not None:
             load_s = load(url, Sizes.at(args.scale), args.seed)
-        with Engine.open(url, handlers=HANDLERS, clock=FakeClock(NOW)) as engine:
-            viewers = pick_viewers(engine)
-            tokens = sessions(engine, viewers)
-            plan = variants(engine, viewers, random.Random(args.seed))
-            times = asyncio.run(measure(engine, tokens, plan, args.samples, args.warmup))
-            sizes = data_sizes(engine)
+        with Office.open(url, handlers=HANDLERS, clock=FakeClock(NOW)) as office:
+            viewers = pick_viewers(office)
+            tokens = sessions(office, viewers)
+            plan = variants(office, viewers, random.Random(args.seed))
+            times = asyncio.run(measure(office, tokens, plan, args.samples, args.warmup))
+            sizes = data_sizes(office)
     finally:
         if scratch is not None and not args.keep:
             scratch.drop()

@@ -25,7 +25,7 @@ from typing import Any
 from officeflow import Engine, handler
 from officeflow.jsonutil import dumps
 from officeflow.store import buffer, schema
-from officeflow.store.tx_tasks import TASK_COLUMNS, TaskRow, _params
+from officeflow.store.tx_tasks import TASKS, TaskRow
 
 TENANT = "default"
 NOW = 1_780_000_000.0
@@ -55,7 +55,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "of_history": buffer.HISTORY_COLUMNS,
     "of_jobs": buffer.JOB_COLUMNS,
     "of_waits": tuple(schema.waits.c.keys()),
-    "of_tasks": tuple(n.strip() for n in TASK_COLUMNS.split(",")),
+    "of_tasks": TASKS.write_columns,
     "of_task_events": ("tenant", "task_id", "at", "actor", "type", "data"),
 }
 """The columns written, in the order of the generated tuples."""
@@ -417,7 +417,8 @@ class Generator:
         opened_history = dumps({"task_id": task_id, "assignee": assignee, "group": group, "due_at": due})
         rows["of_history"].append((run_id, TENANT, at, "task_opened", step, 0, None, None, None, opened_history))
         task = self.pending(rows, task, events, first_job) if is_open else self.decided(task, events)
-        rows["of_tasks"].append(tuple(_params(task).values()))
+        params = TASKS.params(task)
+        rows["of_tasks"].append(tuple(params[c] for c in TASKS.write_columns))
         rows["of_task_events"].extend(events)
         return task
 

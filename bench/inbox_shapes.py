@@ -34,7 +34,7 @@ from bench.inbox_data import (
     World,
     definition,
 )
-from officeflow import Engine, FakeClock
+from officeflow import FakeClock, Office
 from officeflow.tasks import Decision
 
 
@@ -77,15 +77,15 @@ def check_shapes(seed: int = 7) -> list[str]:
     world = World.make(Sizes(open_tasks=40, completed_runs=300, users=60, groups=10), rng)
     tmp = Path(tempfile.mkdtemp(prefix="of_inbox_shapes_"))
     clock = FakeClock(NOW - 10 * DAY)
-    engine = Engine.open(f"sqlite:///{tmp}/shapes.db", handlers=HANDLERS, clock=clock, migrate=True)
+    office = Office.open(f"sqlite:///{tmp}/shapes.db", handlers=HANDLERS, clock=clock, migrate=True)
     try:
-        directory(engine, world.directory_rows(random.Random(seed)), world)
+        directory(office, world.directory_rows(random.Random(seed)), world)
         for w in range(world.sizes.workflows):
-            engine.apply(definition(w, world.sizes.groups), actor="user:designer")
-        world.load_specs(engine)
-        scenarios(engine, clock, world)
+            office.engine.apply(definition(w, world.sizes.groups), actor="user:designer")
+        world.load_specs(office.engine)
+        scenarios(office, clock, world)
         made: dict[tuple[str, Any], list[set[Any]]] = {}
-        with engine.store.read() as tx:
+        with office.store.read() as tx:
             for table, columns in COLUMNS.items():
                 for row in tx._all(f"SELECT {', '.join(columns)} FROM {table}"):
                     seen = made.setdefault(kind(table, row), [set() for _ in columns])
@@ -93,7 +93,7 @@ def check_shapes(seed: int = 7) -> list[str]:
                         seen[i].add(shape(value))
             specs = tx._all("SELECT workflow, step_id, spec FROM of_tasks")
     finally:
-        engine.close()
+        office.close()
         shutil.rmtree(tmp, ignore_errors=True)
     problems = [
         f"of_tasks.spec of {wf}/{step} differs from the engine's"
@@ -117,11 +117,11 @@ def check_shapes(seed: int = 7) -> list[str]:
     return problems + sorted(odd.values())
 
 
-def directory(engine: Engine, rows: Rows, world: World) -> None:
+def directory(office: Office, rows: Rows, world: World) -> None:
     for _, _, name, substitute, starts, ends, reason, _, _ in rows["of_absences"]:
-        engine.directory.add_absence(TENANT, name, substitute, starts, ends, actor="user:hr", reason=reason)
+        office.directory.add_absence(TENANT, name, substitute, starts, ends, actor="user:hr", reason=reason)
     for _, name, display, email, manager, department, cost_centre, _ in rows["of_people"]:
-        engine.directory.put_person(
+        office.directory.put_person(
             TENANT,
             name,
             actor="user:hr",
@@ -132,30 +132,30 @@ def directory(engine: Engine, rows: Rows, world: World) -> None:
             cost_centre=cost_centre,
         )
     for group, names in world.members.items():
-        engine.directory.put_group(TENANT, group, sorted(set(names)), actor="user:hr", description=f"Team {group[5:]}")
+        office.directory.put_group(TENANT, group, sorted(set(names)), actor="user:hr", description=f"Team {group[5:]}")
 
 
-def scenarios(engine: Engine, clock: FakeClock, world: World) -> None:
+def scenarios(office: Office, clock: FakeClock, world: World) -> None:
     """Runs through every situation the generator writes rows for."""
     requester = next(u for u in world.users if world.manager_of.get(u) in world.managers)
 
     def start(wf: int, k: int, amount: float = 250.0) -> str:
         inputs = {"requester": requester, "amount": amount, "cost_centre": "CC-01", "priority": 3, "team": k}
-        return engine.start(WORKFLOW_NAMES[wf], inputs, actor=f"user:{requester}").id
+        return office.engine.start(WORKFLOW_NAMES[wf], inputs, actor=f"user:{requester}").id
 
     def work(hours: float = 0.0) -> None:
         clock.advance(hours * HOUR or 1.5)
-        engine.run_until_idle()
+        office.engine.run_until_idle()
 
     def act(run_id: str, outcome: str | None) -> None:
-        (task,) = engine.tasks.of_run(TENANT, run_id)
+        (task,) = office.tasks.of_run(TENANT, run_id)
         names = [task.assignee] if task.assignee else world.members[task.candidate_group or ""]
-        viewer = engine.tasks.viewer(TENANT, next(n for n in names if n != task.requester))
+        viewer = office.tasks.viewer(TENANT, next(n for n in names if n != task.requester))
         if outcome is None:
-            engine.tasks.claim(viewer, task.id)
+            office.tasks.claim(viewer, task.id)
         else:
             reason = "policy" if outcome == "reject" else None
-            engine.tasks.decide(viewer, task.id, Decision(outcome=outcome, reason_code=reason))
+            office.tasks.decide(viewer, task.id, Decision(outcome=outcome, reason_code=reason))
 
     escalated = start(0, TEAMS)
     start(0, 0)  # stays open
@@ -175,6 +175,6 @@ def scenarios(engine: Engine, clock: FakeClock, world: World) -> None:
     start(0, TEAMS)  # reminded by the end
     work()
     work(25)
-    assert engine.tasks.of_run(TENANT, escalated)[0].sla_level == 2
+    assert office.tasks.of_run(TENANT, escalated)[0].sla_level == 2
     start(0, TEAMS)  # fresh
     work()

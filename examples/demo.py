@@ -25,9 +25,9 @@ from rich.table import Table
 
 from examples import receipts
 from examples.expense_claims import handlers
-from officeflow import Engine, RunStatus
-from officeflow.api import create_app
-from officeflow.ingest import files as attachments
+from officeflow import NotFound, Office, RunStatus
+from officeflow.asgi import create_app
+from officeflow.ingest.files import MAX_SIZE
 from officeflow.logs import configure
 from officeflow.settings import load_settings
 from officeflow.tasks import Decision
@@ -105,15 +105,15 @@ def main() -> None:
     console = Console()
     if args.database_url.startswith("sqlite:///"):
         Path(args.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = Engine.open(args.database_url, handlers=[handlers], migrate=True)
+    office = Office.open(args.database_url, handlers=[handlers], migrate=True)
     try:
-        worker = engine.worker(concurrency=8, poll=0.5)
+        worker = office.engine.worker(concurrency=8, poll=0.5)
         thread = threading.Thread(target=worker.run, name="demo-worker", daemon=True)
         thread.start()
-        seeded = seed(engine)
+        seeded = seed(office)
         settings = load_settings(api_host=args.host, api_port=args.port)
-        app = create_app(engine, settings)
-        show(console, engine, f"http://{args.host}:{args.port}", seeded)
+        app = create_app(office, settings)
+        show(console, office, f"http://{args.host}:{args.port}", seeded)
         server = uvicorn.Server(
             uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
         )
@@ -123,28 +123,28 @@ def main() -> None:
         worker.stop()
         thread.join(timeout=30)
     finally:
-        engine.close()
+        office.close()
 
 
-def seed(engine: Engine) -> bool:
+def seed(office: Office) -> bool:
     """Users, directory, definition and claims, each created only if missing; True when the
     claims were created now (a first run)."""
     tenant = "default"
     for username, display, grants, _ in USERS:
-        if engine.store.run(lambda tx, u=username: tx.user_by_name(tenant, u)) is None:
-            engine.accounts.create_user(
+        if office.accounts.user_named(tenant, username) is None:
+            office.accounts.create_user(
                 tenant, username, password=PASSWORD, display_name=display, grants=grants, actor="demo"
             )
-        if _person(engine, username) is None:
-            engine.directory.put_person(
+        if not _in_directory(office, tenant, username):
+            office.directory.put_person(
                 tenant, username, actor="demo", display_name=display, manager=MANAGERS.get(username)
             )
-    if not any(g.name == "finance" for g in engine.directory.groups(tenant)):
-        engine.directory.put_group(tenant, "finance", ["fiona", "felix"], actor="demo", description="Finance team")
-    engine.apply(HERE / "expense_claims" / "definition.yaml", actor="demo")
+    if not any(g.name == "finance" for g in office.directory.groups(tenant)):
+        office.directory.put_group(tenant, "finance", ["fiona", "felix"], actor="demo", description="Finance team")
+    office.engine.apply(HERE / "expense_claims" / "definition.yaml", actor="demo")
     created = False
     for claim in CLAIMS:
-        if engine.store.run(lambda tx, k=claim["key"]: tx.run_by_key(tenant, k)) is not None:
+        if office.queries.runs.keyed(tenant, claim["key"]) is not None:
             continue
         created = True
         data = dict(claim["input"])
@@ -152,51 +152,46 @@ def seed(engine: Engine) -> bool:
         if claim["receipt"]:
             merchant, lines, days = claim["receipt"]
             png = receipts.receipt_png(merchant, lines, TODAY - timedelta(days=days), claim["key"][-1] + "0471")
-            row = engine.store.run(
-                lambda tx, p=png, m=merchant: attachments.store(
-                    tx,
-                    tenant,
-                    f"receipt-{m.lower().replace(' ', '-')}.png",
-                    "image/png",
-                    p,
-                    source="demo",
-                    now=engine.now(),
-                )
-            )
+            name = f"receipt-{merchant.lower().replace(' ', '-')}.png"
+            row = office.events.save_file(tenant, name, "image/png", png, source="demo", max_size=MAX_SIZE)
             data["receipt"] = row.id
-        engine.start("expense-claim", data, idempotency_key=claim["key"], actor=f"user:{claim['by']}")
+        office.engine.start("expense-claim", data, idempotency_key=claim["key"], actor=f"user:{claim['by']}")
     if created:
-        _play_mark(engine)
+        _play_mark(office)
     return created
 
 
-def _person(engine: Engine, username: str) -> Any:
-    with engine.store.read() as tx:
-        return tx.get_person("default", username)
+def _in_directory(office: Office, tenant: str, username: str) -> bool:
+    try:
+        office.directory.person(tenant, username)
+    except NotFound:
+        return False
+    return True
 
 
-def _play_mark(engine: Engine) -> None:
+def _play_mark(office: Office) -> None:
     """Mark already approved one claim, so finance has something in its inbox too."""
-    mark = engine.tasks.viewer("default", "mark")
+    mark = office.tasks.viewer("default", "mark")
     for claim in CLAIMS:
         if not claim.get("mark_approves"):
             continue
-        run = engine.store.run(lambda tx, k=claim["key"]: tx.run_by_key("default", k))
+        run = office.queries.runs.keyed("default", claim["key"])
+        assert run is not None, "the claim's run was started above"
         deadline = time.monotonic() + 30
         while True:
-            tasks = [t for t in engine.tasks.of_run("default", run.id) if t.status == "active"]
+            tasks = [t for t in office.tasks.of_run("default", run.id) if t.status == "active"]
             if tasks or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
         for task in tasks:
-            engine.tasks.decide(
+            office.tasks.decide(
                 mark,
                 task.id,
                 Decision(outcome="approve", values={**(task.data or {}), "cost_centre": "CC-EVENTS"}),
             )
 
 
-def show(console: Console, engine: Engine, url: str, seeded: bool) -> None:
+def show(console: Console, office: Office, url: str, seeded: bool) -> None:
     time.sleep(1.0)  # let the worker take the claims to their first decision
     console.print()
     console.print(f"[bold]officeflow demo[/] on {url}   (API: {url}/v1, API docs: {url}/docs)")
@@ -207,7 +202,7 @@ def show(console: Console, engine: Engine, url: str, seeded: bool) -> None:
     for username, _, grants, what in USERS:
         table.add_row(username, PASSWORD, ", ".join(grants), what)
     console.print(table)
-    waiting = engine.list_runs(statuses=[RunStatus.WAITING], workflow="expense-claim", limit=100)
+    waiting = office.engine.list_runs(statuses=[RunStatus.WAITING], workflow="expense-claim", limit=100)
     console.print(
         f"{len(waiting)} claim(s) wait for a person: sign in as [bold]mark[/] for his inbox, "
         "[bold]fiona[/] for finance's, [bold]emma[/] to file a new claim. Ctrl-C stops the demo."

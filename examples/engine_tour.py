@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from examples.expense_approval import handlers
-from officeflow import Engine, RunStatus
+from officeflow import Office, RunStatus
 from officeflow.clock import iso
 from officeflow.logs import configure
 
@@ -39,7 +39,8 @@ def main() -> None:
     configure("warning")
     console = Console()
     Path("var").mkdir(exist_ok=True)
-    with Engine.open(args.database_url, handlers=[handlers], migrate=True) as engine:
+    with Office.open(args.database_url, handlers=[handlers], migrate=True) as office:
+        engine = office.engine
         applied = engine.apply(HERE / "expense_approval" / "definition.yaml", actor="demo")
         console.print(
             f"definition {applied.definition.name} version {applied.definition.version}: "

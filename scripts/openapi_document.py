@@ -10,17 +10,17 @@ import orjson
 
 
 def render() -> bytes:
-    from officeflow import Engine
-    from officeflow.api import create_app
+    from officeflow import Office
+    from officeflow.asgi import create_app
     from officeflow.settings import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine.open(f"sqlite:///{tmp}/openapi.db", migrate=True, secret_key="A" * 44)
+        office = Office.open(f"sqlite:///{tmp}/openapi.db", migrate=True, secret_key="A" * 44)
         try:
-            app = create_app(engine, load_settings(), background=False)
+            app = create_app(office, load_settings(), background=False)
             return orjson.dumps(app.openapi(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
         finally:
-            engine.close()
+            office.close()
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from officeflow import Engine, FakeClock
+from officeflow import Engine, FakeClock, Office
 from officeflow.clock import Clock
+from officeflow.kinds import BUILTIN_KINDS
 from officeflow.security import keys
 from officeflow.store import migrate, open_store
 from officeflow.store.schema import metadata
@@ -97,16 +98,22 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
 
 
 EngineFactory = Callable[..., Engine]
+OfficeFactory = Callable[..., Office]
 
 
 @pytest.fixture
 def make_engine(db_url: str) -> Iterator[EngineFactory]:
-    """Open engines on the test database; all are closed at the end of the test."""
+    """Open engines on the test database (the engine alone, with every built-in step kind); all
+    are closed at the end of the test."""
     opened: list[Engine] = []
 
     def make(handlers: Any = (), clock: Clock | None = None, http_allow: tuple[str, ...] = ()) -> Engine:
         engine = Engine.open(
-            db_url, handlers=handlers, clock=clock if clock is not None else FakeClock(), http_allow=http_allow
+            db_url,
+            handlers=handlers,
+            clock=clock if clock is not None else FakeClock(),
+            http_allow=http_allow,
+            kinds=BUILTIN_KINDS,
         )
         opened.append(engine)
         return engine
@@ -114,6 +121,24 @@ def make_engine(db_url: str) -> Iterator[EngineFactory]:
     yield make
     for engine in opened:
         engine.close()
+
+
+@pytest.fixture
+def make_office(db_url: str) -> Iterator[OfficeFactory]:
+    """Open offices (the engine with tasks, ingestion, accounts, queries) on the test database;
+    all are closed at the end of the test."""
+    opened: list[Office] = []
+
+    def make(handlers: Any = (), clock: Clock | None = None, http_allow: tuple[str, ...] = ()) -> Office:
+        office = Office.open(
+            db_url, handlers=handlers, clock=clock if clock is not None else FakeClock(), http_allow=http_allow
+        )
+        opened.append(office)
+        return office
+
+    yield make
+    for office in opened:
+        office.close()
 
 
 @pytest.fixture

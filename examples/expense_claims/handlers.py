@@ -15,8 +15,9 @@ COST_CENTRES = {"travel": "CC-SALES", "meals": "CC-SALES", "equipment": "CC-IT",
 
 @handler("claims.check_policy")
 def check_policy(claim: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
-    """Verdict (auto, review, reject), the reason, a suggested cost centre, and what a reviewer
-    should know (shown in the task's explanation panel)."""
+    """Verdict (auto, review, reject), the reason, the category's cost centre, and what a reviewer
+    should know (shown in the task's explanation panel). The cost centre is looked up by category:
+    no model computed it, so the explanation gives it without a confidence."""
     amount, category = float(claim["amount"]), claim["category"]
     flags = []
     if not claim.get("receipt"):
@@ -32,10 +33,7 @@ def check_policy(claim: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
             "share_of_ceiling": round(amount / CEILING[category], 2),
         },
         "flags": flags or [{"code": "OK", "reason": "nothing unusual"}],
-        "suggested_cost_centre": {
-            "value": COST_CENTRES[category] or None,
-            "confidence": 0.9 if COST_CENTRES[category] else 0.0,
-        },
+        "cost_centre_of_category": COST_CENTRES[category] or None,
     }
     base = {"cost_centre": COST_CENTRES[category], "explanation": explanation}
     if amount > CEILING[category]:

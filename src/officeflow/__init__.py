@@ -1,4 +1,7 @@
-"""officeflow: durable, audited, AI-assisted office workflows on SQLite or PostgreSQL."""
+"""officeflow: durable, audited, AI-assisted office workflows on SQLite or PostgreSQL.
+
+``Office.open(url)`` builds everything (the engine, event ingestion, human tasks, accounts, the
+audit log); ``Engine.open(url)`` is the engine alone (definitions, runs and workers)."""
 
 from officeflow.clock import Clock, FakeClock, SystemClock
 from officeflow.definitions import Definition, load_definition
@@ -36,6 +39,7 @@ from officeflow.errors import (
     TaskNotFound,
     WorkerShutdown,
 )
+from officeflow.office import Office
 from officeflow.retry import RetryPolicy
 from officeflow.steps import (
     ActivityConfig,
@@ -78,6 +82,7 @@ __all__ = [
     "NonRetryableError",
     "NotAllowed",
     "NotFound",
+    "Office",
     "OfficeflowError",
     "Positions",
     "Problem",

@@ -1,7 +1,9 @@
-"""JSON in and out of the store: compact, fast (orjson), and strict about what is JSON."""
+"""JSON in and out of the store: compact, fast (orjson), and strict about what is JSON; and
+the one way officeflow writes a JSON pointer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -28,3 +30,10 @@ def loads(text: str | bytes | None) -> Any:
 
 def dumps_or_none(value: Any) -> str | None:
     return None if value is None else dumps(value)
+
+
+def json_pointer(path: Iterable[object]) -> str:
+    """The JSON pointer (RFC 6901) to the place ``path`` names, one key or index per part:
+    ``~`` is written ``~0`` and ``/`` is written ``~1`` in each part. The root (an empty path)
+    is written ``/``, as every officeflow answer writes it."""
+    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)

@@ -1,6 +1,7 @@
 """The step kinds officeflow ships: the core kinds of :mod:`officeflow.steps` and the ``human``
-kind of :mod:`officeflow.tasks`. Whoever builds an engine hands them to its registry
-(``Registry(kinds=BUILTIN_KINDS)``); user kinds join them through ``@step_kind``."""
+kind of :mod:`officeflow.tasks`. The composition root (:class:`officeflow.office.Office`) hands
+them to the engine (``Engine(kinds=BUILTIN_KINDS)``), which imports neither this module nor
+``officeflow.tasks``; user kinds join them through ``@step_kind``."""
 
 from __future__ import annotations
 

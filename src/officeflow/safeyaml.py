@@ -43,6 +43,7 @@ import orjson
 import yaml
 
 from officeflow.errors import Problem, RequestInvalid
+from officeflow.jsonutil import json_pointer
 
 try:
     from yaml._yaml import CParser as _CParser
@@ -189,7 +190,7 @@ def value_problem(value: Any, limits: Limits = REQUEST) -> Problem | None:
 
 
 def _pointer(path: tuple[str, ...]) -> str:
-    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+    return json_pointer(path)
 
 
 def _named(problem: Problem, what: str) -> Problem:

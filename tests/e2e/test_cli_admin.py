@@ -93,6 +93,27 @@ def test_event_types_triggers_publish_and_replay(cli: Any, tmp_path: Path) -> No
     assert "is not an ISO 8601 time" in cli("events", "replay", "--type", "invoice", "--since", "yesterday").output
 
 
+def test_events_list_shows_stored_events_newest_first_with_filters(cli: Any) -> None:
+    """`events list`: stored events newest first, by type, a page at a time (``--before`` the
+    last seq shown), with their data in JSON."""
+    for name in ("invoice", "receipt"):
+        ok(cli("event-types", "register", name, "--schema", '{"type": "object"}'))
+    for n in range(3):
+        ok(cli("events", "publish", "invoice", "--data", f'{{"no": {n}}}', "--event-id", f"inv-{n}"))
+    ok(cli("events", "publish", "receipt", "--data", '{"total": 4}', "--event-id", "rec-0"))
+    everything = json.loads(ok(cli("events", "list", "--format", "json")))
+    assert [e["id"] for e in everything] == ["rec-0", "inv-2", "inv-1", "inv-0"]
+    assert everything[0]["data"] == {"total": 4}
+    assert everything[0]["source"] == "cli"
+    invoices = json.loads(ok(cli("events", "list", "--type", "invoice", "--limit", "2", "--format", "json")))
+    assert [e["id"] for e in invoices] == ["inv-2", "inv-1"]
+    rest = ok(cli("events", "list", "--type", "invoice", "--before", str(invoices[-1]["seq"]), "--format", "json"))
+    assert [e["id"] for e in json.loads(rest)] == ["inv-0"]
+    table = ok(cli("events", "list", "--type", "receipt"))
+    assert "rec-0" in table
+    assert "inv-0" not in table
+
+
 def test_keys_rotate_moves_secrets_and_the_audit_log_to_the_new_key(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The operator's way through a key change: new key everywhere with the old one retired,
     `keys rotate`, then the old key can go."""

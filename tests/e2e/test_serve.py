@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from officeflow import Engine
+from officeflow import Office
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,11 +65,11 @@ def start_serving(args: list[str], env: dict[str, str], log: Path) -> tuple[subp
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_two_api_processes_take_duplicate_events_and_start_each_run_once(db_url: str, tmp_path: Path) -> None:
-    engine = Engine.open(db_url)
-    engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
-    engine.events.register_type("default", "invoice", {"type": "object"}, actor="test")
-    engine.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
-    token = engine.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
+    office = Office.open(db_url)
+    office.engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
+    office.events.register_type("default", "invoice", {"type": "object"}, actor="test")
+    office.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
+    token = office.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
     env = {
         **os.environ,
         "OFFICEFLOW_DATABASE_URL": db_url,
@@ -105,7 +105,7 @@ def test_two_api_processes_take_duplicate_events_and_start_each_run_once(db_url:
             t.join()
         assert sorted(set(statuses)) == [200, 202]
         assert statuses.count(202) == 100
-        with engine.store.read() as tx:
+        with office.store.read() as tx:
             assert tx.count_runs_by_status("default") == {"completed": 100}
         problem = httpx.get(f"http://127.0.0.1:{ports[0]}/v1/runs")
         assert problem.status_code == 401
@@ -115,17 +115,17 @@ def test_two_api_processes_take_duplicate_events_and_start_each_run_once(db_url:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
-        engine.close()
+        office.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
 def test_serve_with_two_processes_seals_the_audit_log_once_in_its_supervisor(db_url: str, tmp_path: Path) -> None:
-    engine = Engine.open(db_url)
-    engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
-    engine.events.register_type("default", "invoice", {"type": "object"}, actor="test")
-    engine.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
-    token = engine.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
+    office = Office.open(db_url)
+    office.engine.apply("name: book\nversion: 1\nsteps:\n  done: {kind: end, output: input}\n")
+    office.events.register_type("default", "invoice", {"type": "object"}, actor="test")
+    office.events.save_trigger("default", {"name": "t", "event_type": "invoice", "workflow": "book"}, actor="test")
+    token = office.accounts.create_api_key("default", "load", grants=["submitter"], actor="test").token
     env = {**os.environ, "OFFICEFLOW_DATABASE_URL": db_url, "OFFICEFLOW_LOG_LEVEL": "warning", "PYTHONPATH": str(ROOT)}
     proc, port = start_serving(["--workers", "2"], env, tmp_path / "serve.log")
     try:
@@ -134,16 +134,16 @@ def test_serve_with_two_processes_seals_the_audit_log_once_in_its_supervisor(db_
                 assert c.post("/v1/events/invoice", json={"n": i}, headers={"Event-Id": f"e-{i}"}).status_code == 202
         deadline = time.monotonic() + 15
         while True:
-            with engine.store.read() as tx:
+            with office.store.read() as tx:
                 unsealed = tx.unsealed_audit("default", 1000, 0)
             if not unsealed or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert unsealed == [], "the supervisor should seal what the API processes audit"
-        report = engine.audit.verify("default")
+        report = office.audit.verify("default")
         assert report.ok
         assert report.entries >= 30
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0, (tmp_path / "serve.log").read_text()
-        engine.close()
+        office.close()

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from officeflow import Engine
-from officeflow.api import create_app
+from officeflow import Engine, Office
+from officeflow.asgi import create_app
 from officeflow.llm.localserver import LocalLlmServer
 from officeflow.security.permissions import Role
 from officeflow.settings import load_settings
@@ -21,11 +21,15 @@ HELLO = "name: hello\nversion: 1\ninput: {type: object}\nsteps:\n  wait: {kind: 
 
 @dataclass
 class Api:
-    engine: Engine
+    office: Office
     client: TestClient
     app: Any
     keys: dict[str, str] = field(default_factory=dict)
     """role (or 'other-admin' for tenant acme) -> API key"""
+
+    @property
+    def engine(self) -> Engine:
+        return self.office.engine
 
     def headers(self, who: str = "admin", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[who]}", **extra}
@@ -37,26 +41,26 @@ class Api:
         return self.client.post(path, headers=self.headers(who, **kw.pop("headers", {})), **kw)
 
 
-def make_api(engine: Engine, **settings: Any) -> Api:
-    app = create_app(engine, load_settings(**settings), background=False)
-    api = Api(engine, TestClient(app), app)
+def make_api(office: Office, **settings: Any) -> Api:
+    app = create_app(office, load_settings(**settings), background=False)
+    api = Api(office, TestClient(app), app)
     for role in Role:
-        api.keys[role.value] = engine.accounts.create_api_key(
+        api.keys[role.value] = office.accounts.create_api_key(
             "default", f"{role.value}-key", grants=[role.value], actor="system"
         ).token
-    api.keys["other-admin"] = engine.accounts.create_api_key(
+    api.keys["other-admin"] = office.accounts.create_api_key(
         "acme", "acme-admin", grants=["admin"], actor="system"
     ).token
     return api
 
 
 @pytest.fixture
-def api(make_engine: Any) -> Iterator[Api]:
+def api(make_office: Any) -> Iterator[Api]:
     from officeflow import SystemClock
 
-    engine: Engine = make_engine(clock=SystemClock())
-    engine.apply(HELLO)
-    made = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
+    office: Office = make_office(clock=SystemClock())
+    office.engine.apply(HELLO)
+    made = make_api(office, rate_limit_key="off", rate_limit_tenant="off")
     with made.client:
         yield made
 

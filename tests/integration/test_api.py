@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from officeflow import Engine, SystemClock
+from officeflow import Engine, Office, SystemClock
 from officeflow.security import webhooks
 
 from .conftest import Api, make_api
@@ -91,9 +91,9 @@ def test_errors_are_problem_documents_with_pointers(api: Api) -> None:
     assert body["errors"][0]["pointer"] == "/input"
 
 
-def test_request_bodies_beyond_the_limit_are_refused(make_engine: Any) -> None:
-    engine: Engine = make_engine(clock=SystemClock())
-    api = make_api(engine, api_max_body=4096, rate_limit_key="off", rate_limit_tenant="off")
+def test_request_bodies_beyond_the_limit_are_refused(make_office: Any) -> None:
+    office: Office = make_office(clock=SystemClock())
+    api = make_api(office, api_max_body=4096, rate_limit_key="off", rate_limit_tenant="off")
     is_problem(
         api.post("/v1/runs", content=b"{" + b" " * 5000 + b"}", headers={"content-type": "application/json"}),
         413,
@@ -125,7 +125,7 @@ def test_a_request_still_in_progress_under_a_key_is_a_409_until_abandoned(api: A
 
     from officeflow.store.tx_security import IN_PROGRESS_LIMIT
 
-    principal = api.engine.accounts.api_key_principal(api.keys["admin"])
+    principal = api.office.accounts.api_key_principal(api.keys["admin"])
     assert principal is not None
     body = json.dumps({"workflow": "hello"}).encode()
     digest = hashlib.sha256(b"\n".join([b"POST", b"/v1/runs", b"", body])).hexdigest()
@@ -145,9 +145,9 @@ def test_a_request_still_in_progress_under_a_key_is_a_409_until_abandoned(api: A
     assert api.post("/v1/runs", content=body, headers=headers).status_code == 201
 
 
-def test_rate_limits_answer_429_with_retry_after(make_engine: Any) -> None:
-    engine: Engine = make_engine(clock=SystemClock())
-    api = make_api(engine, rate_limit_key="1/s:3", rate_limit_tenant="off")
+def test_rate_limits_answer_429_with_retry_after(make_office: Any) -> None:
+    office: Office = make_office(clock=SystemClock())
+    api = make_api(office, rate_limit_key="1/s:3", rate_limit_tenant="off")
     statuses = [api.get("/v1/definitions", who="auditor").status_code for _ in range(6)]
     assert statuses[:3] == [200, 200, 200]
     assert 429 in statuses[3:]
@@ -158,12 +158,12 @@ def test_rate_limits_answer_429_with_retry_after(make_engine: Any) -> None:
     assert api.get("/v1/definitions", who="designer").status_code == 200  # another key has its own bucket
 
 
-def test_tenant_rate_limits_are_shared_by_every_api_process(make_engine: Any, backend: str) -> None:
+def test_tenant_rate_limits_are_shared_by_every_api_process(make_office: Any, backend: str) -> None:
     if backend != "postgres":
         pytest.skip("SQLite runs one API process; its buckets are in the process")
-    engine: Engine = make_engine(clock=SystemClock())
-    first = make_api(engine, rate_limit_key="off", rate_limit_tenant="1/m:20")
-    second = make_api(engine, rate_limit_key="off", rate_limit_tenant="1/m:20")
+    office: Office = make_office(clock=SystemClock())
+    first = make_api(office, rate_limit_key="off", rate_limit_tenant="1/m:20")
+    second = make_api(office, rate_limit_key="off", rate_limit_tenant="1/m:20")
     ok = 0
     for i in range(30):
         response = (first if i % 2 else second).get("/v1/definitions", who="auditor")
@@ -180,7 +180,7 @@ def test_requests_arriving_while_a_shared_bucket_refills_wait_for_one_withdrawal
     row (at 1,000 requests/s that queue of lock waits stalled every request for ~100 ms)."""
     import threading
 
-    from officeflow.api.ratelimit import Limit, SharedBuckets
+    from officeflow.edge.ratelimit import Limit, SharedBuckets
 
     if backend != "postgres":
         pytest.skip("shared buckets live in PostgreSQL")
@@ -211,17 +211,17 @@ def test_requests_arriving_while_a_shared_bucket_refills_wait_for_one_withdrawal
     assert len(withdrawals) == 1
 
 
-def test_rate_limits_kept_in_redis_are_shared_by_every_api_process(make_engine: Any, backend: str) -> None:
+def test_rate_limits_kept_in_redis_are_shared_by_every_api_process(make_office: Any, backend: str) -> None:
     """OFFICEFLOW_REDIS_URL: the buckets live in the real Redis on this machine, shared by apps."""
     import redis
 
     if backend != "sqlite":
         pytest.skip("the buckets do not depend on the database: one backend is enough")
-    engine: Engine = make_engine(clock=SystemClock())
+    office: Office = make_office(clock=SystemClock())
     url = "redis://127.0.0.1:6379/15"
     tenant_limit = "1/m:10"
-    first = make_api(engine, rate_limit_key="off", rate_limit_tenant=tenant_limit, redis_url=url)
-    second = make_api(engine, rate_limit_key="off", rate_limit_tenant=tenant_limit, redis_url=url)
+    first = make_api(office, rate_limit_key="off", rate_limit_tenant=tenant_limit, redis_url=url)
+    second = make_api(office, rate_limit_key="off", rate_limit_tenant=tenant_limit, redis_url=url)
     redis.Redis.from_url(url).flushdb()  # database 15: this test's own
     statuses = [(first if i % 2 else second).get("/v1/definitions", who="auditor").status_code for i in range(14)]
     assert statuses.count(200) == 10
@@ -231,7 +231,7 @@ def test_rate_limits_kept_in_redis_are_shared_by_every_api_process(make_engine: 
 
 
 def test_login_sessions_and_lockout(api: Api) -> None:
-    api.engine.accounts.create_user("default", "mia", password="a long passphrase", grants=["approver"], actor="system")
+    api.office.accounts.create_user("default", "mia", password="a long passphrase", grants=["approver"], actor="system")
     token = api.client.post("/v1/auth/login", json={"username": "mia", "password": "a long passphrase"}).json()["token"]
     me = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()
     assert (me["name"], me["kind"], me["grants"]) == ("mia", "user", ["approver:*"])
@@ -249,7 +249,7 @@ def test_login_sessions_and_lockout(api: Api) -> None:
 def test_an_unknown_username_locks_like_a_real_account(api: Api) -> None:
     """The lockout message must not tell whether an account exists: a name nobody has is locked
     after the same five failures, with the same answer."""
-    api.engine.accounts.create_user("default", "noa", password="a long passphrase", actor="system")
+    api.office.accounts.create_user("default", "noa", password="a long passphrase", actor="system")
     answers = {}
     for name in ("noa", "nobody-here"):
         for _ in range(5):
@@ -262,13 +262,13 @@ def test_an_unknown_username_locks_like_a_real_account(api: Api) -> None:
     assert answers["noa"].headers["retry-after"] == answers["nobody-here"].headers["retry-after"]
 
 
-def test_sign_in_attempts_from_one_address_are_limited(make_engine: Any, backend: str) -> None:
+def test_sign_in_attempts_from_one_address_are_limited(make_office: Any, backend: str) -> None:
     """Guessing across many accounts from one address is slowed to OFFICEFLOW_RATE_LIMIT_LOGIN (the
     buckets are the database's on PostgreSQL, shared by API processes); the web form says so too."""
-    engine: Engine = make_engine(clock=SystemClock())
-    first = make_api(engine, rate_limit_login="1/m:4")
-    second = make_api(engine, rate_limit_login="1/m:4")
-    engine.accounts.create_user("default", "ola", password="a long passphrase", actor="system")
+    office: Office = make_office(clock=SystemClock())
+    first = make_api(office, rate_limit_login="1/m:4")
+    second = make_api(office, rate_limit_login="1/m:4")
+    office.accounts.create_user("default", "ola", password="a long passphrase", actor="system")
     statuses = []
     for i in range(4):
         app = first if i % 2 or backend == "sqlite" else second
@@ -285,7 +285,7 @@ def test_sign_in_attempts_from_one_address_are_limited(make_engine: Any, backend
     assert page.status_code == 429
     assert "Too many sign-in attempts" in page.text
     assert int(page.headers["retry-after"]) >= 1
-    other = make_api(engine, rate_limit_login="1/m:4", redis_url=None)
+    other = make_api(office, rate_limit_login="1/m:4", redis_url=None)
     if backend == "sqlite":  # in-process buckets: a fresh process has its own
         assert (
             other.client.post("/v1/auth/login", json={"username": "ola", "password": "a long passphrase"}).status_code

@@ -39,10 +39,10 @@ def login(api: Api, username: str, tenant: str = "default") -> dict[str, str]:
 
 @pytest.fixture
 def people(api: Api) -> dict[str, dict[str, str]]:
-    engine = api.engine
+    office = api.office
     for name, grants in (("erin", ["submitter"]), ("max", ["approver"]), ("olga", ["operator"]), ("amy", ["approver"])):
-        engine.accounts.create_user("default", name, password=PASSWORD, grants=grants, actor="t")
-    engine.accounts.create_user("acme", "max", password=PASSWORD, grants=["admin"], actor="t")
+        office.accounts.create_user("default", name, password=PASSWORD, grants=grants, actor="t")
+    office.accounts.create_user("acme", "max", password=PASSWORD, grants=["admin"], actor="t")
     admin = api.headers("admin")
     assert api.client.put("/v1/directory/people/erin", json={"manager": "max"}, headers=admin).status_code == 200
     assert api.client.put("/v1/directory/people/max", json={"manager": "olga"}, headers=admin).status_code == 200

@@ -45,7 +45,7 @@ def test_a_definition_as_json_data_nested_too_deep_answers_422(api: Api) -> None
 
 @pytest.mark.parametrize("path", ["/v1/runs", "/v1/events/ping", "/v1/api-keys"])
 def test_any_json_body_nested_too_deep_answers_422_before_it_is_parsed(api: Api, path: str) -> None:
-    api.engine.events.register_type("default", "ping", {"type": "object"}, actor="system")
+    api.office.events.register_type("default", "ping", {"type": "object"}, actor="system")
     body = '{"workflow": "hello",\n "input": {"a": ' + deep_json(10_000) + "}}"
     response = api.post(path, content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 422

@@ -15,9 +15,9 @@ import httpx
 import pytest
 import uvicorn
 
-from officeflow import Engine, FakeClock, SystemClock
-from officeflow.api.app import Background
+from officeflow import FakeClock, Office, SystemClock
 from officeflow.api.gate import IDEMPOTENCY_TTL
+from officeflow.background import Background
 
 from .conftest import HELLO, Api, make_api
 
@@ -26,12 +26,12 @@ CLIENTS = 6
 
 
 @pytest.fixture
-def served(make_engine: Any) -> Iterator[tuple[str, Api]]:
+def served(make_office: Any) -> Iterator[tuple[str, Api]]:
     """The API served by uvicorn on a free port: a client sees an answer as soon as it is sent,
     as in production (the test client waits for the whole application call instead)."""
-    engine: Engine = make_engine(clock=SystemClock())
-    engine.apply(HELLO)
-    api = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
+    office: Office = make_office(clock=SystemClock())
+    office.engine.apply(HELLO)
+    api = make_api(office, rate_limit_key="off", rate_limit_tenant="off")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(api.app, log_level="warning", lifespan="off", access_log=False))
@@ -103,16 +103,16 @@ def test_simultaneous_requests_with_one_key_run_once(served: tuple[str, Api]) ->
         late = client.post("/v1/api-keys", json=body, headers=key)
     assert late.headers["idempotent-replayed"] == "true"
     assert late.json()["id"] == made[0].json()["id"]
-    names = [k.name for k in api.engine.accounts.api_keys("default")]
+    names = [k.name for k in api.office.accounts.api_keys("default")]
     assert names.count("together") == 1
 
 
-def test_a_key_past_its_time_to_live_no_longer_replays(make_engine: Any) -> None:
+def test_a_key_past_its_time_to_live_no_longer_replays(make_office: Any) -> None:
     """Within the time to live the same key replays (and refuses another body); past it the key
     is forgotten: the request runs again and another body is accepted; the purge drops it."""
     clock = FakeClock()
-    engine: Engine = make_engine(clock=clock)
-    api = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
+    office: Office = make_office(clock=clock)
+    api = make_api(office, rate_limit_key="off", rate_limit_tenant="off")
     key = {"Idempotency-Key": "weekly-report"}
     with api.client:
         first = api.post("/v1/api-keys", json={"name": "report", "grants": ["auditor"]}, headers=key)
@@ -132,7 +132,7 @@ def test_a_key_past_its_time_to_live_no_longer_replays(make_engine: Any) -> None
         assert again.json()["id"] != first.json()["id"]
 
         clock.advance(IDEMPOTENCY_TTL + 60)
-        assert Background(engine).purge()[0] == 1
+        assert Background(office).purge()[0] == 1
         renamed = api.post("/v1/api-keys", json={"name": "other", "grants": ["auditor"]}, headers=key)
         assert renamed.status_code == 201
         assert renamed.json()["name"] == "other"

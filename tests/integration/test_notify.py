@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from officeflow import Engine, FakeClock
+from officeflow import FakeClock, Office
 from officeflow.security import webhooks
 from officeflow.tasks.notify import Notifier
 
@@ -79,28 +79,28 @@ def hooks() -> Iterator[tuple[int, list[tuple[dict[str, str], bytes]], list[int]
     server.server_close()
 
 
-def setup(engine: Engine, hook_port: int) -> str:
+def setup(office: Office, hook_port: int) -> str:
     secret = webhooks.new_secret()
-    engine.store.run(
-        lambda tx: tx.put_secret("default", "task-hooks", engine.secrets.box.seal(secret), None, engine.now(), "t")
+    office.store.run(
+        lambda tx: tx.put_secret("default", "task-hooks", office.secrets.box.seal(secret), None, office.now(), "t")
     )
-    engine.directory.put_group("default", "buyers", ["ann", "ben"], actor="t")
-    engine.directory.put_person("default", "ann", actor="t", email="ann@example.com")
-    engine.directory.put_person("default", "ben", actor="t", email="ben@example.com")
-    engine.apply(WF.replace("{port}", str(hook_port)))
+    office.directory.put_group("default", "buyers", ["ann", "ben"], actor="t")
+    office.directory.put_person("default", "ann", actor="t", email="ann@example.com")
+    office.directory.put_person("default", "ben", actor="t", email="ben@example.com")
+    office.engine.apply(WF.replace("{port}", str(hook_port)))
     return secret
 
 
 def test_assignment_mails_the_group_and_calls_the_signed_webhook(
-    make_engine: Any, smtp: tuple[int, Mailbox], hooks: Any
+    make_office: Any, smtp: tuple[int, Mailbox], hooks: Any
 ) -> None:
-    engine: Engine = make_engine()
+    office: Office = make_office()
     smtp_port, mailbox = smtp
     hook_port, received, _ = hooks
-    secret = setup(engine, hook_port)
-    run = engine.start("approval", {"order": "PO-17"})
+    secret = setup(office, hook_port)
+    run = office.engine.start("approval", {"order": "PO-17"})
     notifier = Notifier(
-        engine, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="flow@example.com", http_allow=["127.0.0.1"]
+        office, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="flow@example.com", http_allow=["127.0.0.1"]
     )
     assert notifier.send_due() == 3
     assert sorted(rcpt[0] for rcpt, _ in mailbox.messages) == ["ann@example.com", "ben@example.com"]
@@ -112,21 +112,21 @@ def test_assignment_mails_the_group_and_calls_the_signed_webhook(
     assert webhooks.verify(secret, body, headers)  # the message id
     assert b'"type":"task.assigned"' in body
     assert run.id.encode() in body
-    with engine.store.read() as tx:
+    with office.store.read() as tx:
         assert {r.status for r in tx.list_outbox("default")} == {"sent"}
     assert notifier.send_due() == 0
 
 
-def test_a_failed_delivery_is_retried_later_and_then_sent(make_engine: Any, smtp: Any, hooks: Any) -> None:
+def test_a_failed_delivery_is_retried_later_and_then_sent(make_office: Any, smtp: Any, hooks: Any) -> None:
     clock = FakeClock()
-    engine: Engine = make_engine(clock=clock)
+    office: Office = make_office(clock=clock)
     hook_port, received, answers = hooks
-    setup(engine, hook_port)
+    setup(office, hook_port)
     answers.append(503)
-    engine.start("approval", {"order": "PO-18"})
-    notifier = Notifier(engine, smtp_url=None, mail_from="x@example.com", http_allow=["127.0.0.1"])
+    office.engine.start("approval", {"order": "PO-18"})
+    notifier = Notifier(office, smtp_url=None, mail_from="x@example.com", http_allow=["127.0.0.1"])
     assert notifier.send_due() == 3  # two mails without an SMTP server, one webhook answered 503
-    with engine.store.read() as tx:
+    with office.store.read() as tx:
         rows = tx.list_outbox("default")
     assert {r.status for r in rows} == {"pending"}
     assert {r.error for r in rows if r.channel == "webhook"} == {"RuntimeError: the receiver answered 503"}
@@ -137,19 +137,19 @@ def test_a_failed_delivery_is_retried_later_and_then_sent(make_engine: Any, smtp
     clock.advance(10)
     assert notifier.send_due() == 3
     assert len(received) == 2
-    with engine.store.read() as tx:
+    with office.store.read() as tx:
         webhook = next(r for r in tx.list_outbox("default") if r.channel == "webhook")
     assert (webhook.status, webhook.attempts) == ("sent", 2)
 
 
-def test_a_webhook_to_a_private_address_is_refused_unless_allowed(make_engine: Any, hooks: Any) -> None:
-    engine: Engine = make_engine()
+def test_a_webhook_to_a_private_address_is_refused_unless_allowed(make_office: Any, hooks: Any) -> None:
+    office: Office = make_office()
     hook_port, received, _ = hooks
-    setup(engine, hook_port)
-    engine.start("approval", {"order": "PO-19"})
-    Notifier(engine, smtp_url=None, mail_from="x@example.com").send_due()
+    setup(office, hook_port)
+    office.engine.start("approval", {"order": "PO-19"})
+    Notifier(office, smtp_url=None, mail_from="x@example.com").send_due()
     assert received == []
-    with engine.store.read() as tx:
+    with office.store.read() as tx:
         webhook = next(r for r in tx.list_outbox("default") if r.channel == "webhook")
     assert webhook.error is not None
     assert "127.0.0.1" in webhook.error

@@ -135,7 +135,7 @@ def test_without_credentials_every_guarded_operation_is_401(api: Api) -> None:
 
 def test_workflow_scoped_grants(api: Api) -> None:
     api.engine.apply("name: payroll\nversion: 1\nsteps:\n  done: {kind: end}\n")
-    key = api.engine.accounts.create_api_key("default", "hello-only", grants=["submitter:hello"], actor="system").token
+    key = api.office.accounts.create_api_key("default", "hello-only", grants=["submitter:hello"], actor="system").token
     headers = {"Authorization": f"Bearer {key}"}
     assert api.client.post("/v1/runs", json={"workflow": "hello"}, headers=headers).status_code == 201
     assert api.client.post("/v1/runs", json={"workflow": "payroll"}, headers=headers).status_code == 403

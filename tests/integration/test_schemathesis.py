@@ -27,7 +27,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from officeflow import Engine, SystemClock
+from officeflow import Office, SystemClock
 from officeflow.api.gate import IDEMPOTENCY_KEY
 from officeflow.api.openapi_doc import LINKS
 from tests.conftest import BACKENDS
@@ -51,7 +51,11 @@ BEYOND_THE_DOCUMENT: dict[str, set[tuple[str, str | None]]] = {
     "POST /v1/runs": {("invalid-input", None)},  # the workflow's own input schema
     "POST /v1/events/{ref}": {("invalid-event", None)},  # the event type's own schema
     "POST /v1/event-types": {("validation", "/schema")},  # a valid JSON Schema
-    "PUT /v1/triggers/{name}": {("validation", "/filter"), ("validation", "/input")},  # CEL expressions
+    "PUT /v1/triggers/{name}": {  # CEL expressions
+        ("validation", "/filter"),
+        ("validation", "/input"),
+        ("validation", "/idempotency_key"),
+    },
     "POST /v1/schedules": {("validation", "/cron"), ("validation", "/timezone")},  # cron and zone names
     "POST /v1/files": {("attachment-refused", None)},  # content sniffing, empty files, active PDFs
     "GET /v1/runs": {("bad-cursor", "/cursor")},  # a cursor the API handed out
@@ -102,11 +106,11 @@ def beyond_the_document(operation: str, status: int, body: bytes) -> bool:
 
 
 @pytest.fixture
-def served(make_engine: Any) -> Iterator[Api]:
-    engine: Engine = make_engine(clock=SystemClock())
-    engine.apply(HELLO)
-    api = make_api(engine, rate_limit_key="off", rate_limit_tenant="off")
-    engine.events.register_type("default", "ping", {"type": "object"}, actor="system")
+def served(make_office: Any) -> Iterator[Api]:
+    office: Office = make_office(clock=SystemClock())
+    office.engine.apply(HELLO)
+    api = make_api(office, rate_limit_key="off", rate_limit_tenant="off")
+    office.events.register_type("default", "ping", {"type": "object"}, actor="system")
     with api.client:
         yield api
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from officeflow import Engine
+from officeflow import Office
 from officeflow.ingest.sources import Ingesting, parse_config
 
 from .test_sources import PDF, prepare, receipt_mail, runs
@@ -23,8 +23,8 @@ MAX_ATTACHMENTS = 5
 
 
 @pytest.fixture
-def intake(make_engine: Any) -> Iterator[tuple[Engine, int]]:
-    engine = prepare(make_engine(), tenant="acme")
+def intake(make_office: Any) -> Iterator[tuple[Office, int]]:
+    office = prepare(make_office(), tenant="acme")
     config = parse_config(
         {
             "smtp": {
@@ -35,12 +35,12 @@ def intake(make_engine: Any) -> Iterator[tuple[Engine, int]]:
             }
         }
     )
-    with Ingesting(engine, config) as ingesting:
-        yield engine, ingesting.sources[0].port  # type: ignore[attr-defined]
+    with Ingesting(office.events, config) as ingesting:
+        yield office, ingesting.sources[0].port  # type: ignore[attr-defined]
 
 
-def stored_files(engine: Engine) -> int:
-    with engine.store.read() as tx:
+def stored_files(office: Office) -> int:
+    with office.store.read() as tx:
         return int(tx._one("SELECT COUNT(*) FROM of_files")[0])
 
 
@@ -63,37 +63,37 @@ def lines(mail: EmailMessage) -> bytes:
     return mail.as_bytes(policy=mail.policy.clone(linesep="\r\n"))
 
 
-def assert_nothing_stored(engine: Engine) -> None:
-    assert stored_files(engine) == 0
-    assert engine.events.events("acme") == []
-    assert runs(engine, "acme") == 0
+def assert_nothing_stored(office: Office) -> None:
+    assert stored_files(office) == 0
+    assert office.events.events("acme") == []
+    assert runs(office, "acme") == 0
 
 
-def test_an_oversized_message_is_refused_and_the_next_one_taken(intake: tuple[Engine, int]) -> None:
-    engine, port = intake
+def test_an_oversized_message_is_refused_and_the_next_one_taken(intake: tuple[Office, int]) -> None:
+    office, port = intake
     big = receipt_mail("<big@example.com>", PDF + b"%" + b"x" * 1_100_000)
     code, reply = send_raw(port, lines(big))
     assert (code, reply) == (552, b"5.3.4 message too big: the limit is 1048576 bytes")
-    assert_nothing_stored(engine)
+    assert_nothing_stored(office)
     code, _ = send_raw(port, lines(receipt_mail("<after-big@example.com>")))
     assert code == 250
-    assert [e.id for e in engine.events.events("acme")] == ["<after-big@example.com>"]
+    assert [e.id for e in office.events.events("acme")] == ["<after-big@example.com>"]
 
 
-def test_too_many_attachments_are_refused_and_the_limit_itself_is_taken_whole(intake: tuple[Engine, int]) -> None:
-    engine, port = intake
+def test_too_many_attachments_are_refused_and_the_limit_itself_is_taken_whole(intake: tuple[Office, int]) -> None:
+    office, port = intake
     code, reply = send_raw(port, lines(with_attachments("<many@example.com>", MAX_ATTACHMENTS + 1)))
     assert code == 552
     assert reply.startswith(b"5.3.4 too many attachments: 6 (at most 5)")
-    assert_nothing_stored(engine)
-    (reject,) = engine.events.rejects("acme")
+    assert_nothing_stored(office)
+    (reject,) = office.events.rejects("acme")
     assert (reject.reason["error"], reject.reason["message"]) == ("attachments", "6 attachments (at most 5)")
     assert reject.reason["event_id"] == "<many@example.com>"
     code, _ = send_raw(port, lines(with_attachments("<five@example.com>", MAX_ATTACHMENTS)))
     assert code == 250
-    event = engine.events.event("acme", "<five@example.com>")
+    event = office.events.event("acme", "<five@example.com>")
     assert len(event.payload["attachments"]) == MAX_ATTACHMENTS
-    assert stored_files(engine) == MAX_ATTACHMENTS
+    assert stored_files(office) == MAX_ATTACHMENTS
 
 
 def hostile(name: str) -> bytes:
@@ -125,13 +125,13 @@ def hostile(name: str) -> bytes:
         ("not-a-pdf", b"declared application/pdf but the content is image/png"),
     ],
 )
-def test_hostile_pdfs_refuse_the_message_with_the_reason(intake: tuple[Engine, int], kind: str, why: bytes) -> None:
-    engine, port = intake
+def test_hostile_pdfs_refuse_the_message_with_the_reason(intake: tuple[Office, int], kind: str, why: bytes) -> None:
+    office, port = intake
     code, reply = send_raw(port, lines(receipt_mail(f"<{kind}@example.com>", hostile(kind), "invoice.pdf")))
     assert code == 550
     assert reply.startswith(b"5.7.1 attachment refused: invoice.pdf: " + why)
-    assert_nothing_stored(engine)
-    (reject,) = engine.events.rejects("acme")
+    assert_nothing_stored(office)
+    (reject,) = office.events.rejects("acme")
     assert reject.reason["error"] == "attachment"
 
 
@@ -168,24 +168,24 @@ PART = b'--XX\r\nContent-Type: text/plain\r\n\r\nTaxi.\r\n--XX\r\nContent-Type: 
     ],
 )
 def test_malformed_mime_is_refused_rather_than_stored_damaged(
-    intake: tuple[Engine, int], kind: str, raw: bytes, why: bytes
+    intake: tuple[Office, int], kind: str, raw: bytes, why: bytes
 ) -> None:
-    engine, port = intake
+    office, port = intake
     code, reply = send_raw(port, raw)
     assert (code, reply[: len(why)]) == (554, why), kind
-    assert_nothing_stored(engine)
-    (reject,) = engine.events.rejects("acme")
+    assert_nothing_stored(office)
+    (reject,) = office.events.rejects("acme")
     assert reject.reason["error"] == "damaged"
 
 
-def test_nul_bytes_and_binary_garbage_in_the_text_are_taken_not_retried_forever(intake: tuple[Engine, int]) -> None:
+def test_nul_bytes_and_binary_garbage_in_the_text_are_taken_not_retried_forever(intake: tuple[Office, int]) -> None:
     """A body with NUL bytes and bytes that are no UTF-8 is accepted once (the text as JSON
     escapes), not answered 451 for the sender to retry forever."""
-    engine, port = intake
+    office, port = intake
     raw = lines(receipt_mail("<nul@example.com>")).replace(
         b"Taxi to the airport, 42.50 EUR.", b"Taxi\x00 to the airport, 42.50 EUR. \xff\xfe"
     )
     code, reply = send_raw(port, raw)
     assert code == 250, reply
-    text = engine.events.event("acme", "<nul@example.com>").payload["text"]
+    text = office.events.event("acme", "<nul@example.com>").payload["text"]
     assert text.startswith("Taxi\x00 to the airport, 42.50 EUR.")

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from officeflow import Engine
+from officeflow import Office
 from officeflow.errors import ConfigurationError
 from officeflow.ingest.sources import Ingesting, Outcome, parse_config
 from officeflow.ingest.sources.config import load_config, parse_size
@@ -69,19 +69,19 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /
 EVIL_PDF = PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>")
 
 
-def prepare(engine: Engine, tenant: str = "default") -> Engine:
+def prepare(office: Office, tenant: str = "default") -> Office:
     """A workflow that records its input, each event type, and a trigger per type."""
-    engine.apply(RECORD, tenant=tenant)
+    office.engine.apply(RECORD, tenant=tenant)
     for name, schema in TYPES.items():
-        engine.events.register_type(tenant, name, schema, actor="test")
-        engine.events.save_trigger(
+        office.events.register_type(tenant, name, schema, actor="test")
+        office.events.save_trigger(
             tenant, {"name": f"on-{name}", "event_type": name, "workflow": "record"}, actor="test"
         )
-    return engine
+    return office
 
 
-def runs(engine: Engine, tenant: str = "default") -> int:
-    with engine.store.read() as tx:
+def runs(office: Office, tenant: str = "default") -> int:
+    with office.store.read() as tx:
         return sum(tx.count_runs_by_status(tenant).values())
 
 
@@ -90,8 +90,8 @@ def invoice(i: int) -> bytes:
 
 
 @pytest.fixture
-def engine(make_engine: Any) -> Engine:
-    return prepare(make_engine())
+def office(make_office: Any) -> Office:
+    return prepare(make_office())
 
 
 @pytest.fixture
@@ -257,14 +257,14 @@ def test_mqtt_acknowledgements_go_out_in_the_order_the_messages_came() -> None:
 
 
 def test_nats_200_messages_start_exactly_200_runs_and_poison_is_kept_and_not_redelivered(
-    engine: Engine, jet: Jet
+    office: Office, jet: Jet
 ) -> None:
     durable = unique("d")
     messages = [("invoices.in", invoice(i), f"inv-{i}" if i % 2 else None) for i in range(200)]
     messages += [("invoices.in", b"not json", None), ("invoices.in", b'{"number": 7}', None)]
     seqs = jet.publish(messages)
     config = parse_config({"nats": nats_section(jet, durable, batch=32)})
-    with Ingesting(engine, config) as ingesting:
+    with Ingesting(office.events, config) as ingesting:
         stats = ingesting.stats["nats"]
         wait_until(lambda: stats.stored + stats.rejected == 202, "all messages settled")
         wait_until(lambda: jet.consumer(durable).num_ack_pending == 0, "no acknowledgement pending")
@@ -277,11 +277,11 @@ def test_nats_200_messages_start_exactly_200_runs_and_poison_is_kept_and_not_red
             "retry": 0,
             "unrouted": 0,
         }
-    assert runs(engine) == 200
-    ids = {e.id for e in engine.events.events("default", limit=500)}
+    assert runs(office) == 200
+    ids = {e.id for e in office.events.events("default", limit=500)}
     assert "inv-1" in ids  # the publisher's Nats-Msg-Id
     assert f"nats:{jet.stream}:{seqs[0]}" in ids  # else stream and sequence
-    rejects = engine.events.rejects("default")
+    rejects = office.events.rejects("default")
     assert sorted(r.reason["error"] for r in rejects) == ["payload", "schema"]
     info = jet.consumer(durable)
     assert info.num_redelivered == 0
@@ -289,7 +289,7 @@ def test_nats_200_messages_start_exactly_200_runs_and_poison_is_kept_and_not_red
 
 
 def test_nats_a_consumer_killed_after_commit_before_ack_gets_a_redelivery_that_starts_nothing_twice(
-    engine: Engine, jet: Jet, db_url: str, tmp_path: Path, mqtt_client_id: str
+    office: Office, jet: Jet, db_url: str, tmp_path: Path, mqtt_client_id: str
 ) -> None:
     """The ingest process is SIGKILLed once its NATS and MQTT events committed and before either
     is acknowledged; a new process gets both again, finds them duplicates, and acknowledges them."""
@@ -314,31 +314,31 @@ def test_nats_a_consumer_killed_after_commit_before_ack_gets_a_redelivery_that_s
     try:
         process.wait_for_output("ingesting from mqtt")
         jet.publish([("invoices.in", invoice(i), None) for i in range(3)])
-        wait_until(lambda: runs(engine) == 3, "the NATS events committed (and held unacknowledged)")
+        wait_until(lambda: runs(office) == 3, "the NATS events committed (and held unacknowledged)")
         mqtt_publish([(topic, b'{"machine": "m1", "value": 71.5}')])
         assert process.proc.wait(20) == -9, process.output()
     finally:
         process.kill()
-    committed = runs(engine)
+    committed = runs(office)
     assert committed == 4  # every event committed ...
     assert jet.consumer(durable).num_ack_pending == 3  # ... and none was acknowledged
-    with Ingesting(engine, parse_config(sources)) as ingesting:
+    with Ingesting(office.events, parse_config(sources)) as ingesting:
         wait_until(lambda: ingesting.stats["nats"].duplicate == 3, "the NATS redeliveries")
         wait_until(lambda: ingesting.stats["mqtt"].duplicate == 1, "the MQTT redelivery")
         wait_until(lambda: jet.consumer(durable).num_ack_pending == 0, "the acknowledgements")
         assert ingesting.stats["nats"].stored == ingesting.stats["mqtt"].stored == 0
-    assert runs(engine) == 4
-    (reading,) = engine.events.events("default", type="sensor.reading")
+    assert runs(office) == 4
+    (reading,) = office.events.events("default", type="sensor.reading")
     assert reading.meta == {"mqtt": {"topic": topic, "qos": 1, "retain": False, "dup": False}}
 
 
 def test_nats_two_consumers_on_one_durable_share_the_stream_and_a_lapsed_ack_starts_nothing_twice(
-    make_engine: Any, jet: Jet
+    make_office: Any, jet: Jet
 ) -> None:
     """Two ingesters (two engines, like two processes) bind one durable consumer. The first one
     stalls after committing (longer than ack_wait), so its messages are delivered again; the
     redeliveries are duplicates and no run starts twice."""
-    slow, fast = prepare(make_engine()), make_engine()
+    slow, fast = prepare(make_office()), make_office()
     real = slow.events.ingest
     stalled = threading.Semaphore(3)
 
@@ -351,7 +351,7 @@ def test_nats_two_consumers_on_one_durable_share_the_stream_and_a_lapsed_ack_sta
     slow.events.ingest = stall_after_commit  # type: ignore[method-assign]
     durable = unique("d")
     config = parse_config({"nats": nats_section(jet, durable, batch=5)})
-    with Ingesting(slow, config) as first, Ingesting(fast, config) as second:
+    with Ingesting(slow.events, config) as first, Ingesting(fast.events, config) as second:
         a, b = first.stats["nats"], second.stats["nats"]
         jet.publish([("invoices.in", invoice(i), None) for i in range(100)])
         wait_until(lambda: runs(fast) == 100, "100 runs")
@@ -366,11 +366,11 @@ def test_nats_two_consumers_on_one_durable_share_the_stream_and_a_lapsed_ack_sta
 
 
 def test_nats_a_transient_failure_is_naked_and_the_message_delivered_again(
-    engine: Engine, jet: Jet, backend: str
+    office: Office, jet: Jet, backend: str
 ) -> None:
     """The database refuses the first two attempts: the message is naked with a delay, JetStream
     delivers it again, and the third delivery commits (its event records delivery 3)."""
-    real = engine.events.ingest
+    real = office.events.ingest
     failures = iter(range(2))
     down = (
         sqlite3.OperationalError("unable to open database file")
@@ -383,26 +383,26 @@ def test_nats_a_transient_failure_is_naked_and_the_message_delivered_again(
             raise down
         return real(*args, **kwargs)
 
-    engine.events.ingest = flaky  # type: ignore[method-assign]
+    office.events.ingest = flaky  # type: ignore[method-assign]
     durable = unique("d")
     (seq,) = jet.publish([("invoices.in", invoice(1), None)])
     started = time.monotonic()
-    with Ingesting(engine, parse_config({"nats": nats_section(jet, durable)})) as ingesting:
+    with Ingesting(office.events, parse_config({"nats": nats_section(jet, durable)})) as ingesting:
         stats = ingesting.stats["nats"]
         wait_until(lambda: stats.stored == 1, "the event")
     assert time.monotonic() - started >= 0.3  # two naks with delays (0.2s, then 0.4s, +/- 20%)
     assert stats.retry == 2
-    event = engine.events.event("default", f"nats:{jet.stream}:{seq}")
+    event = office.events.event("default", f"nats:{jet.stream}:{seq}")
     assert event.meta is not None
     assert event.meta["nats"]["delivered"] == 3
-    assert runs(engine) == 1
+    assert runs(office) == 1
 
 
-def test_a_source_that_cannot_start_says_why(engine: Engine) -> None:
+def test_a_source_that_cannot_start_says_why(office: Office) -> None:
     route = [{"subject": "x.>", "type": "invoice.received"}]
     missing = parse_config({"nats": {"url": NATS_URL, "stream": unique("NOPE"), "durable": "d", "routes": route}})
     with pytest.raises(ConfigurationError, match=r"nats: no JetStream stream 'NOPE.*' on nats://"):
-        Ingesting(engine, missing).start()
+        Ingesting(office.events, missing).start()
     closed = parse_config(
         {
             "nats": {
@@ -415,12 +415,12 @@ def test_a_source_that_cannot_start_says_why(engine: Engine) -> None:
         }
     )
     with pytest.raises(ConfigurationError, match=r"nats: cannot connect to NATS at nats://127.0.0.1:1 within 0.3s"):
-        Ingesting(engine, closed).start()
+        Ingesting(office.events, closed).start()
     nobody = parse_config(
         {"mqtt": {"port": 1, "client_id": "x", "routes": [{"topic": "a/#", "type": "sensor.reading"}]}}
     )
     with pytest.raises(ConfigurationError, match=r"mqtt: cannot connect to MQTT at 127.0.0.1:1"):
-        Ingesting(engine, nobody).start()
+        Ingesting(office.events, nobody).start()
 
 
 def test_every_setting_of_the_sources_file_is_documented() -> None:
@@ -458,12 +458,12 @@ def mqtt_section(client_id: str, prefix: str) -> dict[str, Any]:
 
 
 def test_mqtt_readings_become_events_identical_ones_collapse_and_cel_ids_keep_them_apart(
-    engine: Engine, mqtt_client_id: str
+    office: Office, mqtt_client_id: str
 ) -> None:
     prefix = unique("oft")
     config = parse_config({"mqtt": mqtt_section(mqtt_client_id, prefix)})
     reading = b'{"machine": "m1", "value": 71.5}'
-    with Ingesting(engine, config) as ingesting:
+    with Ingesting(office.events, config) as ingesting:
         mqtt_publish(
             [
                 (f"{prefix}/m1/telemetry", reading),
@@ -479,36 +479,36 @@ def test_mqtt_readings_become_events_identical_ones_collapse_and_cel_ids_keep_th
         stats = ingesting.stats["mqtt"]
         wait_until(lambda: stats.received == 8 and stats.stored + stats.duplicate + stats.rejected == 8, "8 settled")
     assert (stats.stored, stats.duplicate, stats.rejected) == (4, 2, 2)
-    assert runs(engine) == 4
-    ids = {e.id for e in engine.events.events("default", type="sensor.reading")}
+    assert runs(office) == 4
+    ids = {e.id for e in office.events.events("default", type="sensor.reading")}
     assert default_event_id(f"{prefix}/m1/telemetry", reading) in ids
     assert {f"{prefix}/m2/counter#1", f"{prefix}/m2/counter#2"} <= ids
-    assert sorted(r.reason["error"] for r in engine.events.rejects("default")) == ["payload", "schema"]
+    assert sorted(r.reason["error"] for r in office.events.rejects("default")) == ["payload", "schema"]
 
 
 def test_mqtt_what_is_published_while_the_ingester_is_down_arrives_when_it_returns(
-    engine: Engine, mqtt_client_id: str
+    office: Office, mqtt_client_id: str
 ) -> None:
     prefix = unique("oft")
     config = parse_config({"mqtt": mqtt_section(mqtt_client_id, prefix)})
-    with Ingesting(engine, config):
+    with Ingesting(office.events, config):
         pass  # the session and its subscription now exist on the broker
     mqtt_publish([(f"{prefix}/m{i}/telemetry", f'{{"machine": "m{i}", "value": {i}}}'.encode()) for i in range(5)])
-    with Ingesting(engine, config) as ingesting:
+    with Ingesting(office.events, config) as ingesting:
         wait_until(lambda: ingesting.stats["mqtt"].stored == 5, "the 5 queued readings")
-    assert runs(engine) == 5
+    assert runs(office) == 5
 
 
-def test_mqtt_two_ingesters_in_a_shared_subscription_split_the_readings(make_engine: Any) -> None:
+def test_mqtt_two_ingesters_in_a_shared_subscription_split_the_readings(make_office: Any) -> None:
     prefix = unique("oft")
-    one, two = prepare(make_engine()), make_engine()
+    one, two = prepare(make_office()), make_office()
     ids = [unique("oft-ingest-") for _ in range(2)]
     sections = [{**mqtt_section(client_id, prefix), "shared_group": unique("g")} for client_id in ids]
     sections[1]["shared_group"] = sections[0]["shared_group"]
     try:
         with (
-            Ingesting(one, parse_config({"mqtt": sections[0]})) as a,
-            Ingesting(two, parse_config({"mqtt": sections[1]})) as b,
+            Ingesting(one.events, parse_config({"mqtt": sections[0]})) as a,
+            Ingesting(two.events, parse_config({"mqtt": sections[1]})) as b,
         ):
             mqtt_publish(
                 [(f"{prefix}/m{i}/telemetry", f'{{"machine": "m{i}", "value": 1}}'.encode()) for i in range(20)]
@@ -527,8 +527,8 @@ def test_mqtt_two_ingesters_in_a_shared_subscription_split_the_readings(make_eng
 
 
 @pytest.fixture
-def mailroom(make_engine: Any) -> Iterator[tuple[Engine, Ingesting, int]]:
-    engine = prepare(make_engine(), tenant="acme")
+def mailroom(make_office: Any) -> Iterator[tuple[Office, Ingesting, int]]:
+    office = prepare(make_office(), tenant="acme")
     config = parse_config(
         {
             "smtp": {
@@ -538,9 +538,9 @@ def mailroom(make_engine: Any) -> Iterator[tuple[Engine, Ingesting, int]]:
             }
         }
     )
-    with Ingesting(engine, config) as ingesting:
+    with Ingesting(office.events, config) as ingesting:
         port = ingesting.sources[0].port  # type: ignore[attr-defined]
-        yield engine, ingesting, port
+        yield office, ingesting, port
 
 
 def receipt_mail(message_id: str, attachment: bytes = PDF, name: str = "receipt.pdf") -> EmailMessage:
@@ -556,14 +556,14 @@ def receipt_mail(message_id: str, attachment: bytes = PDF, name: str = "receipt.
 
 
 def test_smtp_a_receipt_mail_becomes_an_event_with_its_pdf_stored_and_a_resend_starts_nothing(
-    mailroom: tuple[Engine, Ingesting, int],
+    mailroom: tuple[Office, Ingesting, int],
 ) -> None:
-    engine, ingesting, port = mailroom
+    office, ingesting, port = mailroom
     mail = receipt_mail("<taxi-1@example.com>")
     with smtplib.SMTP("127.0.0.1", port) as client:
         assert client.send_message(mail) == {}
         assert client.send_message(mail) == {}  # sent again
-    event = engine.events.event("acme", "<taxi-1@example.com>")
+    event = office.events.event("acme", "<taxi-1@example.com>")
     assert event.type == "receipt.mailed"
     assert event.source == "smtp"
     assert event.subject == "Taxi receipt"
@@ -581,11 +581,11 @@ def test_smtp_a_receipt_mail_becomes_an_event_with_its_pdf_stored_and_a_resend_s
         "application/pdf",
         len(PDF),
     )
-    with engine.store.read() as tx:
+    with office.store.read() as tx:
         stored = tx.get_file("acme", attachment["id"])
     assert stored is not None
     assert stored[1] == PDF
-    assert runs(engine, "acme") == 1
+    assert runs(office, "acme") == 1
     assert ingesting.stats["smtp"].as_dict() == {
         "received": 2,
         "stored": 1,
@@ -597,9 +597,9 @@ def test_smtp_a_receipt_mail_becomes_an_event_with_its_pdf_stored_and_a_resend_s
 
 
 def test_smtp_refuses_active_pdfs_unknown_recipients_and_oversized_mail_with_the_right_codes(
-    mailroom: tuple[Engine, Ingesting, int],
+    mailroom: tuple[Office, Ingesting, int],
 ) -> None:
-    engine, _, port = mailroom
+    office, _, port = mailroom
     with smtplib.SMTP("127.0.0.1", port) as client:
         with pytest.raises(smtplib.SMTPDataError) as refused:
             client.send_message(receipt_mail("<evil@example.com>", EVIL_PDF, "invoice.pdf"))
@@ -620,17 +620,17 @@ def test_smtp_refuses_active_pdfs_unknown_recipients_and_oversized_mail_with_the
         assert client.mail("ada@example.com")[0] == 250
         assert client.rcpt("receipts@acme.example")[0] == 250
         assert client.data(big.as_bytes(policy=big.policy.clone(linesep="\r\n")))[0] == 552
-    (reject,) = engine.events.rejects("acme")
+    (reject,) = office.events.rejects("acme")
     assert reject.reason["error"] == "attachment"
     assert reject.reason["event_id"] == "<evil@example.com>"
-    assert runs(engine, "acme") == 0
+    assert runs(office, "acme") == 0
 
 
 # The command
 
 
 def test_the_ingest_command_stops_on_sigterm_after_settling_every_message_in_hand(
-    engine: Engine, jet: Jet, db_url: str, tmp_path: Path
+    office: Office, jet: Jet, db_url: str, tmp_path: Path
 ) -> None:
     """SIGTERM while messages are being ingested: the process stops fetching, finishes what it
     holds, acknowledges each committed event, and exits 0; every delivered message is then
@@ -653,14 +653,14 @@ def test_the_ingest_command_stops_on_sigterm_after_settling_every_message_in_han
     try:
         process.wait_for_output("ingesting from smtp")
         jet.publish([("invoices.in", invoice(i), None) for i in range(400)])
-        wait_until(lambda: runs(engine) >= 20, "the first runs")
+        wait_until(lambda: runs(office) >= 20, "the first runs")
         assert process.stop() == 0, process.output()
     finally:
         process.kill()
     info = wait_until(lambda: (i := jet.consumer(durable)).num_ack_pending == 0 and i, "no acknowledgement pending")
     delivered = info.delivered.stream_seq
     assert info.ack_floor.stream_seq == delivered  # everything delivered was acknowledged
-    assert runs(engine) == delivered  # ... after its event committed, once
+    assert runs(office) == delivered  # ... after its event committed, once
     output = process.output()
     assert f"nats stopped: {delivered} received, {delivered} stored" in output
     assert "smtp stopped: 0 received" in output

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from officeflow import Engine, SystemClock
-from officeflow.api import create_app
+from officeflow import Office, SystemClock
+from officeflow.asgi import create_app
 from officeflow.errors import StoreUnavailable
 from officeflow.settings import load_settings
 from officeflow.store import migrate, open_store
@@ -30,7 +30,7 @@ UNAVAILABLE = "https://officeflow.dev/problems/store-unavailable"
 
 @dataclass
 class Site:
-    engine: Engine
+    office: Office
     client: TestClient
     api: dict[str, str]
     """headers of an API-key caller"""
@@ -38,14 +38,14 @@ class Site:
     """headers of a signed-in console user"""
 
 
-def open_site(engine: Engine) -> Iterator[Site]:
-    engine.apply(HELLO)
-    token = engine.accounts.create_api_key("default", "caller", grants=["admin"], actor="system").token
-    engine.accounts.create_user("default", "olga", password=PASSWORD, grants=["admin"], actor="system")
-    session = engine.accounts.login("default", "olga", PASSWORD).token
-    app = create_app(engine, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False)
+def open_site(office: Office) -> Iterator[Site]:
+    office.engine.apply(HELLO)
+    token = office.accounts.create_api_key("default", "caller", grants=["admin"], actor="system").token
+    office.accounts.create_user("default", "olga", password=PASSWORD, grants=["admin"], actor="system")
+    session = office.accounts.login("default", "olga", PASSWORD).token
+    app = create_app(office, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False)
     with TestClient(app) as client:
-        site = Site(engine, client, {"Authorization": f"Bearer {token}"}, {"Cookie": f"officeflow_session={session}"})
+        site = Site(office, client, {"Authorization": f"Bearer {token}"}, {"Cookie": f"officeflow_session={session}"})
         assert client.get("/v1/runs", headers=site.api).status_code == 200  # the key is known now
         assert client.get("/runs", headers=site.page).status_code == 200
         yield site
@@ -82,8 +82,8 @@ def kill_connections(url: str) -> int:
 
 
 @pytest.fixture
-def shared_site(make_engine: Any) -> Iterator[Site]:
-    yield from open_site(make_engine(clock=SystemClock()))
+def shared_site(make_office: Any) -> Iterator[Site]:
+    yield from open_site(make_office(clock=SystemClock()))
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
@@ -105,7 +105,7 @@ def test_a_killed_connection_answers_503_to_the_request_that_meets_it_then_the_n
     kill_connections(db_url)
     assert_unavailable_page(client.get("/runs", headers=page))
     assert client.get("/runs", headers=page).status_code == 200
-    assert [r.input for r in shared_site.engine.list_runs()] == [{"n": 1}]
+    assert [r.input for r in shared_site.office.engine.list_runs()] == [{"n": 1}]
 
 
 @pytest.fixture
@@ -114,14 +114,14 @@ def private_site(cluster: PrivateCluster) -> Iterator[tuple[Site, PrivateCluster
     store = open_store(url)
     migrate.upgrade(store)
     store.close()
-    engine = Engine.open(url)
+    office = Office.open(url)
     try:
-        for site in open_site(engine):
+        for site in open_site(office):
             yield site, cluster
     finally:
         if not cluster.running():
             cluster.start()
-        engine.close()
+        office.close()
 
 
 def test_with_the_database_stopped_the_api_and_the_console_answer_503_and_recover_when_it_returns(
@@ -144,11 +144,11 @@ def test_with_the_database_stopped_the_api_and_the_console_answer_503_and_recove
     created = client.post("/v1/runs", json=start, headers={**api, "Idempotency-Key": "k-2"})
     assert created.status_code == 201, created.text
     assert client.get("/runs", headers=page).status_code == 200
-    assert [r.input for r in site.engine.list_runs()] == [{"n": 2}]
+    assert [r.input for r in site.office.engine.list_runs()] == [{"n": 2}]
 
 
 def test_a_key_whose_answer_could_not_be_stored_replays_it_once_the_database_is_back(
-    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+    make_office: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The run is started, then the database goes away before the Idempotency-Key's answer is
     stored: the client gets 503, the key answers 409 while the answer is not stored, then the
@@ -164,7 +164,7 @@ def test_a_key_whose_answer_could_not_be_stored_replays_it_once_the_database_is_
         real(self, *args)
 
     monkeypatch.setattr(SecurityMixin, "idempotency_complete", complete)
-    for site in open_site(make_engine(clock=SystemClock())):
+    for site in open_site(make_office(clock=SystemClock())):
         headers = {**site.api, "Idempotency-Key": "k-3"}
         start = {"workflow": "hello", "input": {"n": 3}}
         assert_unavailable_problem(site.client.post("/v1/runs", json=start, headers=headers))
@@ -175,5 +175,5 @@ def test_a_key_whose_answer_could_not_be_stored_replays_it_once_the_database_is_
             time.sleep(0.05)
         assert answer.status_code == 201, answer.text
         assert answer.headers["idempotent-replayed"] == "true"
-        (run,) = site.engine.list_runs()
+        (run,) = site.office.engine.list_runs()
         assert answer.json()["id"] == run.id

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from officeflow import Engine, RunStatus
+from officeflow import Office, RunStatus
 from officeflow.errors import StoreUnavailable
 from officeflow.store import migrate, open_store
 
@@ -99,14 +99,14 @@ def start_through_api(api: ApiServer, token: str, starts: Starts) -> None:
             time.sleep(0.04)
 
 
-def start_through_engine(engine: Engine, starts: Starts) -> None:
+def start_through_engine(office: Office, starts: Starts) -> None:
     n = 0
     while not starts.stop.is_set():
         n += 1
         key = f"engine-{n}"
         while True:
             try:
-                run, _ = engine.start_or_get("crashy", {"n": n}, idempotency_key=key)
+                run, _ = office.engine.start_or_get("crashy", {"n": n}, idempotency_key=key)
             except StoreUnavailable:
                 starts.answers["StoreUnavailable"] += 1
                 time.sleep(0.1)
@@ -121,9 +121,9 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
     store = open_store(url)
     migrate.upgrade(store)
     store.close()
-    engine = Engine.open(url)
-    engine.apply(HERE / "crash.yaml")
-    token = engine.accounts.create_api_key("default", "loader", grants=["admin"], actor="system").token
+    office = Office.open(url)
+    office.engine.apply(HERE / "crash.yaml")
+    token = office.accounts.create_api_key("default", "loader", grants=["admin"], actor="system").token
     fleet = WorkerFleet(
         url,
         tmp_path,
@@ -135,7 +135,7 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
     starts = Starts()
     loaders = [
         threading.Thread(target=start_through_api, args=(api, token, starts), daemon=True),
-        threading.Thread(target=start_through_engine, args=(engine, starts), daemon=True),
+        threading.Thread(target=start_through_engine, args=(office, starts), daemon=True),
     ]
     rng = random.Random(20261204)
     try:
@@ -157,7 +157,7 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
             loader.join(timeout=60)
         assert len(starts.acknowledged) > after_restarts, "nothing was started after the last restart"
         acknowledged = dict(starts.acknowledged)
-        wait_drained(engine, acknowledged, fleet, timeout=90)
+        wait_drained(office, acknowledged, fleet, timeout=90)
 
         # Every process rode the restarts out: alive, the same processes as at the start.
         assert [p.poll() for p in workers] == [None] * WORKERS
@@ -177,7 +177,7 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
     assert not [a for a in starts.answers if isinstance(a, int) and a >= 500 and a != 503], starts.answers
 
     # Nothing acknowledged was lost, nothing else started, each step ran and completed once.
-    with engine.store.read() as tx:
+    with office.store.read() as tx:
         counts = tx.count_runs_by_status("default")
         depths = tx.queue_depths()
     assert counts == {"completed": len(acknowledged)}, counts
@@ -189,10 +189,10 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
     twice = {key: n for key, n in executed.items() if n > 1}
     assert not twice, f"steps that ran more than once: {list(twice.items())[:10]}"
     for run_id in rng.sample(sorted(acknowledged), 50):
-        history = engine.history(run_id)
+        history = office.engine.history(run_id)
         assert [h.type for h in history].count("run_completed") == 1
         assert sorted(h.step_id or "" for h in history if h.type == "step_completed") == ["a", "b", "c", "d", "fork"]
-        assert engine.get_run(run_id).status == RunStatus.COMPLETED
+        assert office.engine.get_run(run_id).status == RunStatus.COMPLETED
 
     # Each process said when the database went away and came back: at most once per restart.
     logs = sorted(tmp_path.glob("*.log"))
@@ -204,14 +204,14 @@ def test_workers_and_the_api_ride_out_ten_postgresql_restarts(cluster: PrivateCl
         lost, back = text.count("database unavailable"), text.count("database available again")
         assert 1 <= lost <= RESTARTS * (API_PROCESSES + 1 if log.name == "serve.log" else 1), (log.name, lost)
         assert back == lost, (log.name, lost, back)
-    engine.close()
+    office.close()
 
 
-def wait_drained(engine: Engine, acknowledged: dict[str, str], fleet: WorkerFleet, timeout: float) -> None:
+def wait_drained(office: Office, acknowledged: dict[str, str], fleet: WorkerFleet, timeout: float) -> None:
     """Until every acknowledged run completed and no job is left."""
     deadline = time.monotonic() + timeout
     while True:
-        with engine.store.read() as tx:
+        with office.store.read() as tx:
             counts: dict[str, Any] = tx.count_runs_by_status("default")
             depths = tx.queue_depths()
         if counts.get("completed", 0) >= len(acknowledged) and not depths:

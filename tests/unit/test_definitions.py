@@ -262,3 +262,125 @@ def test_the_example_sketch_from_the_design_reads_naturally(tmp_path: Path) -> N
     path = tmp_path / "wf.yaml"
     path.write_text("name: ok\nversion: 1\nsteps:\n  a: {kind: end}\n")
     assert load_definition(path, Registry(kinds=BUILTIN_KINDS)).file == str(path)
+
+
+HUMAN_WITH_REASONS = """
+    name: x
+    version: 1
+    steps:
+      ask:
+        kind: human
+        assign: {{group: finance}}
+        outcomes:
+          approve: {{next: done}}
+          reject: {{next: done, reasons: [{word}, other]}}
+      done: {{kind: end}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("word", "read_as"),
+    [
+        *[(word, "false") for word in ("no", "No", "NO", "off", "False")],
+        *[(word, "true") for word in ("yes", "Yes", "on", "true", "ON")],
+    ],
+)
+def test_a_word_yaml_reads_as_a_boolean_where_text_is_expected_is_named_with_the_quoting(
+    word: str, read_as: str
+) -> None:
+    """YAML 1.1 reads unquoted no/yes/on/off/true/false as booleans: `reasons: [no, other]` must
+    say so, where it is, and how to write it, not 'Input should be a valid string'."""
+    p = one(HUMAN_WITH_REASONS.format(word=word))
+    assert p.message == f"YAML read `{word}` as the boolean {read_as}; quote it: '{word}'"
+    assert (p.line, p.column, p.step) == (9, 38, "ask")
+    assert p.pointer == "/steps/ask/outcomes/reject/reasons/0"
+    assert p.expected == "text"
+
+
+@pytest.mark.parametrize("written", ["'no'", '"no"'])
+def test_the_quoted_word_is_text(written: str) -> None:
+    d = load_definition(
+        textwrap.dedent(HUMAN_WITH_REASONS.format(word=written)).lstrip(), Registry(kinds=BUILTIN_KINDS)
+    )
+    assert d.steps["ask"].outcomes["reject"].reasons == ("no", "other")  # type: ignore[attr-defined]
+
+
+def test_y_and_n_stay_text() -> None:
+    """PyYAML keeps y and n as text (YAML 1.1 would read them as booleans too)."""
+    d = load_definition(textwrap.dedent(HUMAN_WITH_REASONS.format(word="y")).lstrip(), Registry(kinds=BUILTIN_KINDS))
+    assert d.steps["ask"].outcomes["reject"].reasons == ("y", "other")  # type: ignore[attr-defined]
+
+
+def test_keys_yaml_reads_as_booleans_are_named_at_the_key_and_read_as_written() -> None:
+    found = problems("""
+        name: x
+        version: 1
+        steps:
+          ask:
+            kind: human
+            assign: {group: finance}
+            outcomes:
+              yes: {next: done}
+              no: {next: done}
+          done: {kind: end}
+    """)
+    assert [(p.line, p.column, p.step, p.message) for p in found] == [
+        (8, 7, "ask", "YAML read the key `yes` as the boolean true; quote it: 'yes'"),
+        (9, 7, "ask", "YAML read the key `no` as the boolean false; quote it: 'no'"),
+    ]
+    assert found[0].pointer == "/steps/ask/outcomes/yes"
+    assert found[0].expected == "text (a key is text)"
+
+
+def test_quoted_keys_are_text() -> None:
+    d = load_definition(
+        textwrap.dedent("""
+        name: x
+        version: 1
+        steps:
+          ask:
+            kind: human
+            assign: {group: finance}
+            outcomes: {'yes': {next: done}, "no": {next: done}}
+          done: {kind: end}
+        """),
+        Registry(kinds=BUILTIN_KINDS),
+    )
+    assert list(d.steps["ask"].outcomes) == ["yes", "no"]  # type: ignore[attr-defined]
+
+
+def test_numbers_and_null_where_text_is_expected_are_named_too() -> None:
+    found = problems("""
+        name: x
+        version: 1
+        title: 1.10
+        steps:
+          w: {kind: wait, signal: null, next: done}
+          done: {kind: end}
+    """)
+    assert [(p.line, p.message) for p in found] == [
+        (3, "YAML read `1.10` as the number 1.1; quote it: '1.10'"),
+        (5, "YAML read `null` as null; quote it: 'null'"),
+    ]
+
+
+def test_a_kind_yaml_reads_as_a_boolean_is_named_with_the_kinds() -> None:
+    p = one("""
+        name: x
+        version: 1
+        steps:
+          a: {kind: on}
+    """)
+    assert p.message == "YAML read `on` as the boolean true; quote it: 'on'"
+    assert str(p.expected).startswith("one of: end, http, human")
+    assert (p.line, p.column) == (4, 13)
+
+
+def test_a_number_where_a_number_is_expected_is_no_problem() -> None:
+    found = problems("""
+        name: x
+        version: 1.5
+        steps:
+          a: {kind: end}
+    """)
+    assert [p.message for p in found] == ["Input should be a valid integer, got a number with a fractional part"]

@@ -128,3 +128,54 @@ def _plain_cel(expr: object) -> object:
     forced = Expr(expr.source)
     forced._path = None
     return forced.evaluate(REFERENCE_DATA)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("${input.name} paid ${input.amount} EUR", "Ada paid 120.5 EUR"),
+        ("ok: ${steps.a.output.ok}, none: '${null}'", "ok: true, none: ''"),
+        ("${size(input.items)} items", "2 items"),
+        ("  ${input.amount}  ", 120.5),
+        ("${ input.items }", [1, 2]),
+    ],
+)
+def test_templates_mix_text_and_expressions(template: str, expected: object) -> None:
+    """Text around ``${...}`` makes a string (true/false, numbers as written, null as nothing);
+    a value that is only ``${expr}`` keeps the expression's type."""
+    assert compile_value(template).evaluate(VARS) == expected
+
+
+def test_text_without_a_template_is_cel_so_plain_words_must_be_quoted() -> None:
+    with pytest.raises(ExpressionError, match="bad CEL"):
+        compile_value("Hello $ {input.name}")
+    assert compile_value("'Hello'").evaluate(VARS) == "Hello"
+
+
+def test_every_expression_inside_a_value_is_listed_with_its_path() -> None:
+    value = compile_value({"a": "input.x", "b": ["1", {"c": "Hi ${input.name}, ${input.amount}"}], "d": 4})
+    assert [(path, expr.source) for path, expr in value.expressions()] == [
+        (("a",), "input.x"),
+        (("b", 0), "1"),
+        (("b", 1, "c"), "input.name"),
+        (("b", 1, "c"), "input.amount"),
+    ]
+
+
+def test_errors_inside_lists_name_the_index_and_odd_types_are_refused() -> None:
+    with pytest.raises(ExpressionError, match=r"in \[1\]: bad CEL"):
+        compile_value(["1", "2 +"])
+    with pytest.raises(ExpressionError, match=r"in 'a': in \[0\]: bad CEL"):
+        compile_value({"a": ["("]})
+    with pytest.raises(ExpressionError, match="bytes is not a value; expected a CEL string"):
+        compile_value(b"input")
+
+
+def test_variables_an_expression_reads_are_known_after_compiling() -> None:
+    assert compile_expr("input.a + steps.b.output.c").variables == frozenset({"input", "steps"})
+    assert compile_expr("1 + 2").variables == frozenset()
+
+
+def test_only_the_variables_read_cross_into_cel() -> None:
+    """A variable the expression does not read may hold anything, even what CEL cannot take."""
+    assert compile_expr("input.amount > 100.0").evaluate({**VARS, "run": object()}) is True

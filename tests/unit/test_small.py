@@ -132,6 +132,7 @@ def test_the_public_surface_is_pinned() -> None:
             "NonRetryableError",
             "NotAllowed",
             "NotFound",
+            "Office",
             "OfficeflowError",
             "Positions",
             "TaskConflict",

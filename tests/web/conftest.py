@@ -25,8 +25,8 @@ import pytest
 import uvicorn
 
 from examples.expense_approval import handlers as expense_handlers
-from officeflow import Engine, FakeClock
-from officeflow.api import create_app
+from officeflow import Engine, FakeClock, Office
+from officeflow.asgi import create_app
 from officeflow.settings import load_settings
 from tests.conftest import BACKENDS, create_pg_database, drop_pg_database, pg_url
 from tests.web import handlers
@@ -52,10 +52,14 @@ class Console:
     """A served console: its URL, the engine behind it, and helpers to make data."""
 
     url: str
-    engine: Engine
+    office: Office
     clock: FakeClock
     backend: str
     tenants: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        return self.office.engine
 
     def start(
         self,
@@ -78,7 +82,7 @@ class Console:
 
     def session(self, username: str) -> tuple[str, str]:
         """A new session of ``username``: (token, CSRF token)."""
-        made = self.engine.accounts.login(USERS[username][0], username, PASSWORD)
+        made = self.office.accounts.login(USERS[username][0], username, PASSWORD)
         return made.token, made.row.csrf_token
 
     def session_cookie(self, username: str) -> dict[str, Any]:
@@ -106,15 +110,15 @@ def console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         dropped = create_pg_database("of_web")
         url = pg_url(dropped)
     clock = FakeClock()
-    engine = Engine.open(url, handlers=[handlers, expense_handlers], clock=clock, migrate=True)
+    office = Office.open(url, handlers=[handlers, expense_handlers], clock=clock, migrate=True)
     for tenant in ("default", "acme"):
         for source in DEFINITIONS:
-            engine.apply(source, tenant=tenant, actor="user:ada")
+            office.engine.apply(source, tenant=tenant, actor="user:ada")
     for username, (tenant, grants) in USERS.items():
-        engine.accounts.create_user(
+        office.accounts.create_user(
             tenant, username, password=PASSWORD, display_name=username.title(), grants=grants, actor="system"
         )
-    app = create_app(engine, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False)
+    app = create_app(office, load_settings(rate_limit_key="off", rate_limit_tenant="off"), background=False)
     sock = _free_socket()
     config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
@@ -127,12 +131,12 @@ def console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         time.sleep(0.01)
     host, port = sock.getsockname()
     try:
-        yield Console(url=f"http://{host}:{port}", engine=engine, clock=clock, backend=backend)
+        yield Console(url=f"http://{host}:{port}", office=office, clock=clock, backend=backend)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        engine.close()
+        office.close()
         if dropped:
             drop_pg_database(dropped)
         elif backend == "sqlite":

@@ -32,14 +32,15 @@ def seed(console: Console) -> dict[str, str]:
     """A tenant of its own: a claim waiting in a manager's inbox, an order waiting for approval,
     a failed order (a dead letter), an onboarding under way."""
     engine = console.engine
+    office = console.office
     for source in (CLAIM, ORDERS_V1, ONBOARDING, LOANS):
         engine.apply(source, tenant=TENANT, actor="user:alma")
-    engine.accounts.create_user(
+    office.accounts.create_user(
         TENANT, "alma", password=PASSWORD, display_name="Alma Berg", grants=["admin"], actor="system"
     )
-    engine.accounts.create_user(TENANT, "rhea", password=PASSWORD, grants=["submitter"], actor="system")
-    engine.directory.put_person(TENANT, "alma", actor="system", display_name="Alma Berg")
-    engine.directory.put_person(TENANT, "rhea", actor="system", manager="alma")
+    office.accounts.create_user(TENANT, "rhea", password=PASSWORD, grants=["submitter"], actor="system")
+    office.directory.put_person(TENANT, "alma", actor="system", display_name="Alma Berg")
+    office.directory.put_person(TENANT, "rhea", actor="system", manager="alma")
     claim = engine.start("web-claim", {"amount": 84.5, "purpose": "Team lunch"}, tenant=TENANT, actor="user:rhea")
     order = engine.start("web-orders", {"amount": 640, "customer": "c-9"}, tenant=TENANT, actor="api_key:shop")
     failed = engine.start(
@@ -48,7 +49,7 @@ def seed(console: Console) -> dict[str, str]:
     engine.start("web-onboarding", {"name": "Grace"}, tenant=TENANT, actor="user:alma")
     console.drive()
     console.drive()
-    (task,) = engine.tasks.of_run(TENANT, claim.id)
+    (task,) = office.tasks.of_run(TENANT, claim.id)
     engine.audit.seal(TENANT)
     return {"task": task.id, "claim": claim.id, "order": order.id, "failed": failed.id}
 
@@ -85,7 +86,7 @@ def test_every_main_page_passes_axe_on_laptop_phone_and_dark(console: Console, b
         "/dead-letters",
         "/audit",
     ]
-    token = console.engine.accounts.login(TENANT, "alma", PASSWORD).token
+    token = console.office.accounts.login(TENANT, "alma", PASSWORD).token
     problems: dict[str, list[str]] = {}
     for size, (viewport, scheme) in VIEWS.items():
         context = browser.new_context(

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import anyio
 import pytest
 
-from officeflow.web import csrf
+from officeflow.edge import csrf
 from officeflow.web.session import safe_next
 
 from .conftest import Console, http
@@ -115,7 +115,7 @@ def test_api_posts_with_the_cookie_need_the_header(console: Console) -> None:
 def test_bearer_callers_need_no_csrf_token(console: Console) -> None:
     """An Authorization header (session token or API key) is not sent by a foreign page: no check,
     even when the browser's cookie is there as well."""
-    key = console.engine.accounts.create_api_key("default", "csrf-test", grants=["operator"], actor="system").token
+    key = console.office.accounts.create_api_key("default", "csrf-test", grants=["operator"], actor="system").token
     client, _ = http(console, "ada")
     with client:
         started = client.post("/v1/runs", json={"workflow": "web-loans"}, headers={"Authorization": f"Bearer {key}"})

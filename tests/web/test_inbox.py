@@ -79,6 +79,7 @@ def _png() -> bytes:
 @pytest.fixture
 def people(console: Console) -> Console:
     engine = console.engine
+    office = console.office
     for tenant in ("default", "acme"):
         engine.apply(CLAIM, tenant=tenant, actor="user:ada")
         engine.apply(GROUP_CLAIM, tenant=tenant, actor="user:ada")
@@ -86,30 +87,30 @@ def people(console: Console) -> Console:
         known = tx.user_by_name("default", "wendy") is not None
     if not known:
         for name, (grants, manager) in PEOPLE.items():
-            engine.accounts.create_user("default", name, password=PASSWORD, grants=grants, actor="system")
-            engine.directory.put_person("default", name, actor="system", manager=manager)
-        engine.directory.put_group("default", "web-reviewers", ["ria", "rob", "wade"], actor="system")
-        engine.accounts.create_user("acme", "wade", password=PASSWORD, grants=["admin"], actor="system")
+            office.accounts.create_user("default", name, password=PASSWORD, grants=grants, actor="system")
+            office.directory.put_person("default", name, actor="system", manager=manager)
+        office.directory.put_group("default", "web-reviewers", ["ria", "rob", "wade"], actor="system")
+        office.accounts.create_user("acme", "wade", password=PASSWORD, grants=["admin"], actor="system")
     return console
 
 
 def cookie(console: Console, username: str, tenant: str = "default") -> dict[str, Any]:
     """A session cookie of ``username`` for the browser (the people of this module live here,
     not in the console's USERS)."""
-    token = console.engine.accounts.login(tenant, username, PASSWORD).token
+    token = console.office.accounts.login(tenant, username, PASSWORD).token
     return {"name": "officeflow_session", "value": token, "url": console.url, "httpOnly": True, "sameSite": "Lax"}
 
 
 def client_for(console: Console, username: str) -> tuple[httpx.Client, str]:
     """A plain HTTP client holding a session of ``username``, and the session's CSRF token."""
-    made = console.engine.accounts.login("default", username, PASSWORD)
+    made = console.office.accounts.login("default", username, PASSWORD)
     client = httpx.Client(base_url=console.url, follow_redirects=False, timeout=10)
     client.cookies.set("officeflow_session", made.token)
     return client, made.row.csrf_token
 
 
 def open_task_of(console: Console, run_id: str) -> Any:
-    (task,) = [t for t in console.engine.tasks.of_run("default", run_id) if t.status == "active"]
+    (task,) = [t for t in console.office.tasks.of_run("default", run_id) if t.status == "active"]
     return task
 
 
@@ -178,10 +179,10 @@ def test_file_a_claim_then_the_manager_corrects_and_approves_it(people: Console,
     page.wait_for_url("**/inbox?done=decided")
     assert "Decision recorded" in page.locator("[role=status]").inner_text()
 
-    task = next(iter(console.engine.tasks.of_run("default", run_id)))
+    task = next(iter(console.office.tasks.of_run("default", run_id)))
     assert (task.status, task.outcome, task.decided_by) == ("completed", "approve", "wade")
     assert console.status(run_id) == "completed"
-    (correction,) = console.engine.tasks.corrections("default", task_id=task.id)
+    (correction,) = console.office.tasks.corrections("default", task_id=task.id)
     assert (correction.field, correction.before, correction.after) == ("/amount", 84.5, 80)
 
     # The audit view shows the decision.
@@ -205,12 +206,12 @@ def test_a_decision_form_without_the_csrf_token_changes_nothing(people: Console)
             f"/tasks/{task.id}/decide", data={"outcome": "reject", "reason_code": "policy", "csrf_token": "x" + csrf}
         )
         assert wrong.status_code == 403
-        assert console.engine.tasks.get("default", task.id).status == "active"
+        assert console.office.tasks.get("default", task.id).status == "active"
         done = client.post(
             f"/tasks/{task.id}/decide", data={"outcome": "reject", "reason_code": "policy", "csrf_token": csrf}
         )
         assert done.status_code == 303
-    assert console.engine.tasks.get("default", task.id).outcome == "reject"
+    assert console.office.tasks.get("default", task.id).outcome == "reject"
 
 
 def test_another_tenant_s_task_is_not_found(people: Console, context: Any) -> None:
@@ -241,7 +242,7 @@ def test_the_requester_cannot_decide_their_own_request(people: Console, context:
         forged = client.post(f"/tasks/{task.id}/decide", data={"outcome": "approve", "csrf_token": csrf})
     assert forged.status_code == 403
     assert "you requested this" in forged.text
-    assert console.engine.tasks.get("default", task.id).status == "active"
+    assert console.office.tasks.get("default", task.id).status == "active"
 
 
 def test_two_people_deciding_the_same_task_one_wins_the_other_is_told(people: Console, browser: Any) -> None:
@@ -269,7 +270,7 @@ def test_two_people_deciding_the_same_task_one_wins_the_other_is_told(people: Co
     finally:
         for ctx in contexts:
             ctx.close()
-    done = console.engine.tasks.get("default", task.id)
+    done = console.office.tasks.get("default", task.id)
     assert (done.outcome, done.decided_by) == ("approve", "ria")
     assert console.status(run_id) == "completed"
 
@@ -292,7 +293,7 @@ def test_claim_from_the_group_and_keyboard_decision(people: Console, context: An
     assert page.locator("[data-assignee]").inner_text() == "rob"
     page.keyboard.press("1")  # the first outcome: approve
     page.wait_for_url("**/inbox?done=decided")
-    assert console.engine.tasks.get("default", task.id).decided_by == "rob"
+    assert console.office.tasks.get("default", task.id).decided_by == "rob"
 
 
 def test_an_operator_reassigns_a_task_to_a_group(people: Console, context: Any) -> None:
@@ -309,7 +310,7 @@ def test_an_operator_reassigns_a_task_to_a_group(people: Console, context: Any) 
     page.click("form[action$='/reassign'] button[type=submit]")
     page.wait_for_url("**?done=reassigned")
     assert page.locator("[data-assignee]").inner_text() == "group web-reviewers"
-    moved = console.engine.tasks.get("default", task.id)
+    moved = console.office.tasks.get("default", task.id)
     assert (moved.assignee, moved.candidate_group) == (None, "web-reviewers")
     log = page.locator("li[data-type=reassigned]").inner_text()
     assert "wade is on leave" in log

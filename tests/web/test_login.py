@@ -41,7 +41,7 @@ def test_a_page_asks_for_sign_in_then_comes_back(console: Console, page: Any) ->
 def test_wrong_password_then_lockout_message(console: Console, page: Any) -> None:
     """A wrong password says so and keeps the username; after five failures the account is
     locked and the page says for how long, even with the right password."""
-    console.engine.accounts.create_user("default", "locky", password=PASSWORD, grants=["operator"], actor="system")
+    console.office.accounts.create_user("default", "locky", password=PASSWORD, grants=["operator"], actor="system")
     page.goto("/login")
     sign_in(page, "locky", "not the password")
     assert page.locator("[role=alert]").inner_text() == "Invalid username or password."
@@ -66,7 +66,7 @@ def test_sign_out_ends_the_session(console: Console, page: Any) -> None:
     page.click("text=Sign out")
     page.wait_for_url("**/login?out=1")
     assert page.locator("[role=status]").inner_text() == "You have signed out."
-    assert console.engine.accounts.session(token) is None
+    assert console.office.accounts.session(token) is None
     page.goto("/runs")
     assert "/login" in page.url
 

@@ -23,11 +23,12 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 def seed(console: Console) -> dict[str, str]:
     """A morning's work in tenant northwind; returns the ids of the runs the pictures show."""
     engine, clock = console.engine, console.clock
+    office = console.office
     assert isinstance(clock, FakeClock)
     clock.set(1_767_945_600.0)  # 2026-01-09 08:00 UTC
     for source in (EXPENSE, ORDERS_V1, ONBOARDING, LOANS):
         engine.apply(source, tenant=TENANT, actor="user:olivia")
-    engine.accounts.create_user(
+    office.accounts.create_user(
         TENANT, "olivia", password=PASSWORD, display_name="Olivia Park", grants=["admin"], actor="system"
     )
     ids: dict[str, str] = {}
@@ -63,7 +64,7 @@ def test_screenshots(console: Console, browser: Any) -> None:
         pytest.skip("pictures are taken once, on SQLite")
     ids = seed(console)
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
-    session = console.engine.accounts.login(TENANT, "olivia", PASSWORD)
+    session = console.office.accounts.login(TENANT, "olivia", PASSWORD)
     pages = [
         ("runs", "/runs", "tbody tr"),
         ("run", f"/runs/{ids['review']}", "svg.wf-graph g.node.is-current"),

@@ -1,5 +1,6 @@
-"""The HTTP API (FastAPI): routers per resource, the request gate, problem+json errors."""
+"""The HTTP API (FastAPI): routers per resource, the request gate, problem+json errors. The
+application that serves it (with the console) is built in officeflow.asgi."""
 
-from officeflow.api.app import app_from_env, create_app
+from officeflow.api.app import install
 
-__all__ = ["app_from_env", "create_app"]
+__all__ = ["install"]

@@ -3,7 +3,7 @@ every route declares with ``guarded(action)``.
 
 A caller presents ``Authorization: Bearer <token>`` with an API key (``ofk_...``) or a session
 token from ``POST /v1/auth/login`` (``ofs_...``); browsers use the session cookie (and a CSRF
-token, see the web issue). Objects of another tenant are never found: every lookup is scoped by
+token, see officeflow.edge.csrf). Objects of another tenant are never found: every lookup is scoped by
 the caller's tenant, so a foreign id answers 404, not 403.
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from officeflow.api.problems import ApiProblem
+from officeflow.edge.csrf import SESSION_COOKIE
+from officeflow.edge.problems import ApiProblem
 from officeflow.security.permissions import Principal
 
 PERMISSION_KEY = "x-officeflow-permission"
-SESSION_COOKIE = "officeflow_session"
 
 
 def bearer_token(request: Request) -> str | None:
@@ -30,21 +30,15 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def resolve(engine: Any, token: str | None) -> Principal | None:
-    """The principal behind a token, or None (blocking: call from a worker thread)."""
-    if not token:
-        return None
-    if token.startswith("ofk_"):
-        principal: Principal | None = engine.accounts.api_key_principal(token)
-        return principal
-    if token.startswith("ofs_"):
-        found = engine.accounts.session(token)
-        return found[1] if found else None
-    return None
-
-
 def current(request: Request) -> Principal | None:
     return getattr(request.state, "principal", None)
+
+
+def principal_of(request: Request) -> Principal:
+    """The caller of a route guarded by ``guarded(action)`` (which refused a request without one)."""
+    principal = current(request)
+    assert principal is not None
+    return principal
 
 
 def authorize(request: Request, action: str) -> Principal:

@@ -4,8 +4,9 @@ Publishing an event is the one request an office sends thousands of times a minu
 forms, mail). The gate (officeflow.api.gate) has already limited the body, resolved the caller
 and applied the rate limits; for the common case, an API key allowed to publish and an unsigned
 event type this process knows, this module does what the route in officeflow.api.routers.events
-does, with the same answers, but without FastAPI's routing, dependency solving and response
-classes, which cost more CPU than the ingest itself.
+does through the one publish path (officeflow.ingest.publish), with the same answers, but
+without FastAPI's routing, dependency solving and response classes, which cost more CPU than the
+ingest itself.
 
 Anything else (a type this process has not loaded, a signed type, a caller without the
 permission, a header of the wrong form, a body that is not JSON) returns False before anything is
@@ -17,7 +18,6 @@ document is the same whichever way the request went.
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
 import orjson
 from starlette.requests import Request
@@ -25,6 +25,8 @@ from starlette.types import Message, Scope, Send
 
 from officeflow import safeyaml
 from officeflow.api.routers.events import EVENT_ID_RE, NAME_RE, ingest_out
+from officeflow.ingest.publish import Publication
+from officeflow.ingest.service import Ingestor
 from officeflow.security.permissions import Principal
 
 PREFIX = "/v1/events/"
@@ -37,7 +39,7 @@ def applies(scope: Scope) -> bool:
 
 
 async def publish(
-    engine: Any, scope: Scope, headers: dict[str, str], body: bytes, principal: Principal, send: Send
+    events: Ingestor, scope: Scope, headers: dict[str, str], body: bytes, principal: Principal, send: Send
 ) -> bool:
     """Ingest the event and answer; False (nothing written, nothing sent) when the full route
     must answer instead."""
@@ -50,25 +52,25 @@ async def publish(
     subject = headers.get("event-subject")
     if subject is not None and len(subject) > 500:
         return False
-    event_type = engine.events.cached_type(principal.tenant, type_name)
+    event_type = events.cached_type(principal.tenant, type_name)
     if event_type is None or event_type.signature_secret is not None:
         return False
     try:
         data = safeyaml.load_json(body, "the body")
     except safeyaml.DocumentRefused:
         return False
+    item = Publication(
+        tenant=principal.tenant,
+        type=type_name,
+        data=data,
+        event_id=event_id,
+        source="http",
+        subject=subject,
+        meta={"content_type": headers.get("content-type")},
+        actor=principal.actor,
+    )
     try:
-        result = await engine.events.ingest_async(
-            principal.tenant,
-            type_name,
-            data,
-            event_type=event_type,
-            event_id=event_id,
-            source="http",
-            subject=subject,
-            meta={"content_type": headers.get("content-type")},
-            actor=principal.actor,
-        )
+        result = await events.publish_async(item, event_type)
     except Exception as exc:  # answered as the application answers it
         await _answer_error(scope, exc, send)
         return True

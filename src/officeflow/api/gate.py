@@ -8,21 +8,23 @@
 2. who is calling: the bearer token or session cookie, resolved to a principal (or none);
    an unsafe request (POST, PUT, PATCH, DELETE) authenticated by the session cookie must carry
    the session's CSRF token (``X-CSRF-Token`` header or ``csrf_token`` form field), else 403
-   (see officeflow.web.csrf); callers with an ``Authorization`` header are not affected;
+   (see officeflow.edge.csrf); callers with an ``Authorization`` header are not affected;
 3. rate limits per key and per tenant: 429 with ``Retry-After``;
 4. ``Idempotency-Key`` on POST: the same key and body replays the stored response
    (``Idempotent-Replayed: true``); the same key with another body is 422; while the first
    request with the key is still running, 409. The first answer is stored before it is sent, so
    a resend after it always replays it. Responses of 5xx are not stored (retry is allowed).
-   Keys are forgotten ``IDEMPOTENCY_TTL`` (24 h) after the first request.
+   Keys are forgotten ``IDEMPOTENCY_TTL`` (24 h) after the first request
+   (officeflow.edge.idempotency).
+
+The gate guards the console's pages too (the application is built in officeflow.asgi): the
+pages it refuses are rendered by the callables it is given, so it needs no part of the console.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,15 +33,18 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from officeflow import safeyaml
-from officeflow.api import auth, fastpath
+from officeflow.api import fastpath
 from officeflow.api.outage import WhenBack
-from officeflow.api.problems import BASE, MEDIA_TYPE
-from officeflow.api.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
+from officeflow.edge import csrf
+from officeflow.edge.idempotency import IN_PROGRESS_LIMIT, IdempotencyKeys
+from officeflow.edge.idempotency import TTL as IDEMPOTENCY_TTL
+from officeflow.edge.problems import BASE, MEDIA_TYPE
+from officeflow.edge.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_after_header
 from officeflow.errors import Problem, StoreUnavailable
-from officeflow.store.tx_security import IN_PROGRESS_LIMIT
-from officeflow.web import csrf
+from officeflow.office import Office
+from officeflow.security.permissions import Principal
 
-IDEMPOTENCY_TTL = 24 * 3600.0
+__all__ = ["IDEMPOTENCY_KEY", "IDEMPOTENCY_TTL", "Gate"]
 IDEMPOTENCY_KEY = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
 """An Idempotency-Key: 1 to 255 visible ASCII characters (spaces inside)."""
 _IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY)
@@ -54,7 +59,7 @@ class Gate:
         self,
         app: ASGIApp,
         *,
-        engine: Any,
+        office: Office,
         max_body: int,
         max_upload: int,
         limiter: RateLimiter | None,
@@ -62,7 +67,9 @@ class Gate:
         error_page: Callable[[int, str, str], bytes] | None = None,
     ) -> None:
         self.app = app
-        self.engine = engine
+        self.office = office
+        self.accounts = office.accounts
+        self.idempotency = IdempotencyKeys(office.store, office.now)
         self.max_body = max_body
         self.max_upload = max_upload
         self.limiter = limiter
@@ -110,18 +117,14 @@ class Gate:
         principal = None
         session = None
         if token and via_cookie:
-            found = (
-                await anyio.to_thread.run_sync(self.engine.accounts.session, token)
-                if token.startswith("ofs_")
-                else None
-            )
+            found = await anyio.to_thread.run_sync(self.accounts.session, token) if token.startswith("ofs_") else None
             if found is not None:
                 session, principal = found
             state["token_refused"] = principal is None
         elif token:
-            principal = self._cached(token)
+            principal = self.accounts.cached_principal(token)
             if principal is None:
-                principal = await anyio.to_thread.run_sync(auth.resolve, self.engine, token)
+                principal = await anyio.to_thread.run_sync(self.accounts.principal, token)
             state["token_refused"] = principal is None
         state["principal"] = principal
         state["session"] = session
@@ -173,7 +176,7 @@ class Gate:
         if (
             principal is not None
             and fastpath.applies(scope)
-            and await fastpath.publish(self.engine, scope, headers, body, principal, send)
+            and await fastpath.publish(self.office.events, scope, headers, body, principal, send)
         ):
             return
         await self.app(scope, replay_receive, send)
@@ -212,23 +215,8 @@ class Gate:
             path,
         )
 
-    def _cached(self, token: str) -> Any:
-        """A principal for an API key already verified recently, without a thread hop."""
-        if not token.startswith("ofk_"):
-            return None
-        parts = token.split("_")
-        if len(parts) < 3:
-            return None
-        cached = self.engine.accounts._cache.get(parts[1])
-        if cached is None:
-            return None
-        digest = hashlib.sha256("_".join(parts[2:]).encode()).hexdigest()
-        if cached[1] > time.monotonic() and hmac.compare_digest(cached[2], digest):
-            return cached[0]
-        return None
-
     async def _idempotent(
-        self, scope: Scope, receive: Receive, send: Send, key: str, body: bytes, principal: Any, path: str
+        self, scope: Scope, receive: Receive, send: Send, key: str, body: bytes, principal: Principal, path: str
     ) -> None:
         if not _IDEMPOTENCY_KEY.fullmatch(key):
             await _problem(
@@ -242,18 +230,13 @@ class Gate:
             return
         query = scope.get("query_string", b"")
         digest = hashlib.sha256(b"\n".join([scope["method"].encode(), path.encode(), query, body])).hexdigest()
-        store = self.engine.store
-        now = self.engine.now()
+        keys = self.idempotency
         existing = await anyio.to_thread.run_sync(
-            lambda: store.run(
-                lambda tx: tx.idempotency_claim(
-                    principal.tenant, principal.id, key, scope["method"], path, digest, now, IDEMPOTENCY_TTL
-                )
-            )
+            lambda: keys.claim(principal.tenant, principal.id, key, scope["method"], path, digest)
         )
         if existing is not None:
-            stored_hash, status, response = existing
-            if stored_hash != digest:
+            status, response = existing.status, existing.response
+            if existing.request_hash != digest:
                 await _problem(
                     send,
                     422,
@@ -304,7 +287,7 @@ class Gate:
             if status >= 500:
 
                 def record() -> None:
-                    store.run(lambda tx: tx.idempotency_release(principal.tenant, principal.id, key))
+                    keys.release(principal.tenant, principal.id, key)
 
             else:
                 saved = orjson.dumps(
@@ -312,7 +295,7 @@ class Gate:
                 ).decode()
 
                 def record() -> None:
-                    store.run(lambda tx: tx.idempotency_complete(principal.tenant, principal.id, key, status, saved))
+                    keys.complete(principal.tenant, principal.id, key, status, saved)
 
             try:
                 await anyio.to_thread.run_sync(record)
@@ -335,7 +318,7 @@ def _token(headers: dict[str, str]) -> tuple[str | None, bool]:
     cookie = headers.get("cookie", "")
     for part in cookie.split(";"):
         name, _, value = part.strip().partition("=")
-        if name == auth.SESSION_COOKIE and value:
+        if name == csrf.SESSION_COOKIE and value:
             return value, True
     return None, False
 

@@ -19,39 +19,20 @@ from officeflow.cli.rules import rules
 from officeflow.cli.runs import dead_letters, runs, start
 from officeflow.cli.serve import serve
 from officeflow.cli.worker import worker
-from officeflow.errors import (
-    ConfigurationError,
-    Conflict,
-    DefinitionInvalid,
-    InputInvalid,
-    MigrationRefused,
-    NotFound,
-    OfficeflowError,
-    RequestInvalid,
-)
+from officeflow.errors import ConfigurationError, OfficeflowError
 from officeflow.settings import load_settings
-
-EXIT_CODES: list[tuple[type[OfficeflowError], int]] = [
-    (NotFound, 3),
-    (Conflict, 4),
-    (DefinitionInvalid, 5),
-    (InputInvalid, 5),
-    (RequestInvalid, 5),
-    (MigrationRefused, 6),
-    (ConfigurationError, 7),
-]
 
 
 class Main(click.Group):
-    """Turns officeflow errors into one clear message and an exit code, never a traceback."""
+    """Turns officeflow errors into one clear message and an exit code (each error class says
+    which: ``exit_code`` in officeflow.errors), never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except OfficeflowError as exc:
-            code = next((c for t, c in EXIT_CODES if isinstance(exc, t)), 1)
             err.print(f"[red]error[/]: {escape(exc.message)}", markup=True)
-            sys.exit(code)
+            sys.exit(type(exc).exit_code)
         except TimeoutError as exc:
             err.print(f"[red]error[/]: {escape(str(exc))}")
             sys.exit(8)
@@ -91,7 +72,7 @@ def main(ctx: click.Context, /, **options: Any) -> None:
         settings = load_settings(**options)
     except ConfigurationError as exc:
         err.print(f"[red]error[/]: {escape(exc.message)}")
-        sys.exit(7)
+        sys.exit(ConfigurationError.exit_code)
     configure(settings.log_level, settings.log_format)
     ctx.obj = Context(settings)
 

@@ -11,7 +11,6 @@ import click
 from officeflow.cli.common import Context, emit_json, format_option, option, out, pass_ctx, table, when
 from officeflow.durations import parse_duration
 from officeflow.errors import ConfigurationError
-from officeflow.store.tx import Tx
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,22 +40,22 @@ def keys_rotate(ctx: Context, fmt: str) -> None:
     (exit 1). Afterwards the retired keys can be removed."""
     from officeflow.security.rekey import rotate
 
-    engine = ctx.engine()
-    done = rotate(engine.audit, engine.secrets, actor=ctx.actor)
+    office = ctx.office()
+    done = rotate(office.audit, office.secrets, actor=ctx.actor)
     if fmt == "json":
         emit_json(
             {
-                "key": engine.keyring.fingerprint,
-                "retired": [k.fingerprint for k in engine.keyring.retired],
+                "key": office.keyring.fingerprint,
+                "retired": [k.fingerprint for k in office.keyring.retired],
                 "secrets": done.secrets,
                 "resigned": done.resigned,
                 "refused": {t: {"kind": f.kind, "seq": f.seq, "detail": f.message} for t, f in done.refused.items()},
             }
         )
     else:
-        if not engine.keyring.retired:
+        if not office.keyring.retired:
             out.print("no retired keys are configured (OFFICEFLOW_SECRET_KEYS_RETIRED): everything was checked")
-        out.print(f"key {engine.keyring.fingerprint}: {done.secrets} stored secret(s) encrypted again")
+        out.print(f"key {office.keyring.fingerprint}: {done.secrets} stored secret(s) encrypted again")
         for tenant, count in done.resigned.items():
             out.print(f"audit log of tenant '{tenant}': {count} entries verified and signed again")
         for tenant, finding in done.refused.items():
@@ -103,7 +102,7 @@ def users_add(
 ) -> None:
     """Create a user with roles."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    user = ctx.engine().accounts.create_user(
+    user = ctx.office().accounts.create_user(
         ctx.tenant, username, password=password, display_name=display_name, email=email, grants=roles, actor=ctx.actor
     )
     out.print(f"user {user.username} ({user.id}) created with {', '.join(roles) or 'no roles'}")
@@ -113,7 +112,7 @@ def users_add(
 @format_option()
 @pass_ctx
 def users_list(ctx: Context, fmt: str) -> None:
-    accounts = ctx.engine().accounts
+    accounts = ctx.office().accounts
     rows = [(u, [f"{g.role}:{g.scope}" for g in accounts.grants(ctx.tenant, u.id)]) for u in accounts.users(ctx.tenant)]
     if fmt == "json":
         emit_json([{"id": u.id, "username": u.username, "disabled": u.disabled, "grants": g} for u, g in rows])
@@ -131,12 +130,11 @@ def users_list(ctx: Context, fmt: str) -> None:
 @pass_ctx
 def users_grant(ctx: Context, username: str, roles: tuple[str, ...]) -> None:
     """Replace a user's roles."""
-    engine = ctx.engine()
-    with engine.store.read() as tx:
-        user = tx.user_by_name(ctx.tenant, username)
+    accounts = ctx.office().accounts
+    user = accounts.user_named(ctx.tenant, username)
     if user is None:
         raise ConfigurationError(f"no user '{username}' in tenant '{ctx.tenant}'")
-    engine.accounts.set_grants(ctx.tenant, user.id, roles, actor=ctx.actor)
+    accounts.set_grants(ctx.tenant, user.id, roles, actor=ctx.actor)
     out.print(f"{username}: {', '.join(roles) or 'no roles'}")
 
 
@@ -152,9 +150,9 @@ def api_keys() -> None:
 @pass_ctx
 def api_keys_create(ctx: Context, name: str, roles: tuple[str, ...], expires_in: str | None) -> None:
     """Create a key and print it (the only time it is shown)."""
-    engine = ctx.engine()
-    expires = engine.now() + parse_duration(expires_in) if expires_in else None
-    created = engine.accounts.create_api_key(ctx.tenant, name, grants=roles, actor=ctx.actor, expires_at=expires)
+    office = ctx.office()
+    expires = office.now() + parse_duration(expires_in) if expires_in else None
+    created = office.accounts.create_api_key(ctx.tenant, name, grants=roles, actor=ctx.actor, expires_at=expires)
     out.print(
         f"API key {created.row.id} ({name}, prefix {created.row.prefix}); store it now, it is not shown again:",
         style="bold",
@@ -166,7 +164,7 @@ def api_keys_create(ctx: Context, name: str, roles: tuple[str, ...], expires_in:
 @format_option()
 @pass_ctx
 def api_keys_list(ctx: Context, fmt: str) -> None:
-    rows = ctx.engine().accounts.api_keys(ctx.tenant)
+    rows = ctx.office().accounts.api_keys(ctx.tenant)
     if fmt == "json":
         emit_json(
             [
@@ -186,7 +184,7 @@ def api_keys_list(ctx: Context, fmt: str) -> None:
 @click.argument("key_id")
 @pass_ctx
 def api_keys_revoke(ctx: Context, key_id: str) -> None:
-    ctx.engine().accounts.revoke_api_key(ctx.tenant, key_id, actor=ctx.actor)
+    ctx.office().accounts.revoke_api_key(ctx.tenant, key_id, actor=ctx.actor)
     out.print(f"revoked {key_id}")
 
 
@@ -204,28 +202,16 @@ def secrets_set(ctx: Context, name: str, description: str | None) -> None:
     value = sys.stdin.readline().rstrip("\n")
     if not value:
         raise ConfigurationError("no value on standard input")
-    engine = ctx.engine()
-    ciphertext = engine.secrets.box.seal(value)
-
-    def write(tx: Tx) -> None:
-        new = tx.put_secret(ctx.tenant, name, ciphertext, description, engine.now(), ctx.actor)
-        engine.record_audit(
-            tx,
-            ctx.tenant,
-            ctx.actor,
-            "secret.created" if new else "secret.replaced",
-            "secret",
-            name,
-            after={"description": description},
-        )
-
-    engine.store.run(write)
+    ctx.office().secrets.put(ctx.tenant, name, value, description=description, actor=ctx.actor)
     out.print(f"secret {name} stored")
 
 
 @secrets.command("list")
 @pass_ctx
 def secrets_list(ctx: Context) -> None:
-    with ctx.engine().store.read() as tx:
-        rows = tx.list_secrets(ctx.tenant)
-    table(None, ["name", "description", "updated", "by"], [(n, d, when(at), by) for n, d, at, by in rows])
+    entries = ctx.office().queries.secrets.entries(ctx.tenant)
+    table(
+        None,
+        ["name", "description", "updated", "by"],
+        [(e.name, e.description, when(e.updated_at), e.updated_by) for e in entries],
+    )

@@ -38,7 +38,7 @@ def verify(ctx: Context, head_file: Path | None, fmt: str) -> None:
             recorded = RecordedHead.parse(head_file.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise click.BadParameter(f"{head_file}: {exc}", param_hint="--head") from None
-    report = ctx.engine().audit.verify(ctx.tenant, recorded)
+    report = ctx.office().audit.verify(ctx.tenant, recorded)
     findings = [{"kind": f.kind, "seq": f.seq, "entry_id": f.entry_id, "detail": f.message} for f in report.findings]
     if fmt == "json":
         emit_json(
@@ -70,7 +70,7 @@ def verify(ctx: Context, head_file: Path | None, fmt: str) -> None:
 def head(ctx: Context) -> None:
     """Print the chain head (after sealing what waits) as JSON: keep it outside the database
     (another system, a ticket, paper) and check it later with `audit verify --head`."""
-    emit_json({"head": ctx.engine().audit.head(ctx.tenant)})
+    emit_json({"head": ctx.office().audit.head(ctx.tenant)})
 
 
 @audit.command("export")
@@ -87,7 +87,7 @@ def export(ctx: Context, output: Path | None) -> None:
     stream = output.open("wb") if output else sys.stdout.buffer
     count = 0
     try:
-        for line in ctx.engine().audit.export(ctx.tenant):
+        for line in ctx.office().audit.export(ctx.tenant):
             stream.write(orjson.dumps(line) + b"\n")
             count += 1
     finally:

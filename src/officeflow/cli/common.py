@@ -1,10 +1,8 @@
-"""What every command shares: settings, the engine (opened on first use), output and input helpers."""
+"""What every command shares: settings, the office (built on first use), output and input helpers."""
 
 from __future__ import annotations
 
 import getpass
-import importlib
-import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from officeflow import safeyaml
+from officeflow.appimport import import_app
 from officeflow.clock import iso
 from officeflow.engine import Engine
-from officeflow.errors import ConfigurationError
+from officeflow.office import Office
 from officeflow.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,7 +28,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class Context:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._engine: Engine | None = None
+        self._office: Office | None = None
 
     @property
     def tenant(self) -> str:
@@ -42,37 +41,19 @@ class Context:
     def modules(self) -> list[object]:
         return [import_app(name) for name in self.settings.apps]
 
-    def engine(self, *, check_schema: bool = True) -> Engine:
-        if self._engine is None:
-            from officeflow.store import open_store
+    def office(self, *, check_schema: bool = True) -> Office:
+        """The office the settings name (built on first use, closed when the command ends)."""
+        if self._office is None:
+            self._office = Office.from_settings(self.settings, check_schema=check_schema)
+        return self._office
 
-            store = open_store(
-                self.settings.database_url,
-                pool_size=self.settings.pool_size,
-                sqlite_synchronous=self.settings.sqlite_synchronous,
-            )
-            try:
-                self._engine = Engine(
-                    store,
-                    handlers=self.modules(),
-                    check_schema=check_schema,
-                    secret_key=self.settings.secret_key.get_secret_value() if self.settings.secret_key else None,
-                    retired_keys=(
-                        self.settings.secret_keys_retired.get_secret_value()
-                        if self.settings.secret_keys_retired
-                        else None
-                    ),
-                    http_allow=self.settings.http_allowlist,
-                )
-            except BaseException:
-                store.close()
-                raise
-        return self._engine
+    def engine(self, *, check_schema: bool = True) -> Engine:
+        return self.office(check_schema=check_schema).engine
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
-            self._engine = None
+        if self._office is not None:
+            self._office.close()
+            self._office = None
 
 
 def _user() -> str:
@@ -80,25 +61,6 @@ def _user() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
-
-
-def import_app(name: str) -> object:
-    """Import ``package.module`` or a ``path/to/file.py``."""
-    try:
-        if name.endswith(".py") or "/" in name:
-            path = Path(name).resolve()
-            spec = importlib.util.spec_from_file_location(path.stem, path)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"not a Python file: {path}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[path.stem] = module
-            spec.loader.exec_module(module)
-            return module
-        if "" not in sys.path:
-            sys.path.insert(0, "")
-        return importlib.import_module(name)
-    except Exception as exc:
-        raise ConfigurationError(f"cannot import app {name!r}: {type(exc).__name__}: {exc}") from None
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -64,13 +64,13 @@ def ingest(ctx: Context, config_path: Path, check: bool, schedules: bool) -> Non
             out.print(line)
         out.print(f"{config_path}: ok")
         return
-    engine = ctx.engine()
-    ingesting = Ingesting(engine, config)
+    office = ctx.office()
+    ingesting = Ingesting(office.events, config)
     scheduler = None
     if schedules:
         from officeflow.ingest.schedules import ScheduleRunner
 
-        scheduler = ScheduleRunner(engine.schedules)
+        scheduler = ScheduleRunner(office.schedules)
     stops = 0
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -50,7 +50,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     processes in the supervising process, where they do not compete with requests."""
     import uvicorn
 
-    from officeflow.api.app import Background, engine_from_settings, notifier_for
+    from officeflow.background import Background
+    from officeflow.office import Office
 
     settings = ctx.settings
     workers = workers or settings.api_workers
@@ -69,13 +70,13 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     out.print(f"serving the API on http://{host}:{port} ({workers} process(es)); docs at /docs")
     jobs = None
     if background:
-        engine = engine_from_settings(settings)
-        jobs = Background(engine, low_priority=True, notifier=notifier_for(engine, settings))
+        office = Office.from_settings(settings)
+        jobs = Background(office, low_priority=True, notifier=office.notifier(settings))
     if jobs is not None:
         jobs.start()
     try:
         uvicorn.run(
-            "officeflow.api.app:app_from_env",
+            "officeflow.asgi:app_from_env",
             factory=True,
             host=host,
             port=port,
@@ -89,4 +90,4 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     finally:
         if jobs is not None:
             jobs.stop()
-            jobs.engine.close()
+            jobs.office.close()

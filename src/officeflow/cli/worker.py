@@ -13,7 +13,7 @@ from officeflow.cli.common import Context, option, out, pass_ctx
 from officeflow.durations import parse_duration
 
 if TYPE_CHECKING:
-    from officeflow.engine import Engine
+    from officeflow.office import Office
     from officeflow.settings import Settings
     from officeflow.tasks.notify import Notifier
 
@@ -70,7 +70,8 @@ def worker(
 ) -> None:
     """Execute workflow steps. Run as many as you like, on as many machines as share the database."""
     s = ctx.settings
-    engine = ctx.engine()
+    office = ctx.office()
+    engine = office.engine
     if not engine.registry.handlers_known:
         out.print("[yellow]note[/]: no --app (OFFICEFLOW_APP) given: task steps will fail as unregistered")
     w = engine.worker(
@@ -93,7 +94,7 @@ def worker(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    notifier = _notifier(engine, s) if s.notify and not until_idle else None
+    notifier = _notifier(office, s) if not until_idle else None
     try:
         done = w.run(until_idle=until_idle)
     finally:
@@ -102,12 +103,10 @@ def worker(
     out.print(f"worker {w.id} stopped after {done} steps")
 
 
-def _notifier(engine: Engine, settings: Settings) -> Notifier:
-    """Task notifications are sent by every worker (they share the outbox safely)."""
-    from officeflow.tasks.notify import Notifier
-
-    notifier = Notifier(
-        engine, smtp_url=settings.smtp_url, mail_from=settings.mail_from, http_allow=settings.http_allowlist
-    )
-    notifier.start()
+def _notifier(office: Office, settings: Settings) -> Notifier | None:
+    """Task notifications are sent by every worker (they share the outbox safely), unless they
+    are turned off (OFFICEFLOW_NOTIFY)."""
+    notifier = office.notifier(settings)
+    if notifier is not None:
+        notifier.start()
     return notifier

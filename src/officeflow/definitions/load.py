@@ -22,6 +22,7 @@ from officeflow.definitions.model import Definition, Header
 from officeflow.definitions.yamlsource import Positions, parse_yaml
 from officeflow.errors import DefinitionInvalid, Problem
 from officeflow.expressions import STEP_VARIABLES, Expr
+from officeflow.jsonutil import json_pointer
 from officeflow.safeyaml import DEFINITION, value_problem
 from officeflow.steps.base import StepConfig
 from officeflow.steps.registry import Registry
@@ -71,7 +72,7 @@ def load_definition(
         text = orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
     else:
         text = source
-        data, positions, problems = parse_yaml(text, file)
+        data, positions, problems = parse_yaml(text, file, keys_as_text=True)
         if data is not None and not problems:
             try:
                 orjson.dumps(data)
@@ -96,6 +97,17 @@ def load_definition(
 
 def _plain(value: Any) -> Any:
     return orjson.loads(orjson.dumps(value))
+
+
+def _read_as(value: Any) -> str:
+    """What YAML made of an unquoted word, as a message names it."""
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return f"a {type(value).__name__}"
 
 
 def digest_of(data: Any) -> str:
@@ -130,7 +142,7 @@ class _Checker:
                 line=line,
                 column=column,
                 step=step,
-                pointer="/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path),
+                pointer=json_pointer(path),
                 message=message,
                 expected=expected,
             )
@@ -157,6 +169,10 @@ class _Checker:
             elif kind == "literal_error":
                 expected = str(err.get("ctx", {}).get("expected"))
                 msg = f"{err.get('input')!r} is not allowed"
+            if kind in ("string_type", "literal_error") and path in self.positions.not_text:
+                text = self.positions.not_text[path]
+                msg = f"YAML read `{text}` as {_read_as(err.get('input'))}; quote it: '{text}'"
+                expected = expected or "text"
             offset = _CEL_COLUMN.search(msg)
             self.add(
                 path,
@@ -169,6 +185,7 @@ class _Checker:
     def run(self, data: Any, registry: Registry, text: str) -> Definition | None:
         if self.problems and data is None:
             return None
+        self._keys_not_text()
         if not isinstance(data, dict):
             self.add(
                 (),
@@ -237,6 +254,19 @@ class _Checker:
             _validator=jsonschema.validators.validator_for(header.input)(header.input),
         )
 
+    def _keys_not_text(self) -> None:
+        """Unquoted keys YAML would have read as other than text (the loader read each as its
+        text, so the other checks see the key as it is written)."""
+        for path, value in self.positions.keys_not_text.items():
+            text = str(path[-1])
+            self.add(
+                path,
+                f"YAML read the key `{text}` as {_read_as(value)}; quote it: '{text}'",
+                step=str(path[1]) if len(path) > 1 and path[0] == "steps" else None,
+                expected="text (a key is text)",
+                key=True,
+            )
+
     def _steps(self, raw_steps: dict[str, Any], registry: Registry) -> dict[str, StepConfig]:
         steps: dict[str, StepConfig] = {}
         for sid, raw in raw_steps.items():
@@ -260,6 +290,15 @@ class _Checker:
                 continue
             kind_name = raw.get("kind")
             kind = registry.kind(kind_name) if isinstance(kind_name, str) else None
+            if kind is None and (*base, "kind") in self.positions.not_text:
+                text = self.positions.not_text[(*base, "kind")]
+                self.add(
+                    (*base, "kind"),
+                    f"YAML read `{text}` as {_read_as(kind_name)}; quote it: '{text}'",
+                    step=sid,
+                    expected=f"one of: {', '.join(sorted(registry.kinds))}",
+                )
+                continue
             if kind is None:
                 known = ", ".join(sorted(registry.kinds))
                 what = "missing 'kind'" if kind_name is None else f"unknown kind {kind_name!r}"

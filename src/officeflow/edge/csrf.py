@@ -1,4 +1,4 @@
-"""CSRF protection for requests authenticated by the session cookie (synchronizer tokens).
+"""The session cookie, and CSRF protection for requests it authenticates (synchronizer tokens).
 
 Every session has a random ``csrf_token`` (made at login, stored with the session). A browser
 sends the session cookie with every request to this site, even one a foreign page makes it send;
@@ -20,6 +20,8 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import parse_qs
 
+SESSION_COOKIE = "officeflow_session"
+"""The cookie that carries a browser's session token (HttpOnly, SameSite)."""
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HEADER = "x-csrf-token"
 FIELD = "csrf_token"

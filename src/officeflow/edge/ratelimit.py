@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from officeflow.settings import Settings, parse_rate
+from officeflow.store.base import Store
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -187,3 +190,23 @@ def login_verdict(throttle: LoginThrottle | None, tenant: str, address: str | No
 
 def retry_after_header(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
+
+
+def from_settings(settings: Settings, store: Store) -> tuple[RateLimiter | None, LoginThrottle | None]:
+    """The request limits (per key, per tenant) and the sign-in throttle, in one set of buckets:
+    in the process (SQLite), in the database (PostgreSQL) or in Redis (when configured)."""
+    per_key, per_tenant = parse_rate(settings.rate_limit_key), parse_rate(settings.rate_limit_tenant)
+    per_address = parse_rate(settings.rate_limit_login)
+    if per_key is None and per_tenant is None and per_address is None:
+        return None, None
+    buckets: LocalBuckets | SharedBuckets | RedisBuckets
+    if settings.redis_url:
+        buckets = RedisBuckets(settings.redis_url)
+    elif store.dialect.name == "postgresql":
+        buckets = SharedBuckets(store)
+    else:
+        buckets = LocalBuckets()
+    limiter = None
+    if per_key is not None or per_tenant is not None:
+        limiter = RateLimiter(buckets, Limit(*per_key) if per_key else None, Limit(*per_tenant) if per_tenant else None)
+    return limiter, LoginThrottle(buckets, Limit(*per_address)) if per_address else None

@@ -6,6 +6,11 @@ There is no global state: open an engine, use it, close it (it is a context mana
         engine.apply(Path("expense.yaml"))
         run = engine.start("expense-approval", {"employee_id": "e-7", "amount": 42.0})
         engine.run_until_idle()
+
+The engine alone runs definitions, runs and workers with the core step kinds. What sits on top
+of it (human tasks and the directory, event ingestion and schedules, accounts, the query layer)
+is built around it by the composition root, :class:`officeflow.office.Office`, which also hands
+it the built-in ``human`` kind; the engine imports none of those packages.
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ from officeflow.errors import (
     Problem,
     RunNotFound,
 )
+from officeflow.jsonutil import json_pointer
 from officeflow.security import audit, keys
-from officeflow.security.accounts import Accounts
 from officeflow.security.audit import AuditLog
 from officeflow.security.keys import Keyring
 from officeflow.security.secrets import Secrets
 from officeflow.steps.base import StepKind
+from officeflow.steps.core import CORE_KINDS
 from officeflow.steps.port import StepPort
 from officeflow.steps.registry import Registry
 from officeflow.store import Store, open_store
@@ -107,21 +113,26 @@ class Engine:
         retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
         kinds: Iterable[type[StepKind]] | None = None,
+        audit_log: AuditLog | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
-        """``kinds``: the built-in step kinds (default: officeflow.kinds.BUILTIN_KINDS, the core
-        kinds and ``human``); ``handlers``: the user's modules, handlers and step kinds."""
+        """``kinds``: the built-in step kinds the registry starts from (default: the core kinds,
+        officeflow.steps.core.CORE_KINDS; the composition root hands over
+        officeflow.kinds.BUILTIN_KINDS, which adds ``human``); ``handlers``: the user's modules,
+        handlers and step kinds. ``audit_log`` and ``secrets``: the audit log the engine's
+        transitions write to (and its workers seal) and the secrets HTTP steps read (default:
+        made here, keyed by ``keyring``)."""
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None), retired=retired_keys)
-        self.audit = AuditLog(store, self.keyring)
-        self.accounts = Accounts(store, self.keyring, self.clock.now)
-        self.secrets = Secrets(store, self.keyring)
-        if kinds is None:
-            from officeflow.kinds import BUILTIN_KINDS  # until a composition root hands them over
-
-            kinds = BUILTIN_KINDS
+        self.audit = audit_log or AuditLog(store, self.keyring)
+        self.secrets = secrets or Secrets(store, self.keyring, self.clock.now)
         self.registry = Registry(
-            handlers, kinds=kinds, now=self.clock.now, secrets=self.secrets.get, http_allow=http_allow
+            handlers,
+            kinds=CORE_KINDS if kinds is None else kinds,
+            now=self.clock.now,
+            secrets=self.secrets.get,
+            http_allow=http_allow,
         )
         self._definitions: dict[tuple[str, str, int], Definition] = {}
         self._latest: dict[tuple[str, str], tuple[float, Definition]] = {}
@@ -129,15 +140,6 @@ class Engine:
         self._watcher: RunWatcher | None = None
         self.batcher = Batcher(lambda body: self.store.run(body, pipeline=True), "commits")
         """Group commit for short transactions from concurrent callers (starts, ingested events)."""
-        from officeflow.ingest.schedules import Schedules
-        from officeflow.ingest.service import Ingestor
-
-        self.events = Ingestor(self)
-        self.schedules = Schedules(self, self.events)
-        from officeflow.tasks import Directory, Tasks
-
-        self.tasks = Tasks(self)
-        self.directory = Directory(self)
         if check_schema:
             migrations.check(store)
 
@@ -290,7 +292,7 @@ class Engine:
                     Problem(
                         file=definition.file,
                         step=sid,
-                        pointer=f"/steps/{sid}/workflow",
+                        pointer=json_pointer(("steps", sid, "workflow")),
                         message=f"subflow {what} is not defined in tenant '{tenant}'",
                         expected="apply the child workflow first",
                     )
@@ -342,7 +344,7 @@ class Engine:
             return
         problems = []
         for err in errors:
-            pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
+            pointer = json_pointer(err.absolute_path)
             expected = f"{err.validator}: {err.validator_value!r}" if err.validator not in ("required",) else None
             problems.append(Problem(pointer=pointer, message=err.message, expected=expected))
         raise InputInvalid(

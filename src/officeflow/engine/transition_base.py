@@ -14,9 +14,8 @@ from officeflow.engine.port import RunAccess
 from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.steps.port import RunEnd
-from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope
+from officeflow.store.records import Job, JobKind, JobStatus, NewHistoryEvent, NewJob, RunHead, RunStatus, Scope
 from officeflow.store.tx import Tx
-from officeflow.store.tx_jobs import NewJob
 
 if TYPE_CHECKING:
     from officeflow.definitions.model import Definition
@@ -140,16 +139,18 @@ class TransitionBase:
         data: Any = None,
     ) -> None:
         self.tx.add_history(
-            run_id=head.id,
-            tenant=head.tenant,
-            at=self.now,
-            type=type,
-            step_id=step_id,
-            iteration=iteration,
-            attempt=attempt,
-            actor=self.actor,
-            output_json=output_json,
-            data=data,
+            NewHistoryEvent(
+                run_id=head.id,
+                tenant=head.tenant,
+                at=self.now,
+                type=type,
+                step_id=step_id,
+                iteration=iteration,
+                attempt=attempt,
+                actor=self.actor,
+                output_json=output_json,
+                data=data,
+            )
         )
 
     def record(

@@ -31,9 +31,7 @@ from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.retry import Retry
 from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, Sleep, StartChild
-from officeflow.store.records import Job, JobKind, JobStatus, RunHead, RunStatus, Scope, Wait
-from officeflow.store.tx_jobs import NewJob
-from officeflow.store.tx_runs import NewRun
+from officeflow.store.records import Job, JobKind, JobStatus, NewJob, NewRun, RunHead, RunStatus, Scope, Wait
 
 if TYPE_CHECKING:
     from officeflow.definitions.model import Definition

@@ -48,7 +48,7 @@ from officeflow.ids import idempotency_key, uuid7
 from officeflow.jsonutil import NotJSON, dumps
 from officeflow.steps.base import StepContext
 from officeflow.store.reconnect import Backoff, retry_until_available
-from officeflow.store.records import Job, JobKind, WorkerRecord
+from officeflow.store.records import Job, JobKind, NewHistoryEvent, WorkerRecord
 from officeflow.store.tx import Tx
 
 if TYPE_CHECKING:
@@ -611,14 +611,16 @@ class Worker:
             expired = tx.reap_expired(now)
             for job in expired:
                 tx.add_history(
-                    run_id=job.run_id,
-                    tenant=job.tenant,
-                    at=now,
-                    type="lease_expired",
-                    step_id=job.step_id,
-                    iteration=job.iteration,
-                    attempt=job.attempt,
-                    data={"worker": job.lease_owner, "lease_expired_at": job.lease_expires_at},
+                    NewHistoryEvent(
+                        run_id=job.run_id,
+                        tenant=job.tenant,
+                        at=now,
+                        type="lease_expired",
+                        step_id=job.step_id,
+                        iteration=job.iteration,
+                        attempt=job.attempt,
+                        data={"worker": job.lease_owner, "lease_expired_at": job.lease_expires_at},
+                    )
                 )
             return len(expired)
 

@@ -1,5 +1,7 @@
-"""Event ingestion: event types, the event store, triggers, rejects, replay, schedules, files and sources."""
+"""Event ingestion: event types, the event store, publishing (one path), triggers, rejects, replay,
+schedules, files and sources."""
 
+from officeflow.ingest.publish import Publication
 from officeflow.ingest.service import (
     EventInvalid,
     EventTypeNotFound,
@@ -15,6 +17,7 @@ __all__ = [
     "EventTypeNotFound",
     "IngestResult",
     "Ingestor",
+    "Publication",
     "SchemaIncompatible",
     "TriggerNotFound",
     "TriggerSpec",

@@ -13,7 +13,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from officeflow.errors import OfficeflowError
+from officeflow.errors import OfficeflowError, ProblemType
 from officeflow.ids import uuid7
 from officeflow.store.tx import Tx
 from officeflow.store.tx_events import FileRow
@@ -49,6 +49,9 @@ _STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
 
 class AttachmentRefused(OfficeflowError):
     """The attachment was refused."""
+
+    http_status = 422
+    problem = ProblemType("attachment-refused", "The file was refused")
 
 
 @dataclass(frozen=True)

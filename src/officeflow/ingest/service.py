@@ -21,7 +21,7 @@ import jsonschema
 import jsonschema.validators
 from pydantic import ValidationError
 
-from officeflow.engine.staged import Staged, drive
+from officeflow.engine.staged import Staged
 from officeflow.errors import (
     Conflict,
     DefinitionNotFound,
@@ -34,6 +34,7 @@ from officeflow.errors import (
 )
 from officeflow.expressions import evaluate_condition
 from officeflow.ids import uuid7
+from officeflow.ingest import files, publish, replay
 from officeflow.ingest.compat import breaking_changes
 from officeflow.ingest.outcomes import (
     EventInvalid,
@@ -44,10 +45,18 @@ from officeflow.ingest.outcomes import (
     TriggerFailure,
     TriggerNotFound,
 )
-from officeflow.ingest.triggers import CompiledTrigger, TriggerSpec, compile_trigger, event_variables
-from officeflow.jsonutil import dumps
+from officeflow.ingest.publish import Publication
+from officeflow.ingest.triggers import (
+    CompiledTrigger,
+    TriggerSpec,
+    compile_trigger,
+    event_variables,
+    replace_trigger,
+    trigger_doc,
+)
+from officeflow.jsonutil import dumps, json_pointer
 from officeflow.store.tx import Tx
-from officeflow.store.tx_events import EventRow, EventTypeRow, RejectRow, TriggerRow
+from officeflow.store.tx_events import EventRow, EventTypeRow, FileRow, RejectRow, TriggerRow
 
 if TYPE_CHECKING:
     from officeflow.engine.engine import Engine
@@ -112,9 +121,14 @@ class Ingestor:
         try:
             jsonschema.validators.validator_for(schema).check_schema(schema)
         except jsonschema.SchemaError as exc:
-            pointer = "/" + "/".join(str(p) for p in exc.absolute_path)
             raise RequestInvalid(
-                [Problem(pointer=f"/schema{pointer}", message=exc.message, expected="a JSON Schema (2020-12)")],
+                [
+                    Problem(
+                        pointer=json_pointer(("schema", *exc.absolute_path)),
+                        message=exc.message,
+                        expected="a JSON Schema (2020-12)",
+                    )
+                ],
                 "the event type's schema is not a valid JSON Schema",
             ) from None
 
@@ -188,10 +202,7 @@ class Ingestor:
                 spec = TriggerSpec.model_validate(spec)
             except ValidationError as exc:
                 raise RequestInvalid(
-                    [
-                        Problem(pointer="/" + "/".join(str(p) for p in e["loc"]), message=e["msg"])
-                        for e in exc.errors(include_url=False)
-                    ],
+                    [Problem(pointer=json_pointer(e["loc"]), message=e["msg"]) for e in exc.errors(include_url=False)],
                     "the trigger is not valid",
                 ) from None
         now = self.engine.now()
@@ -223,7 +234,7 @@ class Ingestor:
                 tx.insert_trigger(draft)
                 row = draft
             else:
-                row = _replace_trigger(draft, existing)
+                row = replace_trigger(draft, existing)
                 tx.update_trigger(row)
             self.forget(tenant)
             self.engine.record_audit(
@@ -233,8 +244,8 @@ class Ingestor:
                 "trigger.saved",
                 "trigger",
                 row.name,
-                before=_trigger_doc(existing) if existing else None,
-                after=_trigger_doc(row),
+                before=trigger_doc(existing) if existing else None,
+                after=trigger_doc(row),
             )
             return row
 
@@ -258,9 +269,7 @@ class Ingestor:
                 raise TriggerNotFound(f"no trigger '{name}' in tenant '{tenant}'")
             tx.delete_trigger(tenant, row.id)
             self.forget(tenant)
-            self.engine.record_audit(
-                tx, tenant, actor, "trigger.deleted", "trigger", row.name, before=_trigger_doc(row)
-            )
+            self.engine.record_audit(tx, tenant, actor, "trigger.deleted", "trigger", row.name, before=trigger_doc(row))
 
         self.store.run(body)
 
@@ -272,7 +281,24 @@ class Ingestor:
             self._triggers[key] = compiled
         return compiled
 
-    # Ingesting
+    # Publishing and ingesting
+
+    def publish(self, item: Publication) -> IngestResult:
+        """Publish an event as it arrives (see officeflow.ingest.publish); blocks until the commit."""
+        return publish.publish(self, item)
+
+    async def publish_async(self, item: Publication, event_type: EventTypeRow) -> IngestResult:
+        """Publish an event of an unsigned type the caller holds; awaits the commit."""
+        return await publish.publish_async(self, item, event_type)
+
+    def save_file(
+        self, tenant: str, name: str, declared_type: str | None, content: bytes, *, source: str, max_size: int
+    ) -> FileRow:
+        """Check and store a file (an upload, a form's attachment); AttachmentRefused says why not."""
+        now = self.engine.now()
+        return self.store.run(  # type: ignore[no-any-return]
+            lambda tx: files.store(tx, tenant, name, declared_type, content, source=source, now=now, max_size=max_size)
+        )
 
     def ingest(
         self,
@@ -329,12 +355,12 @@ class Ingestor:
     ) -> Callable[[Tx], Staged[IngestResult]]:
         """Check an event against its type's schema; the transactional work that stores it."""
         if event_type is None or event_type.name != type or (version is not None and event_type.version != version):
-            event_type = self._type_or_reject(tenant, type, version, data, source, event_id)
+            event_type = self.type_or_reject(tenant, type, data, source=source, event_id=event_id, version=version)
         errors = sorted(self._validator(event_type).iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             problems = [
                 Problem(
-                    pointer="/" + "/".join(str(p) for p in e.absolute_path),
+                    pointer=json_pointer(e.absolute_path),
                     message=e.message,
                     expected=None if e.validator == "required" else f"{e.validator}: {e.validator_value!r}",
                 )
@@ -372,9 +398,11 @@ class Ingestor:
         cached = self._latest.get((tenant, name))
         return cached[1] if cached is not None and cached[0] > time.monotonic() else None
 
-    def _type_or_reject(
-        self, tenant: str, type: str, version: int | None, data: Any, source: str, event_id: str | None
+    def type_or_reject(
+        self, tenant: str, type: str, data: Any, *, source: str, event_id: str | None, version: int | None = None
     ) -> EventTypeRow:
+        """The event type (the latest version unless ``version``); when there is none, the event
+        (``data``) is kept among the rejects and EventTypeNotFound raised."""
         try:
             return self.event_type(tenant, type, version)
         except EventTypeNotFound as exc:
@@ -420,12 +448,12 @@ class Ingestor:
             original = tx.get_event(event.tenant, event.id)
             if original is not None and original.type != event.type:
                 raise Conflict(f"event id '{event.id}' is already used by a '{original.type}' event")
-            earlier, _ = yield from self._fire(tx, original or event, actor=actor, lookup_only=True)
+            earlier, _ = yield from self.fire(tx, original or event, actor=actor, lookup_only=True)
             return IngestResult(event.id, event.type, event.version, True, earlier, [])
-        started, failures = yield from self._fire(tx, event, actor=actor)
+        started, failures = yield from self.fire(tx, event, actor=actor)
         return IngestResult(event.id, event.type, event.version, False, started, failures)
 
-    def _fire(
+    def fire(
         self,
         tx: Tx,
         event: EventRow,
@@ -434,6 +462,9 @@ class Ingestor:
         lookup_only: bool = False,
         only: Iterable[str] | None = None,
     ) -> Staged[tuple[list[Started], list[TriggerFailure]]]:
+        """Start what the triggers of a stored event start (those named in ``only``; with
+        ``lookup_only``, find the runs they started before instead), inside ``tx``; triggers that
+        fail are kept among the rejects."""
         variables = event_variables(event)
         started: list[Started] = []
         failures: list[TriggerFailure] = []
@@ -518,72 +549,9 @@ class Ingestor:
     ) -> tuple[int, int]:
         """Deliver stored events of ``type`` received in [since, until) to their triggers again;
         returns (events replayed, runs started). Runs that exist already are not started twice."""
-        with self.store.read() as tx:
-            total = tx.count_events(tenant, type, since, until)
-        done, new_runs, after = 0, 0, 0
-        only = list(triggers) if triggers is not None else None
-        while True:
-            with self.store.read() as tx:
-                page = tx.list_events(
-                    tenant, type=type, since=since, until=until, after_seq=after, limit=200, ascending=True
-                )
-            if not page:
-                break
-
-            def body(tx: Tx, page: list[EventRow] = page) -> int:
-                count = 0
-                for event in page:
-                    started, _ = drive(tx, self._fire(tx, event, actor=actor, only=only))
-                    count += sum(1 for s in started if s.new)
-                return count
-
-            new_runs += self.store.run(body)
-            done += len(page)
-            after = page[-1].seq
-            if progress is not None:
-                progress(done, total)
-        self.store.run(
-            lambda tx: self.engine.record_audit(
-                tx,
-                tenant,
-                actor,
-                "events.replayed",
-                "event_type",
-                type,
-                after={"since": since, "until": until, "events": done, "runs_started": new_runs, "triggers": only},
-            )
+        return replay.replay(
+            self, tenant, type, since=since, until=until, triggers=triggers, actor=actor, progress=progress
         )
-        return done, new_runs
-
-
-def _replace_trigger(draft: TriggerRow, existing: TriggerRow) -> TriggerRow:
-    return TriggerRow(
-        id=existing.id,
-        tenant=draft.tenant,
-        name=draft.name,
-        event_type=draft.event_type,
-        workflow=draft.workflow,
-        version=draft.version,
-        filter=draft.filter,
-        input=draft.input,
-        idempotency_key=draft.idempotency_key,
-        enabled=draft.enabled,
-        created_at=existing.created_at,
-        updated_at=draft.updated_at,
-    )
-
-
-def _trigger_doc(row: TriggerRow) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "event_type": row.event_type,
-        "workflow": row.workflow,
-        "version": row.version,
-        "filter": row.filter,
-        "input": row.input,
-        "idempotency_key": row.idempotency_key,
-        "enabled": row.enabled,
-    }
 
 
 __all__ = [

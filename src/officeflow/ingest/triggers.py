@@ -86,3 +86,33 @@ def compile_trigger(row: TriggerRow) -> CompiledTrigger:
                 )
     key = _expr(row.idempotency_key or "event.id", "idempotency_key")
     return CompiledTrigger(row, filter_, value, key)
+
+
+def replace_trigger(draft: TriggerRow, existing: TriggerRow) -> TriggerRow:
+    return TriggerRow(
+        id=existing.id,
+        tenant=draft.tenant,
+        name=draft.name,
+        event_type=draft.event_type,
+        workflow=draft.workflow,
+        version=draft.version,
+        filter=draft.filter,
+        input=draft.input,
+        idempotency_key=draft.idempotency_key,
+        enabled=draft.enabled,
+        created_at=existing.created_at,
+        updated_at=draft.updated_at,
+    )
+
+
+def trigger_doc(row: TriggerRow) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "event_type": row.event_type,
+        "workflow": row.workflow,
+        "version": row.version,
+        "filter": row.filter,
+        "input": row.input,
+        "idempotency_key": row.idempotency_key,
+        "enabled": row.enabled,
+    }

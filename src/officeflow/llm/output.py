@@ -25,6 +25,7 @@ import jsonschema.validators
 import orjson
 
 from officeflow.errors import Problem
+from officeflow.jsonutil import json_pointer
 
 DECISION_WORDS = frozenset(
     {
@@ -76,7 +77,7 @@ class AnswerChecker:
                 )
             ]
         problems = [
-            Problem(message=error.message, pointer="/" + "/".join(str(p) for p in error.absolute_path))
+            Problem(message=error.message, pointer=json_pointer(error.absolute_path))
             for error in self._validator.iter_errors(value)
         ]
         return value, problems

@@ -30,6 +30,7 @@ import jsonschema.validators
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from officeflow.errors import Problem
+from officeflow.jsonutil import json_pointer
 from officeflow.llm.errors import LlmSpecInvalid
 from officeflow.llm.tools import Tool, check_tools
 
@@ -126,7 +127,7 @@ def parse_spec(data: Mapping[str, Any], *, step: str | None = None) -> LlmSpec:
         problems = [
             Problem(
                 message=error["msg"].removeprefix("Value error, "),
-                pointer="/" + "/".join(str(p) for p in error["loc"]),
+                pointer=json_pointer(error["loc"]),
                 step=step,
             )
             for error in exc.errors(include_url=False)

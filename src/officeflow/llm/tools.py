@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import jsonschema.validators
 
 from officeflow.errors import Problem
+from officeflow.jsonutil import json_pointer
 
 WIRE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TOOL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
@@ -104,7 +105,7 @@ class Toolbox:
     def check_arguments(self, tool: Tool, arguments: Any) -> list[Problem]:
         """Every way ``arguments`` breaks the tool's parameter schema (empty when valid)."""
         return [
-            Problem(message=error.message, pointer="/" + "/".join(str(p) for p in error.absolute_path))
+            Problem(message=error.message, pointer=json_pointer(error.absolute_path))
             for error in self._validators[tool.name].iter_errors(arguments)
         ]
 

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema_rs
 
 from officeflow.errors import Problem
+from officeflow.jsonutil import json_pointer
 from officeflow.models.errors import ModelArtifactInvalid, ModelInputInvalid
 from officeflow.models.metadata import InputRange, feature_value
 
@@ -41,7 +42,7 @@ class InputChecker:
         problems: list[Problem] = []
         for index, item in enumerate(batch):
             for error in self._item.iter_errors(item):
-                pointer = "/" + "/".join(str(p) for p in (index, *error.instance_path))
+                pointer = json_pointer((index, *error.instance_path))
                 problems.append(Problem(message=error.message, pointer=pointer))
         raise ModelInputInvalid(problems)
 

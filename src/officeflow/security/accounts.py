@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from officeflow.errors import Conflict, NotFound, OfficeflowError
+from officeflow.errors import Conflict, NotFound, OfficeflowError, Problem, ProblemType
 from officeflow.ids import uuid7
 from officeflow.security import audit
 from officeflow.security.keys import Keyring
@@ -43,13 +43,26 @@ UNKNOWN_NAMES = 10_000
 class LoginFailed(OfficeflowError):
     """Invalid username or password."""
 
+    http_status = 401
+    problem = ProblemType("login-failed", "Login failed")
+
     def __init__(self, message: str | None = None, *, locked_until: float | None = None) -> None:
         super().__init__(message)
         self.locked_until = locked_until
 
+    def retry_delay(self, now: float) -> float | None:
+        """Until the account's lockout ends (None: not locked)."""
+        return None if self.locked_until is None else self.locked_until - now
+
 
 class WeakPassword(OfficeflowError):
     """The password is too weak."""
+
+    http_status = 422
+    problem = ProblemType("weak-password", "The password is too weak")
+
+    def findings(self) -> list[Problem]:
+        return [Problem(pointer="/password", message=self.message)]
 
 
 class UserNotFound(NotFound):
@@ -191,6 +204,11 @@ class Accounts:
         if row is None:
             raise UserNotFound(f"no user {user_id} in tenant '{tenant}'")
         return row
+
+    def user_named(self, tenant: str, username: str) -> UserRow | None:
+        """The user with this username, or None."""
+        with self.store.read() as tx:
+            return tx.user_by_name(tenant, username)
 
     def users(self, tenant: str) -> list[UserRow]:
         with self.store.read() as tx:
@@ -468,6 +486,29 @@ class Accounts:
         self.store.run(body)
         with self._lock:
             self._cache = {p: v for p, v in self._cache.items() if v[0].id != key_id}
+
+    def principal(self, token: str | None) -> Principal | None:
+        """The principal behind a bearer token: an API key (``ofk_...``) or a session token
+        (``ofs_...``); None for anything else (blocking: it may read the database)."""
+        if not token:
+            return None
+        if token.startswith("ofk_"):
+            return self.api_key_principal(token)
+        if token.startswith("ofs_"):
+            found = self.session(token)
+            return found[1] if found else None
+        return None
+
+    def cached_principal(self, token: str) -> Principal | None:
+        """The principal of an API key verified in the last ``KEY_CACHE`` seconds, from this
+        process's memory (no I/O; None: not known here, ask :meth:`principal`)."""
+        parts = token.split("_")
+        if len(parts) < 3 or parts[0] != "ofk":
+            return None
+        cached = self._cache.get(parts[1])
+        if cached is None or cached[1] <= time.monotonic():
+            return None
+        return cached[0] if hmac.compare_digest(cached[2], _sha("_".join(parts[2:]))) else None
 
     def api_key_principal(self, token: str) -> Principal | None:
         """The principal of a valid, unexpired, unrevoked API key; None otherwise."""

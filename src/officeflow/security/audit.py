@@ -48,6 +48,7 @@ from officeflow.security.audit_chain import (
 from officeflow.security.audit_reseal import ChainBroken, new_nonce, reseal
 from officeflow.security.keys import Keyring
 from officeflow.store.base import Store
+from officeflow.store.records import NewAuditEntry
 from officeflow.store.tx import Tx
 from officeflow.store.tx_audit import AuditRow
 
@@ -68,25 +69,25 @@ def entry(
     object_id: str,
     before: Any = None,
     after: Any = None,
-) -> dict[str, Any]:
-    """An audit row ready for ``Tx.add_audit``: a fresh nonce, MACed under the audit key."""
+) -> NewAuditEntry:
+    """An audit entry ready for ``Tx.add_audit``: a fresh nonce, MACed under the audit key."""
     before_json, after_json = dumps_or_none(before), dumps_or_none(after)
     nonce = new_nonce()
     mac = keyring.mac(
         keyring.audit, canonical(tenant, at, actor, action, object_type, object_id, before_json, after_json, nonce)
     )
-    return {
-        "tenant": tenant,
-        "at": at,
-        "actor": actor,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "before": before_json,
-        "after": after_json,
-        "mac": mac,
-        "nonce": nonce,
-    }
+    return NewAuditEntry(
+        tenant=tenant,
+        at=at,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before_json,
+        after=after_json,
+        mac=mac,
+        nonce=nonce,
+    )
 
 
 def record(

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import base64
 import re
+import time
+from collections.abc import Callable
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from officeflow.errors import ConfigurationError, NotFound
+from officeflow.security import audit
 from officeflow.security.keys import Keyring
 from officeflow.store.base import Store
 from officeflow.store.tx import Tx
@@ -50,11 +54,49 @@ _UNREADABLE = (
 
 
 class Secrets:
-    """Read and write a tenant's secrets."""
+    """Read and write a tenant's secrets; every change is audited."""
 
-    def __init__(self, store: Store, keyring: Keyring) -> None:
+    def __init__(self, store: Store, keyring: Keyring, now: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.keyring = keyring
         self.box = SecretBox(keyring)
+        self.now = now
+
+    def put(self, tenant: str, name: str, value: str, *, description: str | None, actor: str) -> float:
+        """Store a secret (encrypted), replacing the value of one with the same name; when."""
+        ciphertext = self.box.seal(value)
+        now = self.now()
+
+        def body(tx: Tx) -> None:
+            new = tx.put_secret(tenant, name, ciphertext, description, now, actor)
+            action = "secret.created" if new else "secret.replaced"
+            self._audit(tx, tenant, actor, action, name, after={"description": description})
+
+        self.store.run(body)
+        return now
+
+    def delete(self, tenant: str, name: str, *, actor: str) -> None:
+        """Forget a secret; SecretNotFound when there is none of that name."""
+
+        def body(tx: Tx) -> None:
+            if not tx.delete_secret(tenant, name):
+                raise SecretNotFound(f"no secret '{name}' in tenant '{tenant}'")
+            self._audit(tx, tenant, actor, "secret.deleted", name)
+
+        self.store.run(body)
+
+    def _audit(self, tx: Tx, tenant: str, actor: str, action: str, name: str, after: Any = None) -> None:
+        audit.record(
+            tx,
+            self.keyring,
+            tenant=tenant,
+            at=self.now(),
+            actor=actor,
+            action=action,
+            object_type="secret",
+            object_id=name,
+            after=after,
+        )
 
     def get(self, tenant: str, name: str) -> str:
         with self.store.read() as tx:

@@ -15,7 +15,7 @@ from typing import Any
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from officeflow.errors import OfficeflowError
+from officeflow.errors import OfficeflowError, ProblemType
 
 TOLERANCE = 5 * 60
 """Seconds; the scheme's own tolerance (enforced by the library), also how long ids are remembered."""
@@ -24,9 +24,15 @@ TOLERANCE = 5 * 60
 class SignatureInvalid(OfficeflowError):
     """The webhook signature does not verify."""
 
+    http_status = 401
+    problem = ProblemType("signature-invalid", "Signature invalid")
+
 
 class WebhookReplayed(OfficeflowError):
     """This webhook message was delivered before."""
+
+    http_status = 409
+    problem = ProblemType("webhook-replayed", "Webhook replayed")
 
 
 def new_secret() -> str:
@@ -71,3 +77,9 @@ def remember(store: Any, tenant: str, message_id: str, now: float) -> None:
 
 SEEN_FOR = 2 * TOLERANCE
 """How long accepted message ids are kept (a replay older than the tolerance fails on its timestamp)."""
+
+
+def forget_seen(store: Any, now: float) -> int:
+    """Forget accepted message ids older than ``SEEN_FOR`` (their replays fail on their
+    timestamps); how many."""
+    return int(store.run(lambda tx: tx.purge_webhook_seen(now - SEEN_FOR)))

@@ -15,46 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-RUN_INSERT_COLUMNS = (
-    "id",
-    "tenant",
-    "workflow",
-    "version",
-    "status",
-    "input",
-    "output",
-    "error",
-    "idempotency_key",
-    "parent_run_id",
-    "parent_step",
-    "parent_iteration",
-    "parent_scope",
-    "created_at",
-    "updated_at",
-    "completed_at",
-    "created_by",
-)
-HISTORY_COLUMNS = ("run_id", "tenant", "at", "type", "step_id", "iteration", "attempt", "actor", "output", "data")
-JOB_COLUMNS = (
-    "id",
-    "run_id",
-    "tenant",
-    "kind",
-    "step_id",
-    "iteration",
-    "scope",
-    "queue",
-    "status",
-    "attempt",
-    "retries_from",
-    "priority",
-    "available_at",
-    "lease_owner",
-    "lease_expires_at",
-    "created_at",
-    "error",
-)
-AUDIT_COLUMNS = ("tenant", "at", "actor", "action", "object_type", "object_id", "before", "after", "mac", "nonce")
+from officeflow.store.records import NEW_AUDIT, NEW_HISTORY, NEW_JOBS, NEW_RUNS
+
+RUN_INSERT_COLUMNS = NEW_RUNS.write_columns
+HISTORY_COLUMNS = NEW_HISTORY.write_columns
+JOB_COLUMNS = NEW_JOBS.write_columns
+AUDIT_COLUMNS = NEW_AUDIT.write_columns
 POSITION_TABLES = ("of_jobs", "of_waits", "of_joins", "of_signals")
 
 
@@ -145,10 +111,10 @@ def statements(buffer: WriteBuffer) -> list[Statement]:
             values = ", ".join(f":{n}" for n in names)
             out.append(Statement(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({values})", rows, table, names))
 
-    insert("of_runs", RUN_INSERT_COLUMNS, buffer.runs)
-    insert("of_history", HISTORY_COLUMNS, buffer.history)
-    insert("of_jobs", JOB_COLUMNS, buffer.jobs)
-    insert("of_audit", AUDIT_COLUMNS, buffer.audit)
+    insert(NEW_RUNS.table, RUN_INSERT_COLUMNS, buffer.runs)
+    insert(NEW_HISTORY.table, HISTORY_COLUMNS, buffer.history)
+    insert(NEW_JOBS.table, JOB_COLUMNS, buffer.jobs)
+    insert(NEW_AUDIT.table, AUDIT_COLUMNS, buffer.audit)
     if buffer.cleanups:
         for table in POSITION_TABLES:
             out.append(Statement(f"DELETE FROM {table} WHERE run_id = :id", [{"id": r} for r in buffer.cleanups]))

@@ -13,11 +13,13 @@ the later row is a duplicate of the earlier, as it would be one statement after 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from officeflow.store import buffer as buffered
+from officeflow.store.rowmap import RowMap
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,17 @@ class KeyedTable:
     """the columns RETURNING gives back, which identify a row among those sent together"""
     conflict: str
     """the ON CONFLICT clause"""
+
+    @classmethod
+    def of(cls, rows: RowMap[Any], *, key: tuple[str, ...], conflict: str, leave_out: Sequence[str] = ()) -> KeyedTable:
+        """The keyed inserts of a row map's records: the columns it writes but ``leave_out``."""
+        return cls(rows.table, tuple(c for c in rows.write_columns if c not in leave_out), key, conflict)
+
+    @cached_property
+    def one_row(self) -> str:
+        """The insert of one row with ``:column`` parameters (outside pipeline mode)."""
+        values = ", ".join(":" + c for c in self.columns)
+        return f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({values}) {self.conflict}"
 
 
 @dataclass

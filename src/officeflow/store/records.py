@@ -1,6 +1,8 @@
-"""What the store hands out: status enums and frozen records built from rows.
+"""What the store hands out and takes in: status enums, and frozen records built from rows.
 
-Rows never leave the store layer; these records do.
+Rows never leave the store layer; these records do. Each record is mapped to its table once, by
+the :class:`~officeflow.store.rowmap.RowMap` at the end of this module (the records of tasks,
+events, the directory and security are mapped next to their queries, in the ``tx_*`` modules).
 """
 
 from __future__ import annotations
@@ -9,8 +11,43 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-Scope = tuple[tuple[str, int, str], ...]
-"""Runtime branch path: (parallel step id, its iteration, branch start step id) per level."""
+from officeflow.store import schema
+from officeflow.store.codec import JSON, JSON_TUPLE, JSON_VALUE, SCOPE, Scope
+from officeflow.store.rowmap import RowMap
+
+__all__ = [
+    "DEFINITIONS",
+    "HEADS",
+    "HISTORY",
+    "JOBS",
+    "JOINS",
+    "NEW_AUDIT",
+    "NEW_HISTORY",
+    "NEW_JOBS",
+    "NEW_RUNS",
+    "RUNS",
+    "SIGNALS",
+    "WAITS",
+    "WORKERS",
+    "DefinitionRecord",
+    "HistoryEvent",
+    "Job",
+    "JobKind",
+    "JobStatus",
+    "Join",
+    "NewAuditEntry",
+    "NewHistoryEvent",
+    "NewJob",
+    "NewRun",
+    "Run",
+    "RunHead",
+    "RunStatus",
+    "Scope",
+    "Signal",
+    "StepRecord",
+    "Wait",
+    "WorkerRecord",
+]
 
 
 class RunStatus(StrEnum):
@@ -145,6 +182,20 @@ class Wait:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Join:
+    """A parallel step waiting for its branches."""
+
+    run_id: str
+    step_id: str
+    iteration: int
+    scope: Scope
+    remaining: int
+    """Branches still running."""
+    outputs: dict[str, Any]
+    """The outputs of the branches that ended, by branch."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Signal:
     id: str
     run_id: str
@@ -187,3 +238,143 @@ class StepRecord:
     step_id: str
     iteration: int
     output: Any
+
+
+# What the store takes in: rows to insert.
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewRun:
+    id: str
+    tenant: str
+    workflow: str
+    version: int
+    status: RunStatus
+    input_json: str
+    """The input, already JSON text."""
+    idempotency_key: str | None
+    parent_run_id: str | None = None
+    parent_step: str | None = None
+    parent_iteration: int | None = None
+    parent_scope: Scope = ()
+    created_at: float
+    created_by: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewJob:
+    id: str
+    run_id: str
+    tenant: str
+    kind: str
+    """A :class:`JobKind` value, or a job kind a step kind owns."""
+    step_id: str
+    iteration: int
+    scope: Scope
+    queue: str
+    status: JobStatus
+    available_at: float
+    created_at: float
+    attempt: int = 0
+    lease_owner: str | None = None
+    lease_expires_at: float | None = None
+    priority: int = 0
+    error: Any = None
+
+    def as_job(self) -> Job:
+        return Job(
+            id=self.id,
+            run_id=self.run_id,
+            tenant=self.tenant,
+            kind=self.kind,
+            step_id=self.step_id,
+            iteration=self.iteration,
+            scope=self.scope,
+            queue=self.queue,
+            status=self.status,
+            attempt=self.attempt,
+            retries_from=0,
+            available_at=self.available_at,
+            lease_owner=self.lease_owner,
+            lease_expires_at=self.lease_expires_at,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewHistoryEvent:
+    run_id: str
+    tenant: str
+    at: float
+    type: str
+    step_id: str | None = None
+    iteration: int | None = None
+    attempt: int | None = None
+    actor: str | None = None
+    output_json: str | None = None
+    """The step's output, already JSON text."""
+    data: Any = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewAuditEntry:
+    """An audit entry as appended: unsealed (the sealer gives it its place in the chain)."""
+
+    tenant: str
+    at: float
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: str | None
+    """JSON text, as the MAC covers it."""
+    after: str | None
+    mac: str
+    nonce: str
+
+
+# Each record mapped to its table, once.
+
+RUNS = RowMap(
+    schema.runs,
+    Run,
+    codecs={"input": JSON_VALUE, "output": JSON, "error": JSON},
+    omit=("parent_iteration", "parent_scope"),
+)
+HEADS = RowMap(
+    schema.runs,
+    RunHead,
+    codecs={"parent_scope": SCOPE},
+    omit=(
+        "input",
+        "output",
+        "error",
+        "idempotency_key",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "created_by",
+    ),
+)
+NEW_RUNS = RowMap(
+    schema.runs,
+    NewRun,
+    writes_only=True,
+    codecs={"parent_scope": SCOPE},
+    columns={"input_json": "input"},
+    derived={"updated_at": lambda run: run.created_at},
+    constants={"output": None, "error": None, "completed_at": None},
+)
+JOBS = RowMap(schema.jobs, Job, codecs={"scope": SCOPE, "error": JSON}, omit=("priority", "created_at"))
+NEW_JOBS = RowMap(
+    schema.jobs, NewJob, codecs={"scope": SCOPE, "error": JSON}, constants={"retries_from": 0}, writes_only=True
+)
+HISTORY = RowMap(schema.history, HistoryEvent, codecs={"output": JSON, "data": JSON}, omit=("tenant",))
+NEW_HISTORY = RowMap(
+    schema.history, NewHistoryEvent, codecs={"data": JSON}, columns={"output_json": "output"}, writes_only=True
+)
+NEW_AUDIT = RowMap(schema.audit, NewAuditEntry, omit=("seq", "prev_hash", "hash"), writes_only=True)
+WAITS = RowMap(schema.waits, Wait, codecs={"scope": SCOPE})
+JOINS = RowMap(schema.joins, Join, codecs={"scope": SCOPE, "outputs": JSON_VALUE})
+SIGNALS = RowMap(schema.signals, Signal, codecs={"payload": JSON}, omit=("tenant",))
+DEFINITIONS = RowMap(schema.definitions, DefinitionRecord, codecs={"data": JSON_VALUE})
+WORKERS = RowMap(schema.workers, WorkerRecord, codecs={"queues": JSON_TUPLE})

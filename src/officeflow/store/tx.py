@@ -2,13 +2,15 @@
 
 The SQL lives in the mixins next to this module, written once for both backends with
 ``:name`` parameters; :mod:`officeflow.store.dialect` adapts the few places that differ.
-:meth:`Tx.execute` runs SQLAlchemy Core statements, for tables that extensions (step kinds)
-keep of their own.
+:meth:`Tx.execute` runs SQLAlchemy Core statements: for tables that extensions (step kinds)
+keep of their own, and for the reads of the query layer (officeflow.queries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -16,13 +18,13 @@ from typing import Any
 from sqlalchemy.engine import Dialect as SqlDialect
 from sqlalchemy.sql.elements import ClauseElement
 
-from officeflow.store.records import RunHead
+from officeflow.store.records import HEADS, RunHead
 from officeflow.store.tx_catalog import CatalogMixin
 from officeflow.store.tx_directory import DirectoryMixin
 from officeflow.store.tx_events import EventsMixin
 from officeflow.store.tx_jobs import JobsMixin
 from officeflow.store.tx_positions import PositionsMixin
-from officeflow.store.tx_runs import RunsMixin, head_of
+from officeflow.store.tx_runs import RunsMixin
 from officeflow.store.tx_security import SecurityMixin
 from officeflow.store.tx_tasks import TasksMixin
 
@@ -54,6 +56,34 @@ def _sql_dialect(name: str) -> SqlDialect:
     return sqlite.dialect(paramstyle="named")
 
 
+_COMPILED: OrderedDict[tuple[int, str], tuple[ClauseElement, str, dict[str, Any]]] = OrderedDict()
+_COMPILED_KEPT = 1024
+_COMPILED_LOCK = threading.Lock()
+
+
+def _compiled(statement: ClauseElement, backend: str) -> tuple[str, dict[str, Any]]:
+    """The SQL of a reusable statement for ``backend`` and the values of the parameters it
+    binds itself (a LIMIT, say), compiled on first use and kept (the least recently used of
+    more than ``_COMPILED_KEPT`` statements is dropped). Kept by identity: the statement is
+    held, so its id cannot name another one."""
+    key = (id(statement), backend)
+    with _COMPILED_LOCK:
+        found = _COMPILED.get(key)
+        if found is not None:
+            _COMPILED.move_to_end(key)
+            return found[1], found[2]
+    compiled = statement.compile(dialect=_sql_dialect(backend), compile_kwargs={"render_postcompile": True})
+    # the values the statement carries (a LIMIT, say); the rest come per call
+    bound = compiled.construct_params(_check=False)  # type: ignore[call-arg]
+    defaults = {name: value for name, value in (bound or {}).items() if value is not None}
+    entry = (statement, str(compiled), defaults)
+    with _COMPILED_LOCK:
+        _COMPILED[key] = entry
+        while len(_COMPILED) > _COMPILED_KEPT:
+            _COMPILED.popitem(last=False)
+    return entry[1], entry[2]
+
+
 class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, EventsMixin, TasksMixin, DirectoryMixin):
     """Operations inside one transaction on one connection."""
 
@@ -63,24 +93,38 @@ class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, Even
         """Lock the runs and delete the finished jobs (fenced by attempt) in one round trip."""
         heads = self._lock_runs_cursor(run_ids)
         finished = self._finish_cursor(fenced) if fenced else None
-        locked = {row[0]: head_of(row) for row in heads.fetchall()}
-        done = {r[0] for r in finished.fetchall()} if finished is not None else set()
+        locked = {head.id: head for head in HEADS.load_all(heads.fetchall())}
+        done = {job_id for (job_id,) in finished.fetchall()} if finished is not None else set()
         return locked, done
 
-    def execute(self, statement: ClauseElement) -> Executed:
+    def execute(self, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Executed:
         """Run a SQLAlchemy Core statement in this transaction, after every write buffered so
-        far. For the tables a step kind keeps of its own (created by its owner): columns of plain
-        types (text, numbers), since values are passed to the driver as they are."""
-        compiled = statement.compile(
-            dialect=_sql_dialect(self.dialect.name), compile_kwargs={"render_postcompile": True}
-        )
-        cursor = self._exec(str(compiled), dict(compiled.params or {}))
+        far: for the tables a step kind keeps of its own (created by its owner) and for the
+        reads of the query layer (officeflow.queries). Columns of plain types (text, numbers):
+        values are passed to the driver as they are.
+
+        Without ``params`` the statement carries its values and is compiled on each call. With
+        ``params`` it is a statement built once (its values ``sqlalchemy.bindparam(name)``,
+        named in ``params``), compiled once per backend and kept (see :func:`_compiled`)."""
+        if params is None:
+            compiled = statement.compile(
+                dialect=_sql_dialect(self.dialect.name), compile_kwargs={"render_postcompile": True}
+            )
+            sql, values = str(compiled), dict(compiled.params or {})
+        else:
+            sql, defaults = _compiled(statement, self.dialect.name)
+            values = {**defaults, **params}
+        cursor = self._exec(sql, values)
         if self.pipeline is not None:
             self.sync()
         description = cursor.description
         rows = [tuple(r) for r in cursor.fetchall()] if description else []
         columns = tuple(d[0] for d in description) if description else ()
         return Executed(columns=columns, rows=rows, rowcount=int(cursor.rowcount))
+
+    def ping(self) -> None:
+        """One round trip to the database (a health check); StoreUnavailable when it is away."""
+        self._one("SELECT 1")
 
     def set_wait_signal(self, run_id: str, step_id: str, iteration: int, signal: str) -> None:
         """Make a run's signal wait at (step, iteration) wait for another signal (a migration

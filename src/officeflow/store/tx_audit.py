@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from officeflow.store import schema
+from officeflow.store.records import NEW_AUDIT, NewAuditEntry
+from officeflow.store.rowmap import RowMap
 from officeflow.store.tx_base import TxBase
 
 
@@ -29,46 +32,31 @@ class AuditRow:
     """random, unique per tenant, covered by the MAC (None: an entry in the first format)"""
 
 
-AUDIT_COLUMNS = "id, tenant, at, actor, action, object_type, object_id, before, after, mac, seq, prev_hash, hash, nonce"
-
-
-def _audit(row: tuple[Any, ...]) -> AuditRow:
-    return AuditRow(
-        id=row[0],
-        tenant=row[1],
-        at=row[2],
-        actor=row[3],
-        action=row[4],
-        object_type=row[5],
-        object_id=row[6],
-        before=row[7],
-        after=row[8],
-        mac=row[9],
-        seq=row[10],
-        prev_hash=row[11],
-        hash=row[12],
-        nonce=row[13],
-    )
+AUDIT = RowMap(schema.audit, AuditRow)
+AUDIT_COLUMNS = AUDIT.select
+"""The columns of an :class:`AuditRow` (the map's; for queries of the log outside this module)."""
+_audit = AUDIT.load
+"""An :class:`AuditRow` from a row read as ``SELECT {AUDIT.select}``."""
 
 
 class AuditMixin(TxBase):
-    def add_audit(self, row: dict[str, Any]) -> None:
+    def add_audit(self, entry: NewAuditEntry) -> None:
         """Append an (unsealed) audit entry; buffered with the transaction's other writes."""
-        self.buffer.audit.append(row)
+        self.buffer.audit.append(NEW_AUDIT.params(entry))
 
     def unsealed_audit(self, tenant: str, limit: int, after_id: int = 0) -> list[AuditRow]:
         rows = self._all(
-            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE tenant = :t AND seq IS NULL AND id > :a ORDER BY id LIMIT :n",
+            f"SELECT {AUDIT.select} FROM of_audit WHERE tenant = :t AND seq IS NULL AND id > :a ORDER BY id LIMIT :n",
             {"t": tenant, "n": limit, "a": after_id},
         )
-        return [_audit(r) for r in rows]
+        return AUDIT.load_all(rows)
 
     def audit_tenants(self) -> list[str]:
         """Tenants whose audit log has a sealed chain."""
-        return [r[0] for r in self._all("SELECT tenant FROM of_audit_heads ORDER BY tenant")]
+        return [tenant for (tenant,) in self._all("SELECT tenant FROM of_audit_heads ORDER BY tenant")]
 
     def tenants_with_unsealed_audit(self) -> list[str]:
-        return [r[0] for r in self._all("SELECT DISTINCT tenant FROM of_audit WHERE seq IS NULL")]
+        return [tenant for (tenant,) in self._all("SELECT DISTINCT tenant FROM of_audit WHERE seq IS NULL")]
 
     def lock_audit_chain(self, tenant: str) -> None:
         """Serialise sealing of one tenant's chain (a no-op on SQLite, whose writers are serial)."""
@@ -77,7 +65,10 @@ class AuditMixin(TxBase):
 
     def audit_head(self, tenant: str) -> tuple[int, str, str, float] | None:
         row = self._one("SELECT seq, hash, mac, sealed_at FROM of_audit_heads WHERE tenant = :t", {"t": tenant})
-        return (int(row[0]), row[1], row[2], row[3]) if row else None
+        if row is None:
+            return None
+        seq, hash_, mac, sealed_at = row
+        return int(seq), hash_, mac, sealed_at
 
     def seal_audit(self, links: Sequence[tuple[int, int, str, str]]) -> None:
         """Chain entries: (id, seq, previous hash, hash) each, sent together."""
@@ -114,10 +105,10 @@ class AuditMixin(TxBase):
 
     def sealed_audit(self, tenant: str, after_seq: int, limit: int) -> list[AuditRow]:
         rows = self._all(
-            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE tenant = :t AND seq > :s ORDER BY seq LIMIT :n",
+            f"SELECT {AUDIT.select} FROM of_audit WHERE tenant = :t AND seq > :s ORDER BY seq LIMIT :n",
             {"t": tenant, "s": after_seq, "n": limit},
         )
-        return [_audit(r) for r in rows]
+        return AUDIT.load_all(rows)
 
     def audit_has_sealed(self, tenant: str) -> bool:
         return (
@@ -137,7 +128,7 @@ class AuditMixin(TxBase):
         params: dict[str, Any] = {"t": tenant}
         among = self._in("nonce", "n", list(nonces), params)
         rows = self._all(f"SELECT nonce FROM of_audit WHERE tenant = :t AND seq IS NOT NULL AND {among}", params)
-        return {r[0] for r in rows}
+        return {nonce for (nonce,) in rows}
 
     def audit_copies(self, tenant: str) -> dict[str, list[tuple[int, int | None]]]:
         """Nonces that more than one entry of ``tenant`` has, with those entries (id, seq)."""
@@ -155,10 +146,10 @@ class AuditMixin(TxBase):
     def audit_with_mac(self, tenant: str, mac: str, limit: int = 5) -> list[AuditRow]:
         """Entries of ``tenant`` with this MAC (a scan: for explaining a refused entry)."""
         rows = self._all(
-            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE tenant = :t AND mac = :m ORDER BY id LIMIT :n",
+            f"SELECT {AUDIT.select} FROM of_audit WHERE tenant = :t AND mac = :m ORDER BY id LIMIT :n",
             {"t": tenant, "m": mac, "n": limit},
         )
-        return [_audit(r) for r in rows]
+        return AUDIT.load_all(rows)
 
     def list_audit(
         self,
@@ -188,6 +179,6 @@ class AuditMixin(TxBase):
                 where.append(clause)
                 params[name] = value
         rows = self._all(
-            f"SELECT {AUDIT_COLUMNS} FROM of_audit WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :n", params
+            f"SELECT {AUDIT.select} FROM of_audit WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT :n", params
         )
-        return [_audit(r) for r in rows]
+        return AUDIT.load_all(rows)

@@ -112,14 +112,12 @@ class TxBase:
 
         return count
 
-    def _insert_keyed(
-        self, spec: KeyedTable, row: dict[str, Any], key: tuple[Any, ...], one_row_sql: str
-    ) -> Later[bool]:
-        """Insert ``row`` unless its key is taken; later: whether it went in. In pipeline mode the
-        row waits to go out with others of its table (officeflow.store.keyed); otherwise it is
-        one statement, ``one_row_sql``."""
+    def _insert_keyed(self, spec: KeyedTable, row: dict[str, Any], key: tuple[Any, ...]) -> Later[bool]:
+        """Insert ``row`` (parameters named by column) unless its key is taken; later: whether it
+        went in. In pipeline mode the row waits to go out with others of its table
+        (officeflow.store.keyed); otherwise it is one statement."""
         if self.pipeline is None:
-            count = self._count_later(one_row_sql, row, flush=False)
+            count = self._count_later(spec.one_row, row, flush=False)
             return lambda: count() == 1
         return self.keyed.add(spec, tuple(row[c] for c in spec.columns), key, self.sync)
 

@@ -4,12 +4,11 @@ groups (candidate users, round-robin), and dated absences with substitutes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from officeflow.store import schema
+from officeflow.store.rowmap import RowMap
 from officeflow.store.tx_base import TxBase
-
-PERSON_COLUMNS = "tenant, username, display_name, email, manager, department, cost_centre, updated_at"
-ABSENCE_COLUMNS = "id, tenant, username, substitute, starts_at, ends_at, reason, created_at, created_by"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -38,7 +37,8 @@ class GroupRow:
     tenant: str
     name: str
     description: str | None
-    members: tuple[str, ...]
+    members: tuple[str, ...] = ()
+    """Its members' usernames (from ``of_group_members``)."""
     updated_at: float
 
 
@@ -55,67 +55,35 @@ class AbsenceRow:
     created_by: str | None
 
 
-def _person(row: tuple[object, ...]) -> PersonRow:
-    return PersonRow(
-        tenant=str(row[0]),
-        username=str(row[1]),
-        display_name=row[2],  # type: ignore[arg-type]
-        email=row[3],  # type: ignore[arg-type]
-        manager=row[4],  # type: ignore[arg-type]
-        department=row[5],  # type: ignore[arg-type]
-        cost_centre=row[6],  # type: ignore[arg-type]
-        updated_at=float(row[7]),  # type: ignore[arg-type]
-    )
+PEOPLE = RowMap(schema.people, PersonRow)
+DEPARTMENTS = RowMap(schema.departments, DepartmentRow)
+GROUPS = RowMap(schema.groups, GroupRow, elsewhere=("members",), constants={"next_member": 0})
+ABSENCES = RowMap(schema.absences, AbsenceRow)
 
-
-def _absence(row: tuple[object, ...]) -> AbsenceRow:
-    return AbsenceRow(
-        id=str(row[0]),
-        tenant=str(row[1]),
-        username=str(row[2]),
-        substitute=str(row[3]),
-        starts_at=float(row[4]),  # type: ignore[arg-type]
-        ends_at=float(row[5]),  # type: ignore[arg-type]
-        reason=row[6],  # type: ignore[arg-type]
-        created_at=float(row[7]),  # type: ignore[arg-type]
-        created_by=row[8],  # type: ignore[arg-type]
-    )
+_PUT_PERSON = PEOPLE.upsert(("tenant", "username"))
+_PUT_DEPARTMENT = DEPARTMENTS.upsert(("tenant", "name"))
+_PUT_GROUP = GROUPS.upsert(("tenant", "name"), keep=("next_member",))
+"""A group's round-robin position survives a change of its description or members."""
 
 
 class DirectoryMixin(TxBase):
     # People
 
     def put_person(self, person: PersonRow) -> None:
-        self._exec(
-            f"INSERT INTO of_people ({PERSON_COLUMNS}) VALUES (:tenant, :username, :display_name, :email, "
-            ":manager, :department, :cost_centre, :updated_at) ON CONFLICT (tenant, username) DO UPDATE SET "
-            "display_name = excluded.display_name, email = excluded.email, manager = excluded.manager, "
-            "department = excluded.department, cost_centre = excluded.cost_centre, updated_at = excluded.updated_at",
-            {
-                "tenant": person.tenant,
-                "username": person.username,
-                "display_name": person.display_name,
-                "email": person.email,
-                "manager": person.manager,
-                "department": person.department,
-                "cost_centre": person.cost_centre,
-                "updated_at": person.updated_at,
-            },
-        )
+        self._exec(_PUT_PERSON, PEOPLE.params(person))
 
     def get_person(self, tenant: str, username: str) -> PersonRow | None:
         row = self._one(
-            f"SELECT {PERSON_COLUMNS} FROM of_people WHERE tenant = :t AND username = :u", {"t": tenant, "u": username}
+            f"SELECT {PEOPLE.select} FROM of_people WHERE tenant = :t AND username = :u", {"t": tenant, "u": username}
         )
-        return _person(row) if row else None
+        return PEOPLE.load(row) if row else None
 
     def list_people(self, tenant: str, *, after: str | None = None, limit: int = 100) -> list[PersonRow]:
         rows = self._all(
-            f"SELECT {PERSON_COLUMNS} FROM of_people WHERE tenant = :t AND username > :after "
-            "ORDER BY username LIMIT :n",
+            f"SELECT {PEOPLE.select} FROM of_people WHERE tenant = :t AND username > :after ORDER BY username LIMIT :n",
             {"t": tenant, "after": after or "", "n": limit},
         )
-        return [_person(r) for r in rows]
+        return PEOPLE.load_all(rows)
 
     def delete_person(self, tenant: str, username: str) -> bool:
         return (
@@ -125,38 +93,25 @@ class DirectoryMixin(TxBase):
     # Departments
 
     def put_department(self, row: DepartmentRow) -> None:
-        self._exec(
-            "INSERT INTO of_departments (tenant, name, head, cost_centre, updated_at) VALUES (:t, :n, :h, :c, :at) "
-            "ON CONFLICT (tenant, name) DO UPDATE SET head = excluded.head, cost_centre = excluded.cost_centre, "
-            "updated_at = excluded.updated_at",
-            {"t": row.tenant, "n": row.name, "h": row.head, "c": row.cost_centre, "at": row.updated_at},
-        )
+        self._exec(_PUT_DEPARTMENT, DEPARTMENTS.params(row))
 
     def get_department(self, tenant: str, name: str) -> DepartmentRow | None:
         row = self._one(
-            "SELECT tenant, name, head, cost_centre, updated_at FROM of_departments WHERE tenant = :t AND name = :n",
-            {"t": tenant, "n": name},
+            f"SELECT {DEPARTMENTS.select} FROM of_departments WHERE tenant = :t AND name = :n", {"t": tenant, "n": name}
         )
-        if row is None:
-            return None
-        return DepartmentRow(tenant=row[0], name=row[1], head=row[2], cost_centre=row[3], updated_at=row[4])
+        return DEPARTMENTS.load(row) if row else None
 
     def list_departments(self, tenant: str) -> list[DepartmentRow]:
         rows = self._all(
-            "SELECT tenant, name, head, cost_centre, updated_at FROM of_departments WHERE tenant = :t ORDER BY name",
-            {"t": tenant},
+            f"SELECT {DEPARTMENTS.select} FROM of_departments WHERE tenant = :t ORDER BY name", {"t": tenant}
         )
-        return [DepartmentRow(tenant=r[0], name=r[1], head=r[2], cost_centre=r[3], updated_at=r[4]) for r in rows]
+        return DEPARTMENTS.load_all(rows)
 
     # Groups
 
     def put_group(self, tenant: str, name: str, description: str | None, members: Sequence[str], now: float) -> None:
-        self._exec(
-            "INSERT INTO of_groups (tenant, name, description, next_member, updated_at) VALUES (:t, :n, :d, 0, :at) "
-            "ON CONFLICT (tenant, name) DO UPDATE SET description = excluded.description, "
-            "updated_at = excluded.updated_at",
-            {"t": tenant, "n": name, "d": description, "at": now},
-        )
+        group = GroupRow(tenant=tenant, name=name, description=description, updated_at=now)
+        self._exec(_PUT_GROUP, GROUPS.params(group))
         self._exec("DELETE FROM of_group_members WHERE tenant = :t AND group_name = :n", {"t": tenant, "n": name})
         self._many(
             "INSERT INTO of_group_members (tenant, group_name, username) VALUES (:t, :n, :u)",
@@ -165,33 +120,21 @@ class DirectoryMixin(TxBase):
 
     def get_group(self, tenant: str, name: str) -> GroupRow | None:
         row = self._one(
-            "SELECT tenant, name, description, updated_at FROM of_groups WHERE tenant = :t AND name = :n",
-            {"t": tenant, "n": name},
+            f"SELECT {GROUPS.select} FROM of_groups WHERE tenant = :t AND name = :n", {"t": tenant, "n": name}
         )
         if row is None:
             return None
-        return GroupRow(
-            tenant=row[0],
-            name=row[1],
-            description=row[2],
-            members=tuple(self.group_members(tenant, name)),
-            updated_at=row[3],
-        )
+        return replace(GROUPS.load(row), members=tuple(self.group_members(tenant, name)))
 
     def list_groups(self, tenant: str) -> list[GroupRow]:
-        rows = self._all(
-            "SELECT tenant, name, description, updated_at FROM of_groups WHERE tenant = :t ORDER BY name", {"t": tenant}
-        )
+        rows = self._all(f"SELECT {GROUPS.select} FROM of_groups WHERE tenant = :t ORDER BY name", {"t": tenant})
         members: dict[str, list[str]] = {}
         for group_name, username in self._all(
             "SELECT group_name, username FROM of_group_members WHERE tenant = :t ORDER BY group_name, username",
             {"t": tenant},
         ):
             members.setdefault(group_name, []).append(username)
-        return [
-            GroupRow(tenant=r[0], name=r[1], description=r[2], members=tuple(members.get(r[1], [])), updated_at=r[3])
-            for r in rows
-        ]
+        return [replace(group, members=tuple(members.get(group.name, ()))) for group in GROUPS.load_all(rows)]
 
     def delete_group(self, tenant: str, name: str) -> bool:
         self._exec("DELETE FROM of_group_members WHERE tenant = :t AND group_name = :n", {"t": tenant, "n": name})
@@ -202,14 +145,14 @@ class DirectoryMixin(TxBase):
             "SELECT username FROM of_group_members WHERE tenant = :t AND group_name = :n ORDER BY username",
             {"t": tenant, "n": name},
         )
-        return [r[0] for r in rows]
+        return [username for (username,) in rows]
 
     def groups_of(self, tenant: str, username: str) -> list[str]:
         rows = self._all(
             "SELECT group_name FROM of_group_members WHERE tenant = :t AND username = :u ORDER BY group_name",
             {"t": tenant, "u": username},
         )
-        return [r[0] for r in rows]
+        return [group for (group,) in rows]
 
     def take_round_robin(self, tenant: str, name: str) -> int | None:
         """Advance the group's round-robin counter (locking the group row); the value before, or
@@ -223,20 +166,7 @@ class DirectoryMixin(TxBase):
     # Absences
 
     def add_absence(self, row: AbsenceRow) -> None:
-        self._exec(
-            f"INSERT INTO of_absences ({ABSENCE_COLUMNS}) VALUES (:id, :t, :u, :s, :a, :b, :r, :at, :by)",
-            {
-                "id": row.id,
-                "t": row.tenant,
-                "u": row.username,
-                "s": row.substitute,
-                "a": row.starts_at,
-                "b": row.ends_at,
-                "r": row.reason,
-                "at": row.created_at,
-                "by": row.created_by,
-            },
-        )
+        self._exec(ABSENCES.insert(), ABSENCES.params(row))
 
     def delete_absence(self, tenant: str, absence_id: str) -> bool:
         return (
@@ -246,20 +176,20 @@ class DirectoryMixin(TxBase):
     def list_absences(self, tenant: str, *, current_after: float | None = None) -> list[AbsenceRow]:
         """Absences, or only those not over at ``current_after``."""
         rows = self._all(
-            f"SELECT {ABSENCE_COLUMNS} FROM of_absences WHERE tenant = :t AND ends_at > :after "
+            f"SELECT {ABSENCES.select} FROM of_absences WHERE tenant = :t AND ends_at > :after "
             "ORDER BY starts_at, username",
             {"t": tenant, "after": current_after if current_after is not None else float("-inf")},
         )
-        return [_absence(r) for r in rows]
+        return ABSENCES.load_all(rows)
 
     def substitute_for(self, tenant: str, username: str, now: float) -> AbsenceRow | None:
         """The absence of ``username`` at ``now`` (with its substitute), if any."""
         row = self._one(
-            f"SELECT {ABSENCE_COLUMNS} FROM of_absences WHERE tenant = :t AND username = :u "
+            f"SELECT {ABSENCES.select} FROM of_absences WHERE tenant = :t AND username = :u "
             "AND starts_at <= :now AND ends_at > :now ORDER BY starts_at DESC LIMIT 1",
             {"t": tenant, "u": username, "now": now},
         )
-        return _absence(row) if row else None
+        return ABSENCES.load(row) if row else None
 
     def substituting(self, tenant: str, substitute: str, now: float) -> list[str]:
         """Users ``substitute`` stands in for at ``now``."""
@@ -268,4 +198,4 @@ class DirectoryMixin(TxBase):
             "AND starts_at <= :now AND ends_at > :now ORDER BY username",
             {"t": tenant, "s": substitute, "now": now},
         )
-        return list(dict.fromkeys(r[0] for r in rows))
+        return list(dict.fromkeys(username for (username,) in rows))

@@ -3,112 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from officeflow.jsonutil import dumps_or_none
-from officeflow.store.codec import json_or_none, scope_of, scope_text
-from officeflow.store.records import Job, JobStatus, Scope
+from officeflow.store.codec import scope_text
+from officeflow.store.records import JOBS, NEW_JOBS, Job, JobStatus, NewJob, Scope
 from officeflow.store.tx_base import TxBase
-
-JOB_COLUMNS = (
-    "id, run_id, tenant, kind, step_id, iteration, scope, queue, status, attempt, retries_from, "
-    "available_at, lease_owner, lease_expires_at, error"
-)
-
-
-def job_of(row: tuple[Any, ...]) -> Job:
-    return Job(
-        id=row[0],
-        run_id=row[1],
-        tenant=row[2],
-        kind=row[3],
-        step_id=row[4],
-        iteration=row[5],
-        scope=scope_of(row[6]),
-        queue=row[7],
-        status=JobStatus(row[8]),
-        attempt=row[9],
-        retries_from=row[10],
-        available_at=row[11],
-        lease_owner=row[12],
-        lease_expires_at=row[13],
-        error=json_or_none(row[14]),
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class NewJob:
-    id: str
-    run_id: str
-    tenant: str
-    kind: str
-    """A :class:`JobKind` value, or a job kind a step kind owns."""
-    step_id: str
-    iteration: int
-    scope: Scope
-    queue: str
-    status: JobStatus
-    available_at: float
-    created_at: float
-    attempt: int = 0
-    lease_owner: str | None = None
-    lease_expires_at: float | None = None
-    priority: int = 0
-    error: Any = None
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "run_id": self.run_id,
-            "tenant": self.tenant,
-            "kind": str(self.kind),
-            "step_id": self.step_id,
-            "iteration": self.iteration,
-            "scope": scope_text(self.scope),
-            "queue": self.queue,
-            "status": str(self.status),
-            "attempt": self.attempt,
-            "priority": self.priority,
-            "retries_from": 0,
-            "available_at": self.available_at,
-            "lease_owner": self.lease_owner,
-            "lease_expires_at": self.lease_expires_at,
-            "created_at": self.created_at,
-            "error": dumps_or_none(self.error),
-        }
-
-    def as_job(self) -> Job:
-        return Job(
-            id=self.id,
-            run_id=self.run_id,
-            tenant=self.tenant,
-            kind=self.kind,
-            step_id=self.step_id,
-            iteration=self.iteration,
-            scope=self.scope,
-            queue=self.queue,
-            status=self.status,
-            attempt=self.attempt,
-            retries_from=0,
-            available_at=self.available_at,
-            lease_owner=self.lease_owner,
-            lease_expires_at=self.lease_expires_at,
-        )
-
-
-_INSERT = (
-    "INSERT INTO of_jobs (id, run_id, tenant, kind, step_id, iteration, scope, queue, status, attempt, "
-    "retries_from, priority, available_at, lease_owner, lease_expires_at, created_at, error) VALUES "
-    "(:id, :run_id, :tenant, :kind, :step_id, :iteration, :scope, :queue, :status, :attempt, 0, :priority, "
-    ":available_at, :lease_owner, :lease_expires_at, :created_at, :error)"
-)
 
 
 class JobsMixin(TxBase):
     def insert_job(self, job: NewJob) -> None:
         """Insert a job (buffered); a queued one wakes the workers of its queue at commit."""
-        self.buffer.jobs.append(job.row())
+        self.buffer.jobs.append(NEW_JOBS.params(job))
         if job.status == JobStatus.QUEUED:
             self.notify("jobs", job.queue)
 
@@ -120,10 +26,10 @@ class JobsMixin(TxBase):
             "UPDATE of_jobs SET status = 'running', attempt = attempt + 1, lease_owner = :w, "
             "lease_expires_at = :until WHERE id IN (SELECT id FROM of_jobs WHERE status = 'queued' "
             f"AND {queue_filter} AND available_at <= :now ORDER BY priority DESC, available_at "
-            f"LIMIT :limit{self.dialect.skip_locked}) RETURNING {JOB_COLUMNS}",
+            f"LIMIT :limit{self.dialect.skip_locked}) RETURNING {JOBS.select}",
             params,
         )
-        return [job_of(r) for r in rows]
+        return JOBS.load_all(rows)
 
     def next_due(self, queues: Sequence[str]) -> float | None:
         params: dict[str, Any] = {}
@@ -132,14 +38,14 @@ class JobsMixin(TxBase):
             f"SELECT MIN(available_at) FROM of_jobs WHERE status = 'queued' AND {queue_filter}",
             params,
         )
-        return row[0] if row and row[0] is not None else None
+        return None if row is None else row[0]
 
     def finish_jobs(self, fenced: Sequence[tuple[str, int]]) -> set[str]:
         """Delete running jobs whose (id, attempt) match; returns the ids deleted. A job whose
         attempt moved on (it was re-claimed after its lease expired) is left alone: fencing."""
         if not fenced:
             return set()
-        return {r[0] for r in self._finish_cursor(fenced).fetchall()}
+        return {job_id for (job_id,) in self._finish_cursor(fenced).fetchall()}
 
     def _finish_cursor(self, fenced: Sequence[tuple[str, int]]) -> Any:
         params: dict[str, Any] = {}
@@ -201,11 +107,11 @@ class JobsMixin(TxBase):
         """Re-queue jobs whose lease expired (their worker died or hangs); returns them as they
         were (with the owner that lost them). Recovery goes through the normal claim path."""
         rows = self._all(
-            f"SELECT {JOB_COLUMNS} FROM of_jobs WHERE status = 'running' AND lease_expires_at < :now "
+            f"SELECT {JOBS.select} FROM of_jobs WHERE status = 'running' AND lease_expires_at < :now "
             f"ORDER BY lease_expires_at LIMIT :limit{self.dialect.skip_locked}",
             {"now": now, "limit": limit},
         )
-        expired = [job_of(r) for r in rows]
+        expired = JOBS.load_all(rows)
         if expired:
             params: dict[str, Any] = {"now": now}
             match = self.dialect.pairs_in(("id", "attempt"), "f", [(j.id, j.attempt) for j in expired], params)
@@ -220,14 +126,14 @@ class JobsMixin(TxBase):
 
     def jobs_of_run(self, run_id: str) -> list[Job]:
         rows = self._all(
-            f"SELECT {JOB_COLUMNS} FROM of_jobs WHERE run_id = :id ORDER BY created_at, id",
+            f"SELECT {JOBS.select} FROM of_jobs WHERE run_id = :id ORDER BY created_at, id",
             {"id": run_id},
         )
-        return [job_of(r) for r in rows]
+        return JOBS.load_all(rows)
 
     def get_job(self, job_id: str) -> Job | None:
-        row = self._one(f"SELECT {JOB_COLUMNS} FROM of_jobs WHERE id = :id", {"id": job_id})
-        return job_of(row) if row else None
+        row = self._one(f"SELECT {JOBS.select} FROM of_jobs WHERE id = :id", {"id": job_id})
+        return JOBS.load(row) if row else None
 
     def delete_job(self, job_id: str) -> bool:
         return self._count("DELETE FROM of_jobs WHERE id = :id", {"id": job_id}) == 1
@@ -296,13 +202,13 @@ class JobsMixin(TxBase):
         if before is not None:
             where.append("(j.created_at < :c_at OR (j.created_at = :c_at AND j.id < :c_id))")
             params["c_at"], params["c_id"] = before
-        cols = ", ".join(f"j.{c.strip()}" for c in JOB_COLUMNS.split(","))
         rows = self._all(
-            f"SELECT {cols}, r.workflow, r.version, j.created_at FROM of_jobs j JOIN of_runs r ON r.id = j.run_id "
-            f"WHERE {' AND '.join(where)} ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
+            f"SELECT r.workflow, r.version, j.created_at, {JOBS.select_from('j')} FROM of_jobs j "
+            f"JOIN of_runs r ON r.id = j.run_id WHERE {' AND '.join(where)} "
+            "ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
             params,
         )
-        return [(job_of(r[:15]), r[15], r[16], r[17]) for r in rows]
+        return [(JOBS.load(job), workflow, version, created_at) for workflow, version, created_at, *job in rows]
 
     def queue_depths(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
         params: dict[str, Any] = {}

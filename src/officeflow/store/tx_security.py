@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from officeflow.store import schema
+from officeflow.store.rowmap import RowMap
 from officeflow.store.tx_audit import AuditMixin
 from officeflow.store.tx_base import TxBase
 
@@ -56,92 +58,40 @@ class SessionRow:
     csrf_token: str
 
 
-USER_COLUMNS = (
-    "id, tenant, username, display_name, email, password_hash, disabled, failed_logins, locked_until, "
-    "created_at, updated_at"
-)
-KEY_COLUMNS = (
-    "id, tenant, name, prefix, secret_hash, user_id, created_at, created_by, expires_at, revoked_at, last_used_at"
-)
+USERS = RowMap(schema.users, UserRow)
+API_KEYS = RowMap(schema.api_keys, ApiKeyRow)
+SESSIONS = RowMap(schema.sessions, SessionRow, omit=("token_hash",))
 
-
-def _user(row: tuple[Any, ...]) -> UserRow:
-    return UserRow(
-        id=row[0],
-        tenant=row[1],
-        username=row[2],
-        display_name=row[3],
-        email=row[4],
-        password_hash=row[5],
-        disabled=bool(row[6]),
-        failed_logins=row[7],
-        locked_until=row[8],
-        created_at=row[9],
-        updated_at=row[10],
-    )
-
-
-def _key(row: tuple[Any, ...]) -> ApiKeyRow:
-    return ApiKeyRow(
-        id=row[0],
-        tenant=row[1],
-        name=row[2],
-        prefix=row[3],
-        secret_hash=row[4],
-        user_id=row[5],
-        created_at=row[6],
-        created_by=row[7],
-        expires_at=row[8],
-        revoked_at=row[9],
-        last_used_at=row[10],
-    )
+_INSERT_USER = USERS.insert("ON CONFLICT DO NOTHING")
+_INSERT_SESSION = SESSIONS.insert(also=("token_hash",))
+_USER_UPDATES = frozenset({"display_name", "email", "password_hash", "disabled", "failed_logins", "locked_until"})
+"""The columns of a user that ``update_user`` may change."""
 
 
 class SecurityMixin(AuditMixin, TxBase):
     # Users
 
     def insert_user(self, row: UserRow) -> bool:
-        return (
-            self._count(
-                f"INSERT INTO of_users ({USER_COLUMNS}) VALUES (:id, :tenant, :username, :display_name, :email, "
-                ":password_hash, :disabled, :failed_logins, :locked_until, :created_at, :updated_at) "
-                "ON CONFLICT DO NOTHING",
-                {
-                    "id": row.id,
-                    "tenant": row.tenant,
-                    "username": row.username,
-                    "display_name": row.display_name,
-                    "email": row.email,
-                    "password_hash": row.password_hash,
-                    "disabled": row.disabled,
-                    "failed_logins": row.failed_logins,
-                    "locked_until": row.locked_until,
-                    "created_at": row.created_at,
-                    "updated_at": row.updated_at,
-                },
-            )
-            == 1
-        )
+        return self._count(_INSERT_USER, USERS.params(row)) == 1
 
     def get_user(self, tenant: str, user_id: str) -> UserRow | None:
         row = self._one(
-            f"SELECT {USER_COLUMNS} FROM of_users WHERE tenant = :t AND id = :id", {"t": tenant, "id": user_id}
+            f"SELECT {USERS.select} FROM of_users WHERE tenant = :t AND id = :id", {"t": tenant, "id": user_id}
         )
-        return _user(row) if row else None
+        return USERS.load(row) if row else None
 
     def user_by_name(self, tenant: str, username: str) -> UserRow | None:
         row = self._one(
-            f"SELECT {USER_COLUMNS} FROM of_users WHERE tenant = :t AND username = :u", {"t": tenant, "u": username}
+            f"SELECT {USERS.select} FROM of_users WHERE tenant = :t AND username = :u", {"t": tenant, "u": username}
         )
-        return _user(row) if row else None
+        return USERS.load(row) if row else None
 
     def list_users(self, tenant: str) -> list[UserRow]:
-        rows = self._all(f"SELECT {USER_COLUMNS} FROM of_users WHERE tenant = :t ORDER BY username", {"t": tenant})
-        return [_user(r) for r in rows]
+        rows = self._all(f"SELECT {USERS.select} FROM of_users WHERE tenant = :t ORDER BY username", {"t": tenant})
+        return USERS.load_all(rows)
 
     def update_user(self, tenant: str, user_id: str, now: float, **fields: Any) -> None:
-        allowed = {"display_name", "email", "password_hash", "disabled", "failed_logins", "locked_until"}
-        unknown = set(fields) - allowed
+        unknown = set(fields) - _USER_UPDATES
         if unknown:
             raise ValueError(f"cannot update {sorted(unknown)}")
         sets = ", ".join(f"{name} = :{name}" for name in fields)
@@ -157,35 +107,23 @@ class SecurityMixin(AuditMixin, TxBase):
     # API keys
 
     def insert_api_key(self, row: ApiKeyRow) -> None:
-        self._exec(
-            f"INSERT INTO of_api_keys ({KEY_COLUMNS}) VALUES (:id, :tenant, :name, :prefix, :secret_hash, :user_id, "
-            ":created_at, :created_by, :expires_at, NULL, NULL)",
-            {
-                "id": row.id,
-                "tenant": row.tenant,
-                "name": row.name,
-                "prefix": row.prefix,
-                "secret_hash": row.secret_hash,
-                "user_id": row.user_id,
-                "created_at": row.created_at,
-                "created_by": row.created_by,
-                "expires_at": row.expires_at,
-            },
-        )
+        self._exec(API_KEYS.insert(), API_KEYS.params(row))
 
     def api_key_by_prefix(self, prefix: str) -> ApiKeyRow | None:
-        row = self._one(f"SELECT {KEY_COLUMNS} FROM of_api_keys WHERE prefix = :p", {"p": prefix})
-        return _key(row) if row else None
+        row = self._one(f"SELECT {API_KEYS.select} FROM of_api_keys WHERE prefix = :p", {"p": prefix})
+        return API_KEYS.load(row) if row else None
 
     def get_api_key(self, tenant: str, key_id: str) -> ApiKeyRow | None:
         row = self._one(
-            f"SELECT {KEY_COLUMNS} FROM of_api_keys WHERE tenant = :t AND id = :id", {"t": tenant, "id": key_id}
+            f"SELECT {API_KEYS.select} FROM of_api_keys WHERE tenant = :t AND id = :id", {"t": tenant, "id": key_id}
         )
-        return _key(row) if row else None
+        return API_KEYS.load(row) if row else None
 
     def list_api_keys(self, tenant: str) -> list[ApiKeyRow]:
-        rows = self._all(f"SELECT {KEY_COLUMNS} FROM of_api_keys WHERE tenant = :t ORDER BY created_at", {"t": tenant})
-        return [_key(r) for r in rows]
+        rows = self._all(
+            f"SELECT {API_KEYS.select} FROM of_api_keys WHERE tenant = :t ORDER BY created_at", {"t": tenant}
+        )
+        return API_KEYS.load_all(rows)
 
     def revoke_api_key(self, tenant: str, key_id: str, now: float) -> bool:
         return (
@@ -206,7 +144,7 @@ class SecurityMixin(AuditMixin, TxBase):
             "SELECT role, workflow FROM of_grants WHERE tenant = :t AND principal = :p ORDER BY role, workflow",
             {"t": tenant, "p": principal},
         )
-        return [(r[0], r[1]) for r in rows]
+        return [(role, workflow) for role, workflow in rows]
 
     def set_grants(
         self, tenant: str, principal: str, grants: Sequence[tuple[str, str]], now: float, by: str | None
@@ -224,37 +162,11 @@ class SecurityMixin(AuditMixin, TxBase):
     # Sessions
 
     def insert_session(self, row: SessionRow, token_hash: str) -> None:
-        self._exec(
-            "INSERT INTO of_sessions (id, token_hash, tenant, user_id, created_at, expires_at, revoked_at, csrf_token) "
-            "VALUES (:id, :h, :t, :u, :c, :e, NULL, :csrf)",
-            {
-                "id": row.id,
-                "h": token_hash,
-                "t": row.tenant,
-                "u": row.user_id,
-                "c": row.created_at,
-                "e": row.expires_at,
-                "csrf": row.csrf_token,
-            },
-        )
+        self._exec(_INSERT_SESSION, {**SESSIONS.params(row), "token_hash": token_hash})
 
     def session_by_hash(self, token_hash: str) -> SessionRow | None:
-        row = self._one(
-            "SELECT id, tenant, user_id, created_at, expires_at, revoked_at, csrf_token FROM of_sessions "
-            "WHERE token_hash = :h",
-            {"h": token_hash},
-        )
-        if row is None:
-            return None
-        return SessionRow(
-            id=row[0],
-            tenant=row[1],
-            user_id=row[2],
-            created_at=row[3],
-            expires_at=row[4],
-            revoked_at=row[5],
-            csrf_token=row[6],
-        )
+        row = self._one(f"SELECT {SESSIONS.select} FROM of_sessions WHERE token_hash = :h", {"h": token_hash})
+        return SESSIONS.load(row) if row else None
 
     def revoke_session(self, session_id: str, now: float) -> None:
         self._exec("UPDATE of_sessions SET revoked_at = :now WHERE id = :id", {"id": session_id, "now": now})
@@ -290,13 +202,13 @@ class SecurityMixin(AuditMixin, TxBase):
             "SELECT name, description, updated_at, updated_by FROM of_secrets WHERE tenant = :t ORDER BY name",
             {"t": tenant},
         )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(name, description, at, by) for name, description, at, by in rows]
 
     def all_secret_ciphertexts(self) -> list[tuple[str, str, str]]:
         """(tenant, name, ciphertext) of every stored secret, locked until the transaction ends."""
         lock = " FOR UPDATE" if self.dialect.name == "postgresql" else ""
         rows = self._all(f"SELECT tenant, name, ciphertext FROM of_secrets ORDER BY tenant, name{lock}")
-        return [(r[0], r[1], r[2]) for r in rows]
+        return [(tenant, name, ciphertext) for tenant, name, ciphertext in rows]
 
     def set_secret_ciphertext(self, tenant: str, name: str, ciphertext: str) -> None:
         """Replace the ciphertext only (the same value under another key: not an update by anyone)."""
@@ -341,7 +253,10 @@ class SecurityMixin(AuditMixin, TxBase):
             "WHERE tenant = :t AND principal = :p AND key = :k",
             {"t": tenant, "p": principal, "k": key},
         )
-        return (row[0], row[1], row[2]) if row else None
+        if row is None:
+            return None
+        request_hash, status, response = row
+        return request_hash, status, response
 
     def idempotency_complete(self, tenant: str, principal: str, key: str, status: int, response: str) -> None:
         self._exec(
@@ -371,7 +286,8 @@ class SecurityMixin(AuditMixin, TxBase):
             f"SELECT tokens, updated_at FROM of_rate_buckets WHERE key = :k{self.dialect.lock_rows}", {"k": key}
         )
         assert row is not None
-        tokens = min(capacity, float(row[0]) + max(0.0, now - float(row[1])) * rate)
+        stored, updated_at = row
+        tokens = min(capacity, float(stored) + max(0.0, now - float(updated_at)) * rate)
         granted = min(want, float(int(tokens)))
         self._exec(
             "UPDATE of_rate_buckets SET tokens = :tokens, updated_at = :now WHERE key = :k",

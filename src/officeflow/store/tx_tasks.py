@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from officeflow.jsonutil import dumps, dumps_or_none
-from officeflow.store.codec import json_or_none, scope_of, scope_text
-from officeflow.store.records import Scope
+from officeflow.store import schema
+from officeflow.store.codec import JSON, JSON_TUPLE, JSON_VALUE, SCOPE, Scope, scope_text
+from officeflow.store.rowmap import RowMap
 from officeflow.store.tx_base import TxBase
 
-TASK_COLUMNS = (
-    "id, tenant, run_id, step_id, iteration, scope, workflow, version, title, status, assignee, candidate_group, "
-    "requester, excluded, priority, due_at, sort_due, sla_level, sla_job_id, approvals_required, approvals, spec, "
-    "data, explanation, outcome, decided_by, decided_at, decision, lock_version, created_at, updated_at"
-)
 NO_DUE = 1e18
 """``sort_due`` of a task without a due time: after every dated one."""
 ACTIVE = "active"
@@ -60,77 +55,6 @@ class TaskRow:
     lock_version: int
     created_at: float
     updated_at: float
-
-
-def _task(row: Sequence[Any]) -> TaskRow:
-    return TaskRow(
-        id=row[0],
-        tenant=row[1],
-        run_id=row[2],
-        step_id=row[3],
-        iteration=row[4],
-        scope=scope_of(row[5]),
-        workflow=row[6],
-        version=row[7],
-        title=row[8],
-        status=row[9],
-        assignee=row[10],
-        candidate_group=row[11],
-        requester=row[12],
-        excluded=tuple(json_or_none(row[13]) or ()),
-        priority=row[14],
-        due_at=row[15],
-        sla_level=row[17],
-        sla_job_id=row[18],
-        approvals_required=row[19],
-        approvals=tuple(json_or_none(row[20]) or ()),
-        spec=json_or_none(row[21]) or {},
-        data=json_or_none(row[22]),
-        explanation=json_or_none(row[23]),
-        outcome=row[24],
-        decided_by=row[25],
-        decided_at=row[26],
-        decision=json_or_none(row[27]),
-        lock_version=row[28],
-        created_at=row[29],
-        updated_at=row[30],
-    )
-
-
-def _params(task: TaskRow) -> dict[str, Any]:
-    return {
-        "id": task.id,
-        "tenant": task.tenant,
-        "run_id": task.run_id,
-        "step_id": task.step_id,
-        "iteration": task.iteration,
-        "scope": scope_text(task.scope),
-        "workflow": task.workflow,
-        "version": task.version,
-        "title": task.title,
-        "status": task.status,
-        "assignee": task.assignee,
-        "candidate_group": task.candidate_group,
-        "requester": task.requester,
-        "excluded": dumps(list(task.excluded)),
-        "priority": task.priority,
-        "due_at": task.due_at,
-        "sort_due": task.due_at if task.due_at is not None else NO_DUE,
-        "sla_level": task.sla_level,
-        "sla_job_id": task.sla_job_id,
-        "approvals_required": task.approvals_required,
-        "approvals": dumps(list(task.approvals)),
-        "spec": dumps(task.spec),
-        "data": dumps_or_none(task.data),
-        "explanation": dumps_or_none(task.explanation),
-        "outcome": task.outcome,
-        "decided_by": task.decided_by,
-        "decided_at": task.decided_at,
-        "decision": dumps_or_none(task.decision),
-        "lock_version": task.lock_version,
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
-    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,53 +115,85 @@ class OutboxRow:
     error: str | None = None
     sent_at: float | None = None
     next_at: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    """When it is due; 0: at once (its creation time)."""
+
+
+def _sort_due(task: TaskRow) -> float:
+    return task.due_at if task.due_at is not None else NO_DUE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewTaskEvent:
+    tenant: str
+    task_id: str
+    at: float
+    actor: str | None
+    type: str
+    data: dict[str, Any] | None
+
+
+TASKS = RowMap(
+    schema.tasks,
+    TaskRow,
+    codecs={
+        "scope": SCOPE,
+        "excluded": JSON_TUPLE,
+        "approvals": JSON_TUPLE,
+        "spec": JSON_VALUE,
+        "data": JSON,
+        "explanation": JSON,
+        "decision": JSON,
+    },
+    derived={"sort_due": _sort_due},
+)
+TASK_EVENTS = RowMap(schema.task_events, TaskEventRow, codecs={"data": JSON}, omit=("tenant",))
+NEW_TASK_EVENTS = RowMap(schema.task_events, NewTaskEvent, codecs={"data": JSON}, writes_only=True)
+CORRECTIONS = RowMap(schema.corrections, CorrectionRow, codecs={"before": JSON_VALUE, "after": JSON_VALUE})
+OUTBOX = RowMap(
+    schema.outbox,
+    OutboxRow,
+    codecs={"payload": JSON_VALUE},
+    omit=("lease_until",),
+)
+
+_UPDATE_TASK = (
+    f"UPDATE of_tasks SET {TASKS.assignments(exclude=('id', 'lock_version'))}, lock_version = lock_version + 1 "
+    "WHERE id = :id AND lock_version = :lock_version"
+)
+"""Write a task read at ``lock_version`` if nobody changed it since."""
 
 
 class TasksMixin(TxBase):
     # Tasks
 
     def insert_task(self, task: TaskRow) -> None:
-        names = [n.strip() for n in TASK_COLUMNS.split(",")]
-        self._exec(
-            f"INSERT INTO of_tasks ({TASK_COLUMNS}) VALUES ({', '.join(':' + n for n in names)})",
-            _params(task),
-        )
+        self._exec(TASKS.insert(), TASKS.params(task))
 
     def update_task(self, task: TaskRow) -> bool:
         """Write ``task`` if nobody changed it since it was read (its lock_version); the stored
         lock_version becomes ``task.lock_version + 1``. False when it had changed."""
-        names = [n.strip() for n in TASK_COLUMNS.split(",") if n.strip() not in ("id", "lock_version")]
-        sets = ", ".join(f"{n} = :{n}" for n in names)
-        return (
-            self._count(
-                f"UPDATE of_tasks SET {sets}, lock_version = lock_version + 1 "
-                "WHERE id = :id AND lock_version = :lock_version",
-                _params(task),
-            )
-            == 1
-        )
+        return self._count(_UPDATE_TASK, TASKS.params(task)) == 1
 
     def get_task(self, tenant: str, task_id: str) -> TaskRow | None:
         row = self._one(
-            f"SELECT {TASK_COLUMNS} FROM of_tasks WHERE id = :id AND tenant = :t", {"id": task_id, "t": tenant}
+            f"SELECT {TASKS.select} FROM of_tasks WHERE id = :id AND tenant = :t", {"id": task_id, "t": tenant}
         )
-        return _task(row) if row else None
+        return TASKS.load(row) if row else None
 
     def task_at(self, run_id: str, step_id: str, iteration: int) -> TaskRow | None:
         """The latest task of a step's iteration (an earlier one may have been cancelled)."""
         row = self._one(
-            f"SELECT {TASK_COLUMNS} FROM of_tasks WHERE run_id = :r AND step_id = :s AND iteration = :i "
+            f"SELECT {TASKS.select} FROM of_tasks WHERE run_id = :r AND step_id = :s AND iteration = :i "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
             {"r": run_id, "s": step_id, "i": iteration},
         )
-        return _task(row) if row else None
+        return TASKS.load(row) if row else None
 
     def tasks_of_run(self, run_id: str) -> list[TaskRow]:
         rows = self._all(
-            f"SELECT {TASK_COLUMNS} FROM of_tasks WHERE run_id = :r ORDER BY created_at, id", {"r": run_id}
+            f"SELECT {TASKS.select} FROM of_tasks WHERE run_id = :r ORDER BY created_at, id", {"r": run_id}
         )
-        return [_task(r) for r in rows]
+        return TASKS.load_all(rows)
 
     def list_tasks(self, flt: TaskFilter) -> list[TaskRow]:
         """A page of tasks, most urgent first. A view of several holders and groups is one arm
@@ -253,16 +209,20 @@ class TasksMixin(TxBase):
             )
             params.update(ap=flt.after[0], ad=flt.after[1], ai=flt.after[2])
         order = "ORDER BY priority DESC, sort_due, id LIMIT :n"
-        arms = [
-            f"SELECT {TASK_COLUMNS} FROM of_tasks WHERE {' AND '.join([*where, arm])} {order}"
-            for arm in self._task_arms(flt, params)
-        ]
+        arms = self._task_arms(flt, params)
         if len(arms) == 1:
-            rows = self._all(arms[0], params)
+            rows = self._all(
+                f"SELECT {TASKS.select} FROM of_tasks WHERE {' AND '.join([*where, arms[0]])} {order}", params
+            )
         else:
-            union = " UNION ALL ".join(f"SELECT * FROM ({arm}) a{i}" for i, arm in enumerate(arms))
-            rows = self._all(f"SELECT * FROM ({union}) page {order}", params)
-        return [_task(r) for r in rows]
+            # each arm also gives sort_due (a derived column the record leaves out) for the outer sort
+            union = " UNION ALL ".join(
+                f"SELECT * FROM (SELECT {TASKS.select}, sort_due FROM of_tasks "
+                f"WHERE {' AND '.join([*where, arm])} {order}) a{i}"
+                for i, arm in enumerate(arms)
+            )
+            rows = self._all(f"SELECT {TASKS.select} FROM ({union}) page {order}", params)
+        return TASKS.load_all(rows)
 
     def count_tasks(self, flt: TaskFilter, cap: int = 10_000) -> int:
         """How many tasks match (counting stops at ``cap``: an inbox badge says "10000+"). The
@@ -327,7 +287,7 @@ class TasksMixin(TxBase):
             )
             for task_id, tenant in rows:
                 self.add_task_event(tenant, task_id, now, None, "cancelled", {"reason": reason})
-        return [r[0] for r in rows]
+        return [task_id for task_id, _tenant in rows]
 
     def move_task(
         self, run_id: str, step_id: str, iteration: int, new_step_id: str, scope: Scope, version: int
@@ -344,42 +304,19 @@ class TasksMixin(TxBase):
     def add_task_event(
         self, tenant: str, task_id: str, at: float, actor: str | None, type: str, data: dict[str, Any] | None = None
     ) -> None:
-        self._exec(
-            "INSERT INTO of_task_events (tenant, task_id, at, actor, type, data) VALUES (:t, :id, :at, :a, :ty, :d)",
-            {"t": tenant, "id": task_id, "at": at, "a": actor, "ty": type, "d": dumps_or_none(data)},
-        )
+        event = NewTaskEvent(tenant=tenant, task_id=task_id, at=at, actor=actor, type=type, data=data)
+        self._exec(NEW_TASK_EVENTS.insert(), NEW_TASK_EVENTS.params(event))
 
     def task_events(self, task_id: str) -> list[TaskEventRow]:
         rows = self._all(
-            "SELECT id, task_id, at, actor, type, data FROM of_task_events WHERE task_id = :id ORDER BY id",
-            {"id": task_id},
+            f"SELECT {TASK_EVENTS.select} FROM of_task_events WHERE task_id = :id ORDER BY id", {"id": task_id}
         )
-        return [
-            TaskEventRow(id=r[0], task_id=r[1], at=r[2], actor=r[3], type=r[4], data=json_or_none(r[5])) for r in rows
-        ]
+        return TASK_EVENTS.load_all(rows)
 
     # Corrections (become labels for the models that produced the values)
 
     def add_corrections(self, rows: Sequence[CorrectionRow]) -> None:
-        self._many(
-            "INSERT INTO of_corrections (tenant, task_id, run_id, workflow, step_id, field, before, after, actor, at) "
-            "VALUES (:tenant, :task_id, :run_id, :workflow, :step_id, :field, :before, :after, :actor, :at)",
-            [
-                {
-                    "tenant": c.tenant,
-                    "task_id": c.task_id,
-                    "run_id": c.run_id,
-                    "workflow": c.workflow,
-                    "step_id": c.step_id,
-                    "field": c.field,
-                    "before": dumps(c.before),
-                    "after": dumps(c.after),
-                    "actor": c.actor,
-                    "at": c.at,
-                }
-                for c in rows
-            ],
-        )
+        self._many(CORRECTIONS.insert(), [CORRECTIONS.params(c) for c in rows])
 
     def list_corrections(
         self, tenant: str, *, workflow: str | None = None, task_id: str | None = None, limit: int = 1000
@@ -393,43 +330,15 @@ class TasksMixin(TxBase):
             where.append("task_id = :task")
             params["task"] = task_id
         rows = self._all(
-            "SELECT id, tenant, task_id, run_id, workflow, step_id, field, before, after, actor, at "
-            f"FROM of_corrections WHERE {' AND '.join(where)} ORDER BY id LIMIT :n",
+            f"SELECT {CORRECTIONS.select} FROM of_corrections WHERE {' AND '.join(where)} ORDER BY id LIMIT :n",
             params,
         )
-        return [
-            CorrectionRow(
-                id=r[0],
-                tenant=r[1],
-                task_id=r[2],
-                run_id=r[3],
-                workflow=r[4],
-                step_id=r[5],
-                field=r[6],
-                before=json_or_none(r[7]),
-                after=json_or_none(r[8]),
-                actor=r[9],
-                at=r[10],
-            )
-            for r in rows
-        ]
+        return CORRECTIONS.load_all(rows)
 
     # Outbox: notifications written with the change that causes them, sent after it commits
 
     def add_outbox(self, row: OutboxRow) -> None:
-        self._exec(
-            "INSERT INTO of_outbox (id, tenant, channel, target, payload, status, attempts, next_at, created_at) "
-            "VALUES (:id, :t, :c, :target, :p, 'pending', 0, :next, :at)",
-            {
-                "id": row.id,
-                "t": row.tenant,
-                "c": row.channel,
-                "target": row.target,
-                "p": dumps(row.payload),
-                "next": row.next_at or row.created_at,
-                "at": row.created_at,
-            },
-        )
+        self._exec(OUTBOX.insert(), {**OUTBOX.params(row), "next_at": row.next_at or row.created_at})
 
     def claim_outbox(self, now: float, lease: float, limit: int) -> list[OutboxRow]:
         """Lease up to ``limit`` due notifications (skipping those another sender holds)."""
@@ -438,7 +347,7 @@ class TasksMixin(TxBase):
             "AND (lease_until IS NULL OR lease_until < :now) ORDER BY next_at LIMIT :n" + self.dialect.skip_locked,
             {"now": now, "n": limit},
         )
-        ids = [r[0] for r in rows]
+        ids = [outbox_id for (outbox_id,) in rows]
         if not ids:
             return []
         params: dict[str, Any] = {"until": now + lease}
@@ -446,21 +355,7 @@ class TasksMixin(TxBase):
         self._exec(f"UPDATE of_outbox SET lease_until = :until WHERE {cond}", params)
         params2: dict[str, Any] = {}
         cond2 = self._in("id", "ids", ids, params2)
-        out = self._all(
-            f"SELECT id, tenant, channel, target, payload, attempts, created_at FROM of_outbox WHERE {cond2}", params2
-        )
-        return [
-            OutboxRow(
-                id=r[0],
-                tenant=r[1],
-                channel=r[2],
-                target=r[3],
-                payload=json_or_none(r[4]),
-                attempts=r[5],
-                created_at=r[6],
-            )
-            for r in out
-        ]
+        return OUTBOX.load_all(self._all(f"SELECT {OUTBOX.select} FROM of_outbox WHERE {cond2}", params2))
 
     def outbox_done(self, outbox_id: str, now: float) -> None:
         self._exec(
@@ -485,23 +380,8 @@ class TasksMixin(TxBase):
             where.append("status = :s")
             params["s"] = status
         rows = self._all(
-            "SELECT id, tenant, channel, target, payload, attempts, created_at, status, error, sent_at, next_at "
-            f"FROM of_outbox WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT :n",
+            f"SELECT {OUTBOX.select} FROM of_outbox WHERE {' AND '.join(where)} "
+            "ORDER BY created_at DESC, id DESC LIMIT :n",
             params,
         )
-        return [
-            OutboxRow(
-                id=r[0],
-                tenant=r[1],
-                channel=r[2],
-                target=r[3],
-                payload=json_or_none(r[4]),
-                attempts=r[5],
-                created_at=r[6],
-                status=r[7],
-                error=r[8],
-                sent_at=r[9],
-                next_at=r[10],
-            )
-            for r in rows
-        ]
+        return OUTBOX.load_all(rows)

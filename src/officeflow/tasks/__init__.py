@@ -2,7 +2,7 @@
 decisions, SLA, notifications.
 
 ``human`` steps (configuration: officeflow.tasks.human; behaviour: officeflow.tasks.kind) open
-tasks; people decide them through :class:`officeflow.tasks.service.Tasks` (``engine.tasks``),
+tasks; people decide them through :class:`officeflow.tasks.service.Tasks` (``office.tasks``),
 the API and the inbox.
 """
 

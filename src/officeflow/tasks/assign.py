@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from officeflow.errors import NonRetryableError
-from officeflow.store.tx import Tx
+from officeflow.store.tx_directory import AbsenceRow, DepartmentRow, GroupRow, PersonRow
 from officeflow.tasks.human import AssignSpec
 
 MAX_CHAIN = 20
@@ -17,6 +17,23 @@ MAX_CHAIN = 20
 
 class AssignmentFailed(NonRetryableError):
     """Nobody can be given the task."""
+
+
+class DirectoryView(Protocol):
+    """What assignment reads of the directory (and the one thing it changes: a group's
+    round-robin turn). A transaction is one; the rules below need nothing else."""
+
+    def get_person(self, tenant: str, username: str) -> PersonRow | None: ...
+
+    def get_department(self, tenant: str, name: str) -> DepartmentRow | None: ...
+
+    def get_group(self, tenant: str, name: str) -> GroupRow | None: ...
+
+    def group_members(self, tenant: str, name: str) -> list[str]: ...
+
+    def substitute_for(self, tenant: str, username: str, now: float) -> AbsenceRow | None: ...
+
+    def take_round_robin(self, tenant: str, name: str) -> int | None: ...
 
 
 @dataclass
@@ -33,7 +50,9 @@ def username(value: Any, what: str) -> str:
     return value.strip()
 
 
-def resolve(tx: Tx, tenant: str, spec: AssignSpec, user: Any, now: float, excluded: Collection[str]) -> Assignment:
+def resolve(
+    tx: DirectoryView, tenant: str, spec: AssignSpec, user: Any, now: float, excluded: Collection[str]
+) -> Assignment:
     """The assignment ``spec`` names, ``user`` being ``spec.user`` evaluated."""
     if spec.group is not None:
         return _group(tx, tenant, spec.group, spec.round_robin, now, excluded)
@@ -55,7 +74,12 @@ def resolve(tx: Tx, tenant: str, spec: AssignSpec, user: Any, now: float, exclud
 
 
 def to_user(
-    tx: Tx, tenant: str, name: str, now: float, excluded: Collection[str], notes: list[dict[str, Any]] | None = None
+    tx: DirectoryView,
+    tenant: str,
+    name: str,
+    now: float,
+    excluded: Collection[str],
+    notes: list[dict[str, Any]] | None = None,
 ) -> Assignment:
     """Give the task to ``name``; someone four-eyes rules exclude passes it to their manager; an
     absent person to their substitute."""
@@ -75,7 +99,7 @@ def to_user(
     return Assignment(name, None, notes)
 
 
-def _manager(tx: Tx, tenant: str, name: str, reason: str = "") -> str:
+def _manager(tx: DirectoryView, tenant: str, name: str, reason: str = "") -> str:
     person = tx.get_person(tenant, name)
     if person is None or not person.manager:
         lead = f"'{name}' {reason} " if reason else f"'{name}' "
@@ -83,7 +107,9 @@ def _manager(tx: Tx, tenant: str, name: str, reason: str = "") -> str:
     return person.manager
 
 
-def _group(tx: Tx, tenant: str, group: str, round_robin: bool, now: float, excluded: Collection[str]) -> Assignment:
+def _group(
+    tx: DirectoryView, tenant: str, group: str, round_robin: bool, now: float, excluded: Collection[str]
+) -> Assignment:
     if tx.get_group(tenant, group) is None:
         raise AssignmentFailed(f"there is no group '{group}' in the directory")
     if not round_robin:

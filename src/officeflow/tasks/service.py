@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from officeflow.errors import DecisionInvalid, InvalidRunState, NotAllowed, Problem, TaskConflict, TaskNotFound
+from officeflow.jsonutil import json_pointer
 from officeflow.steps.port import StepPort
 from officeflow.store.records import RunStatus
 from officeflow.store.tx import Tx
@@ -443,7 +444,11 @@ def _validated(task: TaskRow, decision: Decision) -> tuple[dict[str, Any] | None
         for name in outcome.get("requires") or ():
             if values.get(name) in (None, "", [], {}):
                 problems.append(
-                    Problem(pointer=f"/values/{name}", message=f"needed to {decision.outcome}", expected="a value")
+                    Problem(
+                        pointer=json_pointer(("values", name)),
+                        message=f"needed to {decision.outcome}",
+                        expected="a value",
+                    )
                 )
     elif form is None and decision.values:
         problems.append(Problem(pointer="/values", message="this task has no form; it takes no values"))

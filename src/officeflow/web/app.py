@@ -1,5 +1,6 @@
-"""The console inside the API's FastAPI app: ``install(app)`` adds the page routes, the two static
-files and the problem pages, and returns the :class:`Console` the routes render through."""
+"""The console in the application officeflow.asgi builds: ``install(app, office, settings)`` adds
+the page routes, the two static files and the problem pages, and returns the :class:`Console`
+the routes render through and read the office from (officeflow.web.context)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from officeflow.office import Office
 from officeflow.settings import Settings
 from officeflow.web import (
     audit,
@@ -23,6 +25,7 @@ from officeflow.web import (
     runs,
     static,
 )
+from officeflow.web.context import console_of
 from officeflow.web.nav import NAV, NavItem
 from officeflow.web.render import Renderer
 from officeflow.web.session import Viewer, current_viewer, viewer
@@ -37,15 +40,15 @@ root = APIRouter(include_in_schema=False)
 def home(request: Request) -> Response:
     """The first console page the viewer may use (the inbox once it exists, else runs)."""
     who = viewer(request)
-    console: Console = request.app.state.console
-    for item in console.nav_for(who, section=""):
+    for item in console_of(request).nav_for(who, section=""):
         return RedirectResponse(item["href"], status_code=303)
     return RedirectResponse("/runs", status_code=303)
 
 
 class Console:
-    def __init__(self, app: FastAPI, settings: Settings) -> None:
+    def __init__(self, app: FastAPI, office: Office, settings: Settings) -> None:
         self.app = app
+        self.office = office
         self.settings = settings
         self.renderer = Renderer()
         self._served: set[str] | None = None
@@ -127,8 +130,8 @@ def _may(who: Viewer, item: NavItem) -> bool:
         return False
 
 
-def install(app: FastAPI, settings: Settings) -> Console:
-    console = Console(app, settings)
+def install(app: FastAPI, office: Office, settings: Settings) -> Console:
+    console = Console(app, office, settings)
     app.state.console = console
     for module in (*PAGE_MODULES,):
         app.router.routes.extend(module.router.routes)

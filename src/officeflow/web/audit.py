@@ -11,8 +11,10 @@ import orjson
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from officeflow.store import tx_console
+from officeflow.queries.audit import AuditFilter
+from officeflow.queries.cursor import CursorInvalid
 from officeflow.store.tx_audit import AuditRow
+from officeflow.web.context import console_of, office_of
 from officeflow.web.errors import PageError
 from officeflow.web.session import Viewer, viewer
 
@@ -98,7 +100,7 @@ def render_audit(
     request: Request, who: Viewer, params: dict[str, str], cursor: str | None, report: Any = None
 ) -> Response:
     zone = parse_zone(params.get("tz", ""))
-    flt = tx_console.AuditFilter(
+    flt = AuditFilter(
         action=params.get("action") or None,
         actor=params.get("actor") or None,
         object_type=params.get("object_type") or None,
@@ -107,11 +109,10 @@ def render_audit(
         until=parse_time(params.get("until", ""), "until", zone),
     )
     try:
-        with request.app.state.engine.store.read() as tx:
-            found = tx_console.audit_page(tx, who.tenant, flt, cursor=cursor, limit=PAGE)
-    except ValueError:
+        found = office_of(request).queries.audit.page(who.tenant, flt, after=cursor, limit=PAGE)
+    except CursorInvalid:
         raise PageError(400, "That page link is not valid. Start again from the newest entries.") from None
-    return request.app.state.console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request,
         "audit.html",
         who=who,
@@ -167,5 +168,5 @@ def verify(request: Request) -> Response:
     """Seal what is new, then walk the whole chain (needs audit.verify)."""
     who = _viewer(request, "audit.verify")
     _viewer(request, "audit.read")
-    report = request.app.state.engine.audit.verify(who.tenant)
+    report = office_of(request).audit.verify(who.tenant)
     return render_audit(request, who, dict.fromkeys(FILTERS, ""), None, report=report)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from officeflow.errors import DefinitionNotFound
-from officeflow.store import tx_console
 from officeflow.web import graph
+from officeflow.web.context import console_of, office_of
 from officeflow.web.errors import PageError
 from officeflow.web.session import viewer
 
@@ -22,11 +22,10 @@ def definitions_page(request: Request, after: str = "") -> Response:
     if not who.can_any("definitions.read"):
         raise PageError(403, "Your roles do not include reading definitions.")
     allowed = who.principal.workflows("definitions.read")
-    with request.app.state.engine.store.read() as tx:
-        rows = tx_console.definition_summaries(tx, who.tenant, after=after or None, limit=PAGE + 1)
+    rows = office_of(request).queries.definitions.summaries(who.tenant, after=after or None, limit=PAGE + 1)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
-    return request.app.state.console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request,
         "definitions.html",
         who=who,
@@ -47,8 +46,7 @@ def _readable(request: Request, name: str) -> None:
 def latest(request: Request, name: str) -> Response:
     _readable(request, name)
     who = viewer(request)
-    with request.app.state.engine.store.read() as tx:
-        versions = tx_console.definition_versions(tx, who.tenant, name, limit=1)
+    versions = office_of(request).queries.definitions.versions(who.tenant, name, limit=1)
     if not versions:
         raise DefinitionNotFound(f"no workflow definition '{name}' in tenant '{who.tenant}'")
     return RedirectResponse(f"/definitions/{name}/{versions[0].version}", status_code=303)
@@ -58,12 +56,11 @@ def latest(request: Request, name: str) -> Response:
 def definition_page(request: Request, name: str, version: int) -> Response:
     _readable(request, name)
     who = viewer(request)
-    engine = request.app.state.engine
-    definition = engine.definition(name, version, tenant=who.tenant)
-    with engine.store.read() as tx:
-        versions = tx_console.definition_versions(tx, who.tenant, name, limit=200)
+    where = office_of(request)
+    definition = where.engine.definition(name, version, tenant=who.tenant)
+    versions = where.queries.definitions.versions(who.tenant, name, limit=200)
     current = next((v for v in versions if v.version == version), None)
-    return request.app.state.console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request,
         "definition.html",
         who=who,

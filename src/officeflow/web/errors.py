@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from officeflow.api.problems import MAPPING, RETRY_AFTER_UNAVAILABLE, ApiProblem
+from officeflow.edge.csrf import is_api_path
+from officeflow.edge.problems import ApiProblem
 from officeflow.errors import MigrationRefused, NotFound, OfficeflowError, StoreUnavailable
-from officeflow.web.csrf import is_api_path
 from officeflow.web.session import LoginRequired, login_url
 
 if TYPE_CHECKING:
@@ -78,11 +78,11 @@ def describe(exc: BaseException) -> tuple[int, str, str, list[str]]:
     if isinstance(exc, NotFound):
         return 404, TITLES[404], exc.message, []
     if isinstance(exc, OfficeflowError):
-        for cls, status, _, title in MAPPING:
-            if isinstance(exc, cls) and status < 500:
-                items = list(exc.reasons) if isinstance(exc, MigrationRefused) else []
-                return status, title, exc.message.split("\n")[0], items
-        return 400, TITLES[400], exc.message, []
+        kind = type(exc)  # its class says how it answers (officeflow.errors)
+        if kind.http_status >= 500 or kind.http_status == 400:
+            return 400, TITLES[400], exc.message, []
+        items = list(exc.reasons) if isinstance(exc, MigrationRefused) else []
+        return kind.http_status, kind.problem.title, exc.summary, items
     return 500, TITLES[500], DETAILS[500], []
 
 
@@ -105,7 +105,7 @@ def install(app: FastAPI, console: Console) -> None:
         status, title, detail, items = describe(exc)
         if isinstance(exc, StoreUnavailable):  # the store has logged the outage
             response = console.problem_page(request, status, title, detail, items)
-            response.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+            response.headers["Retry-After"] = str(StoreUnavailable.RETRY_AFTER)
             return response
         if status >= 500:
             log.exception("page failed", path=request.url.path, method=request.method, exc_info=exc)

@@ -10,22 +10,22 @@ refused with a clear message instead of being decided twice.
 
 from __future__ import annotations
 
-import base64
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from officeflow.engine.engine import Positions
-from officeflow.errors import DecisionInvalid, InvalidRunState, NotAllowed, TaskConflict, TaskNotFound
-from officeflow.store import tx_console
-from officeflow.store.tx_tasks import NO_DUE, TaskRow
+from officeflow.errors import DecisionInvalid, InvalidRunState, NotAllowed, NotFound, TaskConflict, TaskNotFound
+from officeflow.queries.cursor import CursorInvalid
+from officeflow.store.tx_tasks import TaskRow
 from officeflow.tasks.service import Decision
 from officeflow.tasks.service import Viewer as TaskViewer
 from officeflow.web import forms, graph, state
+from officeflow.web.context import console_of, office_of
 from officeflow.web.documents import DocumentUnreadable, PageCache
 from officeflow.web.errors import PageError
+from officeflow.web.runs import STALE_LINK, workflow_names
 from officeflow.web.session import Viewer, safe_next, viewer
 
 router = APIRouter(include_in_schema=False)
@@ -39,8 +39,8 @@ PAGES = PageCache()
 
 
 def task_viewer(request: Request, who: Viewer) -> TaskViewer:
-    engine = request.app.state.engine
-    return engine.tasks.viewer(who.tenant, who.name, manages=who.can_any("tasks.assign"))  # type: ignore[no-any-return]
+    """The person behind the viewer; one who may assign tasks of any workflow manages them."""
+    return office_of(request).queries.tasks.viewer(who.principal, manages=who.can_any("tasks.assign"))
 
 
 def sla(task: TaskRow, now: float) -> dict[str, str] | None:
@@ -63,20 +63,6 @@ def _span(seconds: float) -> str:
     return f"{int(seconds // 86400)} days"
 
 
-def _cursor(task: TaskRow) -> str:
-    due = task.due_at if task.due_at is not None else NO_DUE
-    return base64.urlsafe_b64encode(f"{task.priority}|{due!r}|{task.id}".encode()).decode().rstrip("=")
-
-
-def _parse_cursor(text: str) -> tuple[int, float, str]:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        priority, due, task_id = raw.split("|")
-        return int(priority), float(due), task_id
-    except (ValueError, UnicodeDecodeError):
-        raise PageError(400, "That page link is not valid any more. Start again from the first page.") from None
-
-
 @router.get("/inbox")
 def inbox_page(
     request: Request,
@@ -90,7 +76,7 @@ def inbox_page(
     who = viewer(request)
     if not who.can_any("tasks.read"):
         raise PageError(403, "Your roles do not include working on tasks.")
-    engine = request.app.state.engine
+    where = office_of(request)
     tv = task_viewer(request, who)
     chosen_view = view
     view = view or "mine"
@@ -104,26 +90,26 @@ def inbox_page(
             min_priority = int(priority)
         except ValueError:
             raise PageError(400, "The priority is a whole number.") from None
-    now = engine.now()
-    allowed = who.principal.workflows("tasks.read")
+    now = where.now()
     options: dict[str, Any] = {
         "workflow": workflow.strip() or None,
-        "workflows": sorted(allowed) if allowed is not None else None,
         "due_before": now + DUE_FILTERS[due] if due else None,
         "min_priority": min_priority,
-        "after": _parse_cursor(after) if after else None,
+        "after": after or None,
         "limit": PAGE,
     }
-    result = engine.tasks.inbox(tv, view=view, **options)
-    if not chosen_view and not result.tasks and result.counts["groups"]:
-        view = "groups"  # nothing assigned to the viewer: show what their groups have
-        result = engine.tasks.inbox(tv, view=view, **options)
+    try:
+        result = where.queries.tasks.inbox(who.principal, tv, view=view, **options)
+        if not chosen_view and not result.tasks and result.counts["groups"]:
+            view = "groups"  # nothing assigned to the viewer: show what their groups have
+            result = where.queries.tasks.inbox(who.principal, tv, view=view, **options)
+    except CursorInvalid:
+        raise PageError(400, STALE_LINK) from None
     rows = [
         {"task": t, "sla": sla(t, now), "mine": t.assignee in tv.holders, "for": _for_whom(t, tv)} for t in result.tasks
     ]
     query = {k: v for k, v in {"view": view, "workflow": workflow, "due": due, "priority": priority}.items() if v}
-    console = request.app.state.console
-    return console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request,
         "inbox.html",
         who=who,
@@ -134,7 +120,7 @@ def inbox_page(
         filters={"workflow": workflow, "due": due, "priority": priority},
         query=query,
         workflows=_workflows(request, who),
-        next_cursor=_cursor(result.tasks[-1]) if result.next_after else None,
+        next_cursor=result.next_cursor,
         paged=bool(after),
         notice=_notice(done),
         stands_in_for=tv.stands_in_for,
@@ -164,21 +150,16 @@ def _notice(done: str) -> str | None:
 
 
 def _workflows(request: Request, who: Viewer) -> list[str]:
-    from officeflow.web.runs import workflow_names
-
     return workflow_names(request, who, "tasks.read")
 
 
 def load_task(request: Request, task_id: str) -> tuple[Viewer, TaskViewer, TaskRow]:
     who = viewer(request)
-    engine = request.app.state.engine
     tv = task_viewer(request, who)
     try:
-        task: TaskRow = engine.tasks.get(who.tenant, task_id[:64])
+        task = office_of(request).queries.tasks.visible(who.principal, tv, task_id[:64])
     except TaskNotFound:
         raise PageError(404, "There is no such task, or it is not yours to see.") from None
-    if not who.can("tasks.read", task.workflow) or not engine.tasks.visible(tv, task):
-        raise PageError(404, "There is no such task, or it is not yours to see.")
     return who, tv, task
 
 
@@ -202,9 +183,10 @@ def render_task(
     chosen: dict[str, str] | None = None,
     notice: str | None = None,
 ) -> Response:
-    engine = request.app.state.engine
-    now = engine.now()
-    why = engine.tasks.why_not(tv, task)
+    where = office_of(request)
+    engine = where.engine
+    now = where.now()
+    why = where.queries.tasks.why_not(tv, task)
     if why is None and not who.can("tasks.decide", task.workflow):
         why = "deciding needs the approver role on this workflow"
     form_spec = task.spec.get("form") or {}
@@ -225,9 +207,9 @@ def render_task(
     run = engine.get_run(task.run_id, tenant=task.tenant)
     history = engine.history(task.run_id, tenant=task.tenant)[-12:]
     definition = engine.definition(task.workflow, task.version, tenant=task.tenant)
-    states = _states(engine, run.id)
-    console = request.app.state.console
-    return console.page(  # type: ignore[no-any-return]
+    positions, last_events = where.queries.runs.progress(run.id)
+    states = state.step_states(positions, last_events)
+    return console_of(request).page(
         request,
         "task.html",
         who=who,
@@ -244,12 +226,12 @@ def render_task(
         can_release=task.status == "active" and task.assignee in tv.holders and task.candidate_group is not None,
         can_delegate=task.status == "active" and task.assignee in tv.holders,
         can_reassign=task.status == "active" and who.can("tasks.assign", task.workflow),
-        groups=_group_names(engine, task.tenant) if who.can("tasks.assign", task.workflow) else [],
+        groups=[g.name for g in where.directory.groups(task.tenant)] if who.can("tasks.assign", task.workflow) else [],
         fields=form_fields,
         outcomes=outcomes,
         explanation=task.explanation,
         document=_document(task),
-        events=engine.tasks.events(task.tenant, task.id),
+        events=where.queries.tasks.events(task),
         history=history,
         svg=graph.render(definition, states, label=f"Progress of run {run.id}"),
         legend=graph.legend(states, definition),
@@ -259,23 +241,6 @@ def render_task(
         notice=notice,
         approvals_left=max(0, task.approvals_required - len(task.approvals)),
     )
-
-
-def _group_names(engine: Any, tenant: str) -> list[str]:
-    return [g.name for g in engine.directory.groups(tenant)]
-
-
-def _states(engine: Any, run_id: str) -> dict[str, str]:
-    """Completed, current and failed steps of the run, for its graph."""
-    with engine.store.read() as tx:
-        positions = Positions(
-            jobs=tx.jobs_of_run(run_id),
-            waits=tx.waits_of_run(run_id),
-            joins=[(s, i, r) for s, i, _, r in tx.joins_of_run(run_id)],
-            signals=tx.buffered_signals(run_id),
-        )
-        last_events = tx_console.last_step_events(tx, run_id)
-    return state.step_states(positions, last_events)
 
 
 def _document(task: TaskRow) -> dict[str, Any] | None:
@@ -295,11 +260,10 @@ def task_document(request: Request, task_id: str) -> Response:
     document = _document(task)
     if document is None or not who.can("files.read"):
         raise PageError(404, "This task has no document you may see.")
-    with request.app.state.engine.store.read() as tx:
-        found = tx.get_file(task.tenant, document["file_id"])
-    if found is None:
-        raise PageError(404, "The task's document is not stored (any more).")
-    row, content = found
+    try:
+        row, content = office_of(request).queries.files.get(task.tenant, document["file_id"])
+    except NotFound:
+        raise PageError(404, "The task's document is not stored (any more).") from None
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=300"}
     if row.content_type in ("image/png", "image/jpeg", "image/webp", "image/gif"):
         return Response(content, media_type=row.content_type, headers=headers)
@@ -371,9 +335,9 @@ async def decide(request: Request, task_id: str) -> Response:
         reason_text=form.get("reason_text") or None,
         lock_version=_lock(form),
     )
-    engine = request.app.state.engine
+    tasks = office_of(request).tasks
     try:
-        after = engine.tasks.decide(tv, task.id, decision)
+        after = tasks.decide(tv, task.id, decision)
     except DecisionInvalid as exc:
         errors = {(p.pointer or "/").removeprefix("/values"): p.message for p in exc.problems}
         field_errors = {k: v for k, v in errors.items() if not k.startswith("/reason") and k != "/outcome"}
@@ -391,7 +355,7 @@ async def decide(request: Request, task_id: str) -> Response:
             chosen=chosen,
         )
     except TaskConflict as exc:
-        fresh = engine.tasks.get(task.tenant, task.id)
+        fresh = tasks.get(task.tenant, task.id)
         return render_task(request, who, tv, fresh, status=409, error=_conflict(fresh, exc.message))
     except (NotAllowed, InvalidRunState) as exc:
         return render_task(
@@ -413,9 +377,7 @@ def _conflict(task: TaskRow, message: str) -> str:
 async def claim(request: Request, task_id: str) -> Response:
     form = await _form(request)
     who, tv, task = load_task(request, task_id)
-    return _attempt(
-        request, who, tv, task, lambda: request.app.state.engine.tasks.claim(tv, task.id, _lock(form)), "claimed"
-    )
+    return _attempt(request, who, tv, task, lambda: office_of(request).tasks.claim(tv, task.id, _lock(form)), "claimed")
 
 
 @router.post("/tasks/{task_id}/release")
@@ -423,7 +385,7 @@ async def release(request: Request, task_id: str) -> Response:
     form = await _form(request)
     who, tv, task = load_task(request, task_id)
     result = _attempt(
-        request, who, tv, task, lambda: request.app.state.engine.tasks.release(tv, task.id, _lock(form)), "released"
+        request, who, tv, task, lambda: office_of(request).tasks.release(tv, task.id, _lock(form)), "released"
     )
     if result.status_code == 303:
         return _back(task, "released", form)
@@ -442,7 +404,7 @@ async def delegate(request: Request, task_id: str) -> Response:
         who,
         tv,
         task,
-        lambda: request.app.state.engine.tasks.delegate(tv, task.id, to[:100], reason[:2000], _lock(form)),
+        lambda: office_of(request).tasks.delegate(tv, task.id, to[:100], reason[:2000], _lock(form)),
         "delegated",
     )
     if result.status_code == 303:
@@ -462,14 +424,12 @@ async def reassign(request: Request, task_id: str) -> Response:
     to_user = None if to_group is not None else target
     if not target or not reason:
         return render_task(request, who, tv, task, status=422, error="Name a person or a group, and say why.")
-    engine = request.app.state.engine
+    tasks = office_of(request).tasks
     try:
-        engine.tasks.reassign(
-            tv, task.id, to_user=to_user, to_group=to_group, reason=reason[:2000], lock_version=_lock(form)
-        )
+        tasks.reassign(tv, task.id, to_user=to_user, to_group=to_group, reason=reason[:2000], lock_version=_lock(form))
     except TaskConflict as exc:
         return render_task(
-            request, who, tv, engine.tasks.get(task.tenant, task.id), status=409, error=_conflict(task, exc.message)
+            request, who, tv, tasks.get(task.tenant, task.id), status=409, error=_conflict(task, exc.message)
         )
     except (NotAllowed, DecisionInvalid) as exc:
         return render_task(request, who, tv, task, status=422, error=exc.message.split("\n")[0])
@@ -479,13 +439,11 @@ async def reassign(request: Request, task_id: str) -> Response:
 def _attempt(request: Request, who: Viewer, tv: TaskViewer, task: TaskRow, work: Any, done: str) -> Response:
     if not who.can("tasks.decide", task.workflow):
         raise PageError(403, "Working on tasks of this workflow needs the approver role.")
-    engine = request.app.state.engine
     try:
         work()
     except TaskConflict as exc:
-        return render_task(
-            request, who, tv, engine.tasks.get(task.tenant, task.id), status=409, error=_conflict(task, exc.message)
-        )
+        fresh = office_of(request).tasks.get(task.tenant, task.id)
+        return render_task(request, who, tv, fresh, status=409, error=_conflict(task, exc.message))
     except (NotAllowed, DecisionInvalid) as exc:
         return render_task(
             request, who, tv, task, status=403 if isinstance(exc, NotAllowed) else 422, error=exc.message.split("\n")[0]

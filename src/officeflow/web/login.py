@@ -4,24 +4,20 @@ after repeated failures), kept in the HttpOnly ``officeflow_session`` cookie."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from officeflow.api.auth import SESSION_COOKIE
-from officeflow.api.ratelimit import login_verdict, retry_after_header
+from officeflow.edge import csrf
+from officeflow.edge.csrf import SESSION_COOKIE
+from officeflow.edge.ratelimit import login_verdict, retry_after_header
 from officeflow.security.accounts import LoginFailed
-from officeflow.web import csrf
+from officeflow.web.context import console_of, office_of
 from officeflow.web.session import clear_session_cookie, current_viewer, safe_next, set_session_cookie
 
 router = APIRouter(include_in_schema=False)
 TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 LOGIN_FORM_TTL = 3600
-
-
-def _console(request: Request) -> Any:
-    return request.app.state.console
 
 
 def _form(
@@ -35,7 +31,7 @@ def _form(
     status: int = 200,
 ) -> Response:
     token = csrf.new_token()
-    console = _console(request)
+    console = console_of(request)
     response: Response = console.page(
         request,
         "login.html",
@@ -83,7 +79,7 @@ def login_submit(
     csrf_token: str = Form("", max_length=200),
 ) -> Response:
     target = safe_next(next)
-    tenant = tenant.strip() or _console(request).settings.tenant
+    tenant = tenant.strip() or console_of(request).settings.tenant
     username = username.strip()
     if not csrf.matches(request.cookies.get(csrf.LOGIN_COOKIE), csrf_token):
         return _form(
@@ -103,7 +99,6 @@ def login_submit(
             error="Enter your username and password.",
             status=422,
         )
-    engine = request.app.state.engine
     client = request.client.host if request.client else None
     verdict = login_verdict(request.app.state.login_throttle, tenant, client)
     if not verdict.allowed:
@@ -121,7 +116,7 @@ def login_submit(
     try:
         if not TENANT.match(tenant):
             raise LoginFailed()
-        session = engine.accounts.login(tenant, username, password)
+        session = office_of(request).accounts.login(tenant, username, password)
     except LoginFailed as exc:
         return _form(request, next_url=target, username=username, tenant=tenant, error=exc.message, status=401)
     response = RedirectResponse(target, status_code=303)
@@ -135,7 +130,7 @@ def logout(request: Request) -> Response:
     """Ends the session (the request gate checked the form's CSRF token)."""
     token = request.cookies.get(SESSION_COOKIE)
     if token and current_viewer(request) is not None:
-        request.app.state.engine.accounts.logout(token)
+        office_of(request).accounts.logout(token)
     response = RedirectResponse("/login?out=1", status_code=303)
     clear_session_cookie(response, request)
     return response

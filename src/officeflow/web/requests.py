@@ -13,9 +13,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from officeflow.errors import DefinitionNotFound, InputInvalid, Problem
-from officeflow.ingest import files as attachments
+from officeflow.ingest.files import AttachmentRefused
 from officeflow.web import forms
+from officeflow.web.context import console_of, office_of
 from officeflow.web.errors import PageError
+from officeflow.web.runs import workflow_names
 from officeflow.web.session import Viewer, viewer
 
 router = APIRouter(include_in_schema=False)
@@ -23,14 +25,8 @@ MAX_FORM_FIELDS = 500
 
 
 def _startable(request: Request, who: Viewer) -> list[Any]:
-    from officeflow.web.runs import workflow_names
-
-    engine = request.app.state.engine
-    out = []
-    for name in workflow_names(request, who, "runs.start"):
-        definition = engine.definition(name, tenant=who.tenant)
-        out.append(definition)
-    return out
+    engine = office_of(request).engine
+    return [engine.definition(name, tenant=who.tenant) for name in workflow_names(request, who, "runs.start")]
 
 
 @router.get("/start")
@@ -38,8 +34,7 @@ def start_list(request: Request) -> Response:
     who = viewer(request)
     if not who.can_any("runs.start"):
         raise PageError(403, "Your roles do not include filing requests.")
-    console = request.app.state.console
-    return console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request, "start.html", who=who, section="start", definitions=_startable(request, who)
     )
 
@@ -48,7 +43,7 @@ def _definition(request: Request, who: Viewer, workflow: str) -> Any:
     if not who.can("runs.start", workflow[:100]):
         raise PageError(404, "There is no such request form, or you may not use it.")
     try:
-        return request.app.state.engine.definition(workflow[:100], tenant=who.tenant)
+        return office_of(request).engine.definition(workflow[:100], tenant=who.tenant)
     except DefinitionNotFound:
         raise PageError(404, "There is no such request form, or you may not use it.") from None
 
@@ -71,8 +66,7 @@ def _render(
     error: str | None = None,
 ) -> Response:
     schema = definition.input_schema or {"type": "object"}
-    console = request.app.state.console
-    return console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request,
         "start_form.html",
         who=who,
@@ -104,11 +98,11 @@ async def _submit(request: Request, workflow: str, form: dict[str, str], uploads
             continue
         if not who.can("files.write"):
             raise PageError(403, "Attaching files needs the files.write permission (the submitter role has it).")
-        limit = request.app.state.settings.api_max_upload
+        limit = console_of(request).settings.api_max_upload
         content = await upload.read(limit + 1)
         try:
             stored = await anyio.to_thread.run_sync(_store, request, who, upload, content, limit)
-        except attachments.AttachmentRefused as exc:
+        except AttachmentRefused as exc:
             problems.append(Problem(pointer=name, message=exc.message))
             continue
         form[name] = stored
@@ -117,9 +111,10 @@ async def _submit(request: Request, workflow: str, form: dict[str, str], uploads
     if problems:
         errors = {p.pointer or "/": p.message for p in problems}
         return _render(request, who, definition, values, errors, status=422, error="Some fields need attention.")
-    engine = request.app.state.engine
     try:
-        run = engine.start(definition.name, values, version=definition.version, tenant=who.tenant, actor=who.actor)
+        run = office_of(request).engine.start(
+            definition.name, values, version=definition.version, tenant=who.tenant, actor=who.actor
+        )
     except InputInvalid as exc:
         errors = {p.pointer or "/": p.message for p in exc.problems}
         return _render(request, who, definition, values, errors, status=422, error="Some fields need attention.")
@@ -127,17 +122,7 @@ async def _submit(request: Request, workflow: str, form: dict[str, str], uploads
 
 
 def _store(request: Request, who: Viewer, upload: UploadFile, content: bytes, limit: int) -> str:
-    engine = request.app.state.engine
-    row = engine.store.run(
-        lambda tx: attachments.store(
-            tx,
-            who.tenant,
-            upload.filename or "upload",
-            upload.content_type,
-            content,
-            source="form",
-            now=engine.now(),
-            max_size=limit,
-        )
+    row = office_of(request).events.save_file(
+        who.tenant, upload.filename or "upload", upload.content_type, content, source="form", max_size=limit
     )
-    return str(row.id)
+    return row.id

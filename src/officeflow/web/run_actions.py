@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from officeflow import safeyaml
 from officeflow.errors import MigrationRefused, NotFound, OfficeflowError
 from officeflow.store.records import Run
+from officeflow.web.context import office_of
 from officeflow.web.errors import PageError
 from officeflow.web.run_page import load_run, render_run
 from officeflow.web.session import Viewer, safe_next
@@ -69,7 +70,7 @@ def _attempt(request: Request, who: Viewer, run: Run, form: dict[str, str], work
             request, who, run, status=409, error="The run cannot be migrated:", error_items=exc.reasons, form=form
         )
     except OfficeflowError as exc:
-        fresh = request.app.state.engine.get_run(run.id, tenant=run.tenant)
+        fresh = office_of(request).engine.get_run(run.id, tenant=run.tenant)
         return render_run(request, who, fresh, status=409, error=exc.message.split("\n")[0], form=form)
 
 
@@ -80,7 +81,7 @@ def retry(
     who, run = _allowed(request, run_id, "runs.operate")
 
     def work() -> Response:
-        request.app.state.engine.retry(run.id, from_step=from_step or None, tenant=run.tenant, actor=who.actor)
+        office_of(request).engine.retry(run.id, from_step=from_step or None, tenant=run.tenant, actor=who.actor)
         return _back(run, "retried", back)
 
     return _attempt(request, who, run, {"action": "retry", "from_step": from_step}, work)
@@ -97,7 +98,7 @@ def skip(
 
     def work() -> Response:
         value = _json(output, "output")
-        request.app.state.engine.skip(run.id, step_id, value, tenant=run.tenant, actor=who.actor)
+        office_of(request).engine.skip(run.id, step_id, value, tenant=run.tenant, actor=who.actor)
         return _back(run, "skipped")
 
     return _attempt(request, who, run, {"action": "skip", "step_id": step_id, "output": output}, work)
@@ -108,7 +109,7 @@ def cancel(request: Request, run_id: str, reason: str = Form("", max_length=TEXT
     who, run = _allowed(request, run_id, "runs.operate")
 
     def work() -> Response:
-        request.app.state.engine.cancel(run.id, reason=reason.strip() or None, tenant=run.tenant, actor=who.actor)
+        office_of(request).engine.cancel(run.id, reason=reason.strip() or None, tenant=run.tenant, actor=who.actor)
         return _back(run, "cancelled")
 
     return _attempt(request, who, run, {"action": "cancel", "reason": reason}, work)
@@ -119,7 +120,7 @@ def pause(request: Request, run_id: str) -> Response:
     who, run = _allowed(request, run_id, "runs.operate")
 
     def work() -> Response:
-        request.app.state.engine.pause(run.id, tenant=run.tenant, actor=who.actor)
+        office_of(request).engine.pause(run.id, tenant=run.tenant, actor=who.actor)
         return _back(run, "paused")
 
     return _attempt(request, who, run, {}, work)
@@ -130,7 +131,7 @@ def resume(request: Request, run_id: str) -> Response:
     who, run = _allowed(request, run_id, "runs.operate")
 
     def work() -> Response:
-        request.app.state.engine.resume(run.id, tenant=run.tenant, actor=who.actor)
+        office_of(request).engine.resume(run.id, tenant=run.tenant, actor=who.actor)
         return _back(run, "resumed")
 
     return _attempt(request, who, run, {}, work)
@@ -163,7 +164,7 @@ def migrate(
 
     def work() -> Response:
         mapping = parse_step_map(step_map)
-        plan = request.app.state.engine.migrate(
+        plan = office_of(request).engine.migrate(
             run.id, to_version, mapping, tenant=run.tenant, actor=who.actor, dry_run=mode == "check"
         )
         if mode == "check":
@@ -184,7 +185,7 @@ def signal(
 
     def work() -> Response:
         value = _json(payload, "payload")
-        delivered = request.app.state.engine.signal(run.id, name.strip(), value, tenant=run.tenant, actor=who.actor)
+        delivered = office_of(request).engine.signal(run.id, name.strip(), value, tenant=run.tenant, actor=who.actor)
         return _back(run, "signaled" if delivered else "kept")
 
     return _attempt(request, who, run, {"action": "signal", "name": name, "payload": payload}, work)

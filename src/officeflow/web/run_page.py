@@ -9,11 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from officeflow.engine.engine import Positions
-from officeflow.errors import RunNotFound
-from officeflow.store import tx_console
 from officeflow.store.records import HistoryEvent, Run, RunStatus
 from officeflow.web import graph, state
+from officeflow.web.context import console_of, office_of
 from officeflow.web.errors import PageError
 from officeflow.web.session import Viewer, viewer
 
@@ -81,10 +79,7 @@ def load_run(request: Request, run_id: str) -> tuple[Viewer, Run]:
     """The run if the viewer may read it; another tenant's run, or one the viewer's roles do not
     cover, is not found."""
     who = viewer(request)
-    run: Run = request.app.state.engine.get_run(run_id, tenant=who.tenant)
-    if not who.can("runs.read", run.workflow):
-        raise RunNotFound(f"no run {run_id} in tenant '{who.tenant}'")
-    return who, run
+    return who, office_of(request).queries.runs.readable(who.principal, run_id)
 
 
 @router.get("/runs/{run_id}")
@@ -106,30 +101,16 @@ def render_run(
     form: dict[str, str] | None = None,
     after: int = 0,
 ) -> Response:
-    engine = request.app.state.engine
-    definition = engine.definition(run.workflow, run.version, tenant=run.tenant)
-    with engine.store.read() as tx:
-        positions = Positions(
-            jobs=tx.jobs_of_run(run.id),
-            waits=tx.waits_of_run(run.id),
-            joins=[(s, i, r) for s, i, _, r in tx.joins_of_run(run.id)],
-            signals=tx.buffered_signals(run.id),
-        )
-        last_events = tx_console.last_step_events(tx, run.id)
-        history = tx.history_of(run.id, after_id=after, limit=HISTORY_PAGE + 1)
-        versions = tx_console.definition_versions(tx, run.tenant, run.workflow, limit=100)
-    children = []
-    if definition_has_subflows(definition):
-        children = engine.list_runs(tenant=run.tenant, parent_run_id=run.id, limit=20)
+    where = office_of(request)
+    view = where.queries.runs.view(run, history_after=after, history_limit=HISTORY_PAGE)
+    definition, positions, history = view.definition, view.positions, view.history
     if after and not history:
         raise PageError(404, "There are no history events after that point.")
-    more = len(history) > HISTORY_PAGE
-    history = history[:HISTORY_PAGE]
-    states = state.step_states(positions, last_events)
+    states = state.step_states(positions, view.last_events)
     can_operate = who.can("runs.operate", run.workflow)
     can_signal = who.can("runs.signal", run.workflow)
     active = run.status in ACTIVE
-    return request.app.state.console.page(  # type: ignore[no-any-return]
+    return console_of(request).page(
         request,
         "run.html",
         who=who,
@@ -143,23 +124,19 @@ def render_run(
         buffered=positions.signals,
         history=[entry(e) for e in history],
         history_after=after,
-        history_next=history[-1].id if more else None,
-        children=children,
+        history_next=history[-1].id if view.more_history else None,
+        children=view.children,
         can_operate=can_operate,
         can_signal=can_signal,
         active=active,
         skippable=state.skippable(positions) if active else [],
         retry_points=state.retry_points(definition, positions) if run.status == RunStatus.FAILED else [],
         signals=state.signals_awaited(positions),
-        versions=[v for v in versions if v.version != run.version],
+        versions=[v for v in view.versions if v.version != run.version],
         notice=notice,
         error=error,
         error_items=error_items or [],
         plan=plan,
         form=form or {},
-        duration=((run.completed_at or engine.now()) - run.created_at),
+        duration=((run.completed_at or where.now()) - run.created_at),
     )
-
-
-def definition_has_subflows(definition: Any) -> bool:
-    return any(step.kind == "subflow" for step in definition.steps.values())

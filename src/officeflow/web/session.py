@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 from starlette.requests import Request
 from starlette.responses import Response
 
-from officeflow.api.auth import SESSION_COOKIE
+from officeflow.edge.csrf import SESSION_COOKIE
 from officeflow.security.permissions import Principal
 from officeflow.store.tx_security import SessionRow
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from officeflow.web.context import console_of
 from officeflow.web.errors import PageError
 
 router = APIRouter(include_in_schema=False)
@@ -14,7 +15,7 @@ FOREVER = "public, max-age=31536000, immutable"
 
 @router.get("/static/{name}")
 async def asset(request: Request, name: str, v: str | None = None) -> Response:
-    found = request.app.state.console.renderer.assets.get(name)
+    found = console_of(request).renderer.assets.get(name)
     if found is None:
         raise PageError(404)
     etag = f'"{found.version}"'

@@ -8,18 +8,13 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from officeflow.api.auth import current, guarded
+from officeflow.api.auth import guarded, principal_of
+from officeflow.api.context import office
 from officeflow.api.schemas import MAX_INT, AuditOut, FindingOut, HeadIn, HeadOut, VerifyOut
+from officeflow.queries.audit import AuditFilter
 from officeflow.security.audit import RecordedHead
-from officeflow.security.permissions import Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
-
-
-def _principal(request: Request) -> Principal:
-    principal = current(request)
-    assert principal is not None
-    return principal
 
 
 @router.get("", response_model=list[AuditOut], **guarded("audit.read"))
@@ -35,19 +30,10 @@ def list_audit(
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[AuditOut]:
     """Audit entries, newest first, filtered."""
-    principal = _principal(request)
-    with request.app.state.engine.store.read() as tx:
-        rows = tx.list_audit(
-            principal.tenant,
-            action=action,
-            actor=actor,
-            object_type=object_type,
-            object_id=object_id,
-            since=since,
-            until=until,
-            before_id=before,
-            limit=limit,
-        )
+    flt = AuditFilter(
+        action=action, actor=actor, object_type=object_type, object_id=object_id, since=since, until=until
+    )
+    rows = office(request).queries.audit.entries(principal_of(request).tenant, flt, before_id=before, limit=limit)
     return [AuditOut.of(r) for r in rows]
 
 
@@ -56,9 +42,9 @@ def verify(request: Request, body: HeadIn | None = None) -> VerifyOut:
     """Seal new entries, then walk the whole chain; reports every altered, copied, moved, inserted
     or deleted entry. With a head written down earlier (``GET /v1/audit/head``) in the body, also
     whether the chain still holds it: a log deleted or replaced as a whole is found only so."""
-    principal = _principal(request)
+    principal = principal_of(request)
     recorded = RecordedHead(body.seq, body.hash) if body is not None else None
-    report = request.app.state.engine.audit.verify(principal.tenant, recorded)
+    report = office(request).audit.verify(principal.tenant, recorded)
     findings = [FindingOut(kind=f.kind, seq=f.seq, entry_id=f.entry_id, detail=f.message) for f in report.findings]
     return VerifyOut(
         ok=report.ok,
@@ -74,8 +60,8 @@ def verify(request: Request, body: HeadIn | None = None) -> VerifyOut:
 def head(request: Request) -> HeadOut:
     """The chain head (after sealing what waits). Keep it outside the database, and pass it to
     ``POST /v1/audit/verify`` later."""
-    principal = _principal(request)
-    return HeadOut(**request.app.state.engine.audit.head(principal.tenant))
+    principal = principal_of(request)
+    return HeadOut(**office(request).audit.head(principal.tenant))
 
 
 @router.get(
@@ -89,11 +75,11 @@ def head(request: Request) -> HeadOut:
     },
 )
 def export(request: Request) -> StreamingResponse:
-    principal = _principal(request)
-    engine = request.app.state.engine
+    principal = principal_of(request)
+    log = office(request).audit
 
     def lines() -> Iterator[bytes]:
-        for line in engine.audit.export(principal.tenant):
+        for line in log.export(principal.tenant):
             yield orjson.dumps(line) + b"\n"
 
     return StreamingResponse(

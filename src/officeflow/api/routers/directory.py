@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from officeflow.api.auth import current, guarded
-from officeflow.api.problems import ApiProblem
+from officeflow.api.auth import guarded, principal_of
+from officeflow.api.context import office
 from officeflow.api.schemas import Done
 from officeflow.api.schemas_tasks import (
     AbsenceIn,
@@ -19,21 +19,11 @@ from officeflow.api.schemas_tasks import (
     PersonIn,
     PersonOut,
 )
-from officeflow.security.permissions import Principal
+from officeflow.edge.problems import ApiProblem
 
 router = APIRouter(tags=["directory"])
 USER = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
-
-
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
-
-
-def _principal(request: Request) -> Principal:
-    principal = current(request)
-    assert principal is not None
-    return principal
 
 
 def _user() -> Any:
@@ -51,40 +41,40 @@ def list_people(
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[PersonOut]:
     """People in the directory, by username."""
-    principal = _principal(request)
-    return [PersonOut.of(p) for p in _engine(request).directory.people(principal.tenant, after=after, limit=limit)]
+    principal = principal_of(request)
+    return [PersonOut.of(p) for p in office(request).directory.people(principal.tenant, after=after, limit=limit)]
 
 
 @router.get("/v1/directory/people/{username}", response_model=PersonOut, **guarded("directory.read"))
 def get_person(request: Request, username: str = _user()) -> PersonOut:
-    return PersonOut.of(_engine(request).directory.person(_principal(request).tenant, username))
+    return PersonOut.of(office(request).directory.person(principal_of(request).tenant, username))
 
 
 @router.put("/v1/directory/people/{username}", response_model=PersonOut, **guarded("directory.write"))
 def put_person(request: Request, body: PersonIn, username: str = _user()) -> PersonOut:
     """Create or replace a person: their manager, department and cost centre decide who gets
     tasks assigned ``via: manager`` or ``via: department_head``."""
-    principal = _principal(request)
-    row = _engine(request).directory.put_person(principal.tenant, username, actor=principal.actor, **body.model_dump())
+    principal = principal_of(request)
+    row = office(request).directory.put_person(principal.tenant, username, actor=principal.actor, **body.model_dump())
     return PersonOut.of(row)
 
 
 @router.delete("/v1/directory/people/{username}", response_model=Done, **guarded("directory.write"))
 def delete_person(request: Request, username: str = _user()) -> Done:
-    principal = _principal(request)
-    _engine(request).directory.delete_person(principal.tenant, username, actor=principal.actor)
+    principal = principal_of(request)
+    office(request).directory.delete_person(principal.tenant, username, actor=principal.actor)
     return Done()
 
 
 @router.get("/v1/directory/departments", response_model=list[DepartmentOut], **guarded("directory.read"))
 def list_departments(request: Request) -> list[DepartmentOut]:
-    return [DepartmentOut.of(d) for d in _engine(request).directory.departments(_principal(request).tenant)]
+    return [DepartmentOut.of(d) for d in office(request).directory.departments(principal_of(request).tenant)]
 
 
 @router.put("/v1/directory/departments/{name}", response_model=DepartmentOut, **guarded("directory.write"))
 def put_department(request: Request, body: DepartmentIn, name: str = _name()) -> DepartmentOut:
-    principal = _principal(request)
-    row = _engine(request).directory.put_department(
+    principal = principal_of(request)
+    row = office(request).directory.put_department(
         principal.tenant, name, actor=principal.actor, head=body.head, cost_centre=body.cost_centre
     )
     return DepartmentOut.of(row)
@@ -92,19 +82,19 @@ def put_department(request: Request, body: DepartmentIn, name: str = _name()) ->
 
 @router.get("/v1/directory/groups", response_model=list[GroupOut], **guarded("directory.read"))
 def list_groups(request: Request) -> list[GroupOut]:
-    return [GroupOut.of(g) for g in _engine(request).directory.groups(_principal(request).tenant)]
+    return [GroupOut.of(g) for g in office(request).directory.groups(principal_of(request).tenant)]
 
 
 @router.get("/v1/directory/groups/{name}", response_model=GroupOut, **guarded("directory.read"))
 def get_group(request: Request, name: str = _name()) -> GroupOut:
-    return GroupOut.of(_engine(request).directory.group(_principal(request).tenant, name))
+    return GroupOut.of(office(request).directory.group(principal_of(request).tenant, name))
 
 
 @router.put("/v1/directory/groups/{name}", response_model=GroupOut, **guarded("directory.write"))
 def put_group(request: Request, body: GroupIn, name: str = _name()) -> GroupOut:
     """Create or replace a group and its members (candidates for the tasks offered to it)."""
-    principal = _principal(request)
-    row = _engine(request).directory.put_group(
+    principal = principal_of(request)
+    row = office(request).directory.put_group(
         principal.tenant, name, body.members, actor=principal.actor, description=body.description
     )
     return GroupOut.of(row)
@@ -112,15 +102,15 @@ def put_group(request: Request, body: GroupIn, name: str = _name()) -> GroupOut:
 
 @router.delete("/v1/directory/groups/{name}", response_model=Done, **guarded("directory.write"))
 def delete_group(request: Request, name: str = _name()) -> Done:
-    principal = _principal(request)
-    _engine(request).directory.delete_group(principal.tenant, name, actor=principal.actor)
+    principal = principal_of(request)
+    office(request).directory.delete_group(principal.tenant, name, actor=principal.actor)
     return Done()
 
 
 @router.get("/v1/directory/absences", response_model=list[AbsenceOut], **guarded("directory.read"))
 def list_absences(request: Request, current_only: bool = Query(True)) -> list[AbsenceOut]:
     """Absences (by default those not over yet) with their substitutes."""
-    rows = _engine(request).directory.absences(_principal(request).tenant, current_only=current_only)
+    rows = office(request).directory.absences(principal_of(request).tenant, current_only=current_only)
     return [AbsenceOut.of(a) for a in rows]
 
 
@@ -129,13 +119,13 @@ def add_absence(request: Request, body: AbsenceIn) -> AbsenceOut:
     """Declare an absence: while it lasts, new tasks for the person go to the substitute, who also
     sees and decides the person's open tasks. People declare their own; ``directory.write``
     declares anyone's."""
-    principal = _principal(request)
+    principal = principal_of(request)
     own = principal.kind == "user" and principal.name == body.username
     if not own and not principal.can("directory.write"):
         raise ApiProblem(
             403, "forbidden", "Forbidden", "you may declare only your own absences", action="directory.write"
         )
-    row = _engine(request).directory.add_absence(
+    row = office(request).directory.add_absence(
         principal.tenant,
         body.username,
         body.substitute,
@@ -149,6 +139,6 @@ def add_absence(request: Request, body: AbsenceIn) -> AbsenceOut:
 
 @router.delete("/v1/directory/absences/{absence_id}", response_model=Done, **guarded("directory.write"))
 def delete_absence(request: Request, absence_id: str = Path(max_length=36)) -> Done:
-    principal = _principal(request)
-    _engine(request).directory.delete_absence(principal.tenant, absence_id, actor=principal.actor)
+    principal = principal_of(request)
+    office(request).directory.delete_absence(principal.tenant, absence_id, actor=principal.actor)
     return Done()

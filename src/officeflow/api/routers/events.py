@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.convertors import Convertor, register_url_convertor
 
-from officeflow import safeyaml
-from officeflow.api.auth import authorize, current, documented, guarded
-from officeflow.api.problems import ApiProblem
+from officeflow.api.auth import authorize, documented, guarded, principal_of
+from officeflow.api.context import office
 from officeflow.api.schemas import (
     MAX_INT,
     Done,
@@ -28,10 +28,9 @@ from officeflow.api.schemas import (
     TriggerIn,
     TriggerOut,
 )
-from officeflow.ingest.service import EventTypeNotFound, IngestResult
-from officeflow.security import webhooks
-from officeflow.security.permissions import Principal
-from officeflow.store.tx_events import EventTypeRow
+from officeflow.edge.problems import ApiProblem
+from officeflow.ingest.outcomes import IngestResult
+from officeflow.ingest.publish import Publication
 
 router = APIRouter(tags=["events"])
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -44,16 +43,6 @@ def _name() -> Any:
 
 
 EVENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,199}$"
-
-
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
-
-
-def _principal(request: Request) -> Principal:
-    principal = current(request)
-    assert principal is not None
-    return principal
 
 
 def ingest_out(result: IngestResult) -> dict[str, Any]:
@@ -69,74 +58,6 @@ def ingest_out(result: IngestResult) -> dict[str, Any]:
             {"trigger": f.trigger, "detail": f.message, "problems": list(f.problems)} for f in result.failures
         ],
     }
-
-
-def _parse(body: bytes) -> Any:
-    try:
-        return safeyaml.load_json(body, "the request body")
-    except safeyaml.NotJSON as exc:
-        raise ApiProblem(400, "bad-json", "The body is not JSON", exc.message) from None
-
-
-def _check_signature(
-    engine: Any, tenant: str, event_type: EventTypeRow, body: bytes, headers: dict[str, str]
-) -> str | None:
-    """Verify a Standard Webhooks signature when the type requires one; returns the message id."""
-    if event_type.signature_secret is None:
-        return None
-    try:
-        secret = engine.secrets.get(tenant, event_type.signature_secret)
-        message_id = webhooks.verify(secret, body, headers)
-        webhooks.check_not_replayed(engine.store, tenant, message_id)
-    except webhooks.SignatureInvalid as exc:
-        raise ApiProblem(401, "signature-invalid", "Signature invalid", exc.message) from None
-    except webhooks.WebhookReplayed as exc:
-        raise ApiProblem(409, "webhook-replayed", "Webhook replayed", exc.message) from None
-    return message_id
-
-
-def _publish(
-    request: Request,
-    engine: Any,
-    tenant: str,
-    type_name: str,
-    body: bytes,
-    *,
-    event_id: str | None,
-    subject: str | None,
-    source: str,
-    actor: str,
-    signed_only: bool,
-) -> JSONResponse:
-    try:
-        event_type = engine.events.event_type(tenant, type_name)
-    except EventTypeNotFound as exc:  # kept with the other refused events, as every source does
-        engine.events.reject(
-            tenant,
-            type_name,
-            source,
-            body.decode("utf-8", "replace"),
-            {"error": "unknown type", "message": exc.message},
-        )
-        raise
-    headers = dict(request.headers)
-    if signed_only and event_type.signature_secret is None:
-        raise ApiProblem(404, "not-found", "Not found", f"event type '{type_name}' takes no signed webhooks")
-    message_id = _check_signature(engine, tenant, event_type, body, headers)
-    data = _parse(body)
-    result = engine.events.ingest(
-        tenant,
-        type_name,
-        data,
-        event_id=event_id or message_id,
-        source=source,
-        subject=subject,
-        meta={"content_type": headers.get("content-type")},
-        actor=actor,
-    )
-    if message_id is not None:
-        webhooks.remember(engine.store, tenant, message_id, engine.now())
-    return JSONResponse(ingest_out(result), status_code=200 if result.duplicate else 202)
 
 
 def _publish_options() -> dict[str, Any]:
@@ -224,43 +145,24 @@ async def publish_event(
     resource: GET reads the event whose id is ``ref``.)"""
     # The headers are read here rather than declared as parameters, and the permission is checked
     # inline: FastAPI's parameter and dependency solving would cost more than the rest of this path.
-    import anyio
-
     principal = authorize(request, "events.publish")
-    event_id = _header(request, "event-id", EVENT_ID_RE, 200)
-    subject = _header(request, "event-subject", None, 500)
-    engine = _engine(request)
-    body = await request.body()
-    event_type = engine.events.cached_type(principal.tenant, ref)
-    if event_type is None or event_type.signature_secret is not None:
-        return await anyio.to_thread.run_sync(
-            lambda: _publish(
-                request,
-                engine,
-                principal.tenant,
-                ref,
-                body,
-                event_id=event_id,
-                subject=subject,
-                source="http",
-                actor=principal.actor,
-                signed_only=False,
-            )
-        )
-    # The common path: the type is known and unsigned. Validate here; the commit is shared with
-    # other events and awaited without holding a thread.
-    data = _parse(body)
-    result = await engine.events.ingest_async(
-        principal.tenant,
-        ref,
-        data,
-        event_type=event_type,
-        event_id=event_id,
+    item = Publication(
+        tenant=principal.tenant,
+        type=ref,
+        body=await request.body(),
+        event_id=_header(request, "event-id", EVENT_ID_RE, 200),
+        subject=_header(request, "event-subject", None, 500),
         source="http",
-        subject=subject,
-        meta={"content_type": request.headers.get("content-type")},
         actor=principal.actor,
+        meta={"content_type": request.headers.get("content-type")},
+        signature=dict(request.headers),
     )
+    events = office(request).events
+    event_type = events.cached_type(principal.tenant, ref)
+    if event_type is None or event_type.signature_secret is not None:
+        result = await anyio.to_thread.run_sync(events.publish, item)
+    else:  # the common path: the commit is shared with other events and awaited without a thread
+        result = await events.publish_async(item, event_type)
     return JSONResponse(ingest_out(result), status_code=200 if result.duplicate else 202)
 
 
@@ -279,24 +181,18 @@ async def receive_webhook(
     """Receive a signed webhook (Standard Webhooks: ``webhook-id``, ``webhook-timestamp``,
     ``webhook-signature``) for an event type that has a signature secret. No API key: the
     signature is the authentication. The ``webhook-id`` is the event id."""
-    import anyio
-
-    engine = _engine(request)
-    body = await request.body()
-    return await anyio.to_thread.run_sync(
-        lambda: _publish(
-            request,
-            engine,
-            tenant,
-            type,
-            body,
-            event_id=None,
-            subject=None,
-            source="webhook",
-            actor=f"webhook:{type}",
-            signed_only=True,
-        )
+    item = Publication(
+        tenant=tenant,
+        type=type,
+        body=await request.body(),
+        source="webhook",
+        actor=f"webhook:{type}",
+        meta={"content_type": request.headers.get("content-type")},
+        signature=dict(request.headers),
+        signed_only=True,
     )
+    result = await anyio.to_thread.run_sync(office(request).events.publish, item)
+    return JSONResponse(ingest_out(result), status_code=200 if result.duplicate else 202)
 
 
 @router.get("/v1/events", response_model=list[EventOut], **guarded("events.read"))
@@ -309,8 +205,8 @@ def list_events(
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[EventOut]:
     """Stored events, newest first."""
-    principal = _principal(request)
-    rows = _engine(request).events.events(
+    principal = principal_of(request)
+    rows = office(request).events.events(
         principal.tenant, type=type, since=since, until=until, before_seq=before, limit=limit
     )
     return [EventOut.of(r) for r in rows]
@@ -321,8 +217,8 @@ def get_event(request: Request, ref: str = Path(max_length=200, description="the
     """The stored event whose id is ``ref`` (event ids may contain ``/``:
     ``/v1/events/orders/2026/17``). (``/v1/events/{ref}`` is one resource: POST publishes an event
     of the type ``ref``.)"""
-    principal = _principal(request)
-    return EventOut.of(_engine(request).events.event(principal.tenant, ref))
+    principal = principal_of(request)
+    return EventOut.of(office(request).events.event(principal.tenant, ref))
 
 
 @router.get("/v1/event-rejects", response_model=list[RejectOut], **guarded("events.read"))
@@ -330,15 +226,15 @@ def list_rejects(
     request: Request, type: str | None = Query(None, max_length=100), limit: int = Query(100, ge=1, le=1000)
 ) -> list[RejectOut]:
     """Refused events (schema errors, unknown types, failing triggers), newest first, with why."""
-    principal = _principal(request)
-    return [RejectOut.of(r) for r in _engine(request).events.rejects(principal.tenant, type=type, limit=limit)]
+    principal = principal_of(request)
+    return [RejectOut.of(r) for r in office(request).events.rejects(principal.tenant, type=type, limit=limit)]
 
 
 @router.post("/v1/event-replays", response_model=ReplayOut, **guarded("events.replay"))
 def replay_events(request: Request, body: ReplayIn) -> ReplayOut:
     """Deliver stored events again to their triggers; runs that exist already are not started twice."""
-    principal = _principal(request)
-    events, started = _engine(request).events.replay(
+    principal = principal_of(request)
+    events, started = office(request).events.replay(
         principal.tenant, body.type, since=body.since, until=body.until, triggers=body.triggers, actor=principal.actor
     )
     return ReplayOut(events=events, runs_started=started)
@@ -346,19 +242,19 @@ def replay_events(request: Request, body: ReplayIn) -> ReplayOut:
 
 @router.get("/v1/event-types", response_model=list[EventTypeOut], **guarded("event_types.read"))
 def list_event_types(request: Request) -> list[EventTypeOut]:
-    principal = _principal(request)
-    return [EventTypeOut.of(r) for r in _engine(request).events.event_types(principal.tenant)]
+    principal = principal_of(request)
+    return [EventTypeOut.of(r) for r in office(request).events.event_types(principal.tenant)]
 
 
 @router.post("/v1/event-types", response_model=EventTypeOut, status_code=201, **guarded("event_types.write"))
 def register_event_type(request: Request, body: EventTypeIn) -> EventTypeOut:
     """Register an event type, or its next version; refused (409) when the new schema would break
     existing producers, with the reasons."""
-    principal = _principal(request)
-    engine = _engine(request)
+    principal = principal_of(request)
+    where = office(request)
     if body.signature_secret is not None:
-        engine.secrets.get(principal.tenant, body.signature_secret)  # must exist: 404 otherwise
-    row = engine.events.register_type(
+        where.secrets.get(principal.tenant, body.signature_secret)  # must exist: 404 otherwise
+    row = where.events.register_type(
         principal.tenant,
         body.name,
         body.schema_,
@@ -373,21 +269,21 @@ def register_event_type(request: Request, body: EventTypeIn) -> EventTypeOut:
 def get_event_type(
     request: Request, name: str = _name(), version: int | None = Query(None, ge=1, le=2**31 - 1)
 ) -> EventTypeOut:
-    principal = _principal(request)
-    return EventTypeOut.of(_engine(request).events.event_type(principal.tenant, name, version))
+    principal = principal_of(request)
+    return EventTypeOut.of(office(request).events.event_type(principal.tenant, name, version))
 
 
 @router.get("/v1/triggers", response_model=list[TriggerOut], **guarded("triggers.read"))
 def list_triggers(request: Request) -> list[TriggerOut]:
-    principal = _principal(request)
-    return [TriggerOut.of(t) for t in _engine(request).events.triggers(principal.tenant)]
+    principal = principal_of(request)
+    return [TriggerOut.of(t) for t in office(request).events.triggers(principal.tenant)]
 
 
 @router.put("/v1/triggers/{name}", response_model=TriggerOut, **guarded("triggers.write"))
 def save_trigger(request: Request, body: TriggerIn, name: str = _name()) -> TriggerOut:
     """Create or replace the trigger ``name``."""
-    principal = _principal(request)
-    row = _engine(request).events.save_trigger(
+    principal = principal_of(request)
+    row = office(request).events.save_trigger(
         principal.tenant, {"name": name, **body.model_dump()}, actor=principal.actor
     )
     return TriggerOut.of(row)
@@ -395,28 +291,28 @@ def save_trigger(request: Request, body: TriggerIn, name: str = _name()) -> Trig
 
 @router.get("/v1/triggers/{name}", response_model=TriggerOut, **guarded("triggers.read"))
 def get_trigger(request: Request, name: str = _name()) -> TriggerOut:
-    principal = _principal(request)
-    return TriggerOut.of(_engine(request).events.trigger(principal.tenant, name))
+    principal = principal_of(request)
+    return TriggerOut.of(office(request).events.trigger(principal.tenant, name))
 
 
 @router.delete("/v1/triggers/{name}", response_model=Done, **guarded("triggers.write"))
 def delete_trigger(request: Request, name: str = _name()) -> Done:
-    principal = _principal(request)
-    _engine(request).events.delete_trigger(principal.tenant, name, actor=principal.actor)
+    principal = principal_of(request)
+    office(request).events.delete_trigger(principal.tenant, name, actor=principal.actor)
     return Done()
 
 
 @router.get("/v1/schedules", response_model=list[ScheduleOut], **guarded("schedules.read"))
 def list_schedules(request: Request) -> list[ScheduleOut]:
-    principal = _principal(request)
-    return [ScheduleOut.of(s) for s in _engine(request).schedules.list(principal.tenant)]
+    principal = principal_of(request)
+    return [ScheduleOut.of(s) for s in office(request).schedules.list(principal.tenant)]
 
 
 @router.post("/v1/schedules", response_model=ScheduleOut, status_code=201, **guarded("schedules.write"))
 def create_schedule(request: Request, body: ScheduleIn) -> ScheduleOut:
     """Publish an event of ``event_type`` at every slot of ``cron`` (five fields, in ``timezone``)."""
-    principal = _principal(request)
-    row = _engine(request).schedules.create(
+    principal = principal_of(request)
+    row = office(request).schedules.create(
         principal.tenant,
         body.name,
         body.cron,
@@ -430,24 +326,24 @@ def create_schedule(request: Request, body: ScheduleIn) -> ScheduleOut:
 
 @router.get("/v1/schedules/{name}", response_model=ScheduleOut, **guarded("schedules.read"))
 def get_schedule(request: Request, name: str = _name()) -> ScheduleOut:
-    principal = _principal(request)
-    return ScheduleOut.of(_engine(request).schedules.get(principal.tenant, name))
+    principal = principal_of(request)
+    return ScheduleOut.of(office(request).schedules.get(principal.tenant, name))
 
 
 @router.delete("/v1/schedules/{name}", response_model=Done, **guarded("schedules.write"))
 def delete_schedule(request: Request, name: str = _name()) -> Done:
-    principal = _principal(request)
-    _engine(request).schedules.delete(principal.tenant, name, actor=principal.actor)
+    principal = principal_of(request)
+    office(request).schedules.delete(principal.tenant, name, actor=principal.actor)
     return Done()
 
 
 @router.post("/v1/schedules/{name}/enable", response_model=ScheduleOut, **guarded("schedules.write"))
 def enable_schedule(request: Request, name: str = _name()) -> ScheduleOut:
-    principal = _principal(request)
-    return ScheduleOut.of(_engine(request).schedules.set_enabled(principal.tenant, name, True, actor=principal.actor))
+    principal = principal_of(request)
+    return ScheduleOut.of(office(request).schedules.set_enabled(principal.tenant, name, True, actor=principal.actor))
 
 
 @router.post("/v1/schedules/{name}/disable", response_model=ScheduleOut, **guarded("schedules.write"))
 def disable_schedule(request: Request, name: str = _name()) -> ScheduleOut:
-    principal = _principal(request)
-    return ScheduleOut.of(_engine(request).schedules.set_enabled(principal.tenant, name, False, actor=principal.actor))
+    principal = principal_of(request)
+    return ScheduleOut.of(office(request).schedules.set_enabled(principal.tenant, name, False, actor=principal.actor))

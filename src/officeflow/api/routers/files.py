@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.responses import Response
 
-from officeflow.api.auth import current, guarded
+from officeflow.api.auth import guarded, principal_of
+from officeflow.api.context import office, settings
 from officeflow.api.schemas import FileOut
 from officeflow.clock import iso
-from officeflow.errors import NotFound
-from officeflow.ingest import files as attachments
 
 router = APIRouter(prefix="/v1/files", tags=["files"])
 
@@ -18,26 +18,14 @@ router = APIRouter(prefix="/v1/files", tags=["files"])
 async def upload(request: Request, file: UploadFile = File(...)) -> FileOut:
     """Store a file (PDF, image, text, CSV or JSON up to OFFICEFLOW_API_MAX_UPLOAD, 20 MiB by
     default); refused with the reason otherwise."""
-    import anyio
-
-    principal = current(request)
-    assert principal is not None
-    limit = request.app.state.settings.api_max_upload
+    principal = principal_of(request)
+    limit = settings(request).api_max_upload
     content = await file.read(limit + 1)
-    engine = request.app.state.engine
+    events = office(request).events
 
     def store() -> FileOut:
-        row = engine.store.run(
-            lambda tx: attachments.store(
-                tx,
-                principal.tenant,
-                file.filename or "upload",
-                file.content_type,
-                content,
-                source="upload",
-                now=engine.now(),
-                max_size=limit,
-            )
+        row = events.save_file(
+            principal.tenant, file.filename or "upload", file.content_type, content, source="upload", max_size=limit
         )
         return FileOut(
             id=row.id,
@@ -58,13 +46,7 @@ async def upload(request: Request, file: UploadFile = File(...)) -> FileOut:
     responses={200: {"content": {"application/octet-stream": {}}, "description": "the file"}},
 )
 def download(request: Request, file_id: str = Path(max_length=100)) -> Response:
-    principal = current(request)
-    assert principal is not None
-    with request.app.state.engine.store.read() as tx:
-        found = tx.get_file(principal.tenant, file_id)
-    if found is None:
-        raise NotFound(f"no file {file_id} in tenant '{principal.tenant}'")
-    row, content = found
+    row, content = office(request).queries.files.get(principal_of(request).tenant, file_id)
     safe = "".join(c for c in row.name if c.isalnum() or c in "._- ")[:100] or "file"
     return Response(
         content,

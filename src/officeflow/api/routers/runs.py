@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from officeflow.api.auth import check_workflow, current, guarded
+from officeflow.api.auth import check_workflow, guarded, principal_of
+from officeflow.api.context import office
 from officeflow.api.gate import IDEMPOTENCY_KEY
-from officeflow.api.problems import ApiProblem
+from officeflow.api.problems import ApiProblem, bad_cursor
 from officeflow.api.schemas import (
     CancelIn,
     DeadLetterOut,
@@ -30,50 +30,21 @@ from officeflow.api.schemas import (
     StartIn,
 )
 from officeflow.clock import iso
-from officeflow.errors import DefinitionNotFound, RunNotFound
+from officeflow.engine import Engine
+from officeflow.errors import DefinitionNotFound
+from officeflow.queries.cursor import CursorInvalid
 from officeflow.security.permissions import Principal
 from officeflow.store.records import Run, RunStatus
 
 router = APIRouter(tags=["runs"])
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
-
-
-def _principal(request: Request) -> Principal:
-    principal = current(request)
-    assert principal is not None
-    return principal
-
-
-def _run(request: Request, run_id: str, action: str) -> tuple[Any, Principal, Run]:
+def _run(request: Request, run_id: str, action: str) -> tuple[Engine, Principal, Run]:
     """The run, if the caller may see it at all (else 404), and may ``action`` it (else 403)."""
-    engine, principal = _engine(request), _principal(request)
-    run = engine.get_run(run_id, tenant=principal.tenant)
-    if not principal.can("runs.read", run.workflow):
-        raise RunNotFound(f"no run {run_id} in tenant '{principal.tenant}'")
+    where, principal = office(request), principal_of(request)
+    run = where.queries.runs.readable(principal, run_id)
     check_workflow(principal, action, run.workflow)
-    return engine, principal, run
-
-
-def _cursor(run: Run) -> str:
-    return base64.urlsafe_b64encode(f"{run.created_at!r}|{run.id}".encode()).decode().rstrip("=")
-
-
-def _parse_cursor(cursor: str) -> tuple[float, str]:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, run_id = text.partition("|")
-        return float(at), run_id
-    except Exception:
-        raise ApiProblem(
-            400,
-            "bad-cursor",
-            "Bad cursor",
-            "the cursor is not one this API returned",
-            errors=[{"pointer": "/cursor", "in": "query", "detail": "invalid cursor"}],
-        ) from None
+    return where.engine, principal, run
 
 
 @router.post(
@@ -85,7 +56,7 @@ def start_run(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY),
 ) -> Any:
     """Start a run. With an ``Idempotency-Key`` the run is started once: a repeat returns it (200)."""
-    engine, principal = _engine(request), _principal(request)
+    engine, principal = office(request).engine, principal_of(request)
     check_workflow(principal, "runs.start", body.workflow)
     if not principal.can("definitions.read", body.workflow) and not principal.can("runs.start", body.workflow):
         raise DefinitionNotFound(f"no workflow definition '{body.workflow}'")
@@ -110,31 +81,20 @@ def list_runs(
     cursor: str | None = Query(None, max_length=200),
 ) -> RunPage:
     """Runs, newest first, a page at a time (pass ``next_cursor`` back as ``cursor``)."""
-    engine, principal = _engine(request), _principal(request)
-    statuses = [s.value for s in status]
-    allowed = principal.workflows("runs.read")
-    if workflow is not None and allowed is not None and workflow not in allowed:
-        return RunPage(items=[], next_cursor=None)
-    before = _parse_cursor(cursor) if cursor else None
-    items: list[Run] = []
-    while len(items) < limit:
-        page = engine.list_runs(
-            tenant=principal.tenant, statuses=statuses, workflow=workflow, limit=limit, before=before
+    try:
+        page = office(request).queries.runs.page(
+            principal_of(request), statuses=[s.value for s in status], workflow=workflow, limit=limit, after=cursor
         )
-        items += [r for r in page if allowed is None or r.workflow in allowed]
-        if len(page) < limit:
-            break
-        before = (page[-1].created_at, page[-1].id)
-    items = items[:limit]
-    next_cursor = _cursor(items[-1]) if len(items) == limit else None
-    return RunPage(items=[RunOut.of(r) for r in items], next_cursor=next_cursor)
+    except CursorInvalid:
+        raise bad_cursor() from None
+    return RunPage(items=[RunOut.of(r) for r in page.runs], next_cursor=page.next_cursor)
 
 
 @router.get("/v1/runs/{run_id}", response_model=RunDetail, **guarded("runs.read"))
 def get_run(request: Request, run_id: str) -> RunDetail:
     """A run and where it is: queued, executing, sleeping or failed steps and waits."""
-    engine, _, run = _run(request, run_id, "runs.read")
-    positions = engine.positions(run_id, tenant=run.tenant)
+    _, _, run = _run(request, run_id, "runs.read")
+    positions = office(request).queries.runs.positions(run)
     items = [PositionOut.of_job(j) for j in positions.jobs] + [PositionOut.of_wait(w) for w in positions.waits]
     return RunDetail(**RunOut.of(run).model_dump(), positions=items)
 
@@ -142,8 +102,8 @@ def get_run(request: Request, run_id: str) -> RunDetail:
 @router.get("/v1/runs/{run_id}/history", response_model=list[HistoryOut], **guarded("runs.read"))
 def run_history(request: Request, run_id: str) -> list[HistoryOut]:
     """Every event of the run, oldest first."""
-    engine, _, run = _run(request, run_id, "runs.read")
-    return [HistoryOut.of(e) for e in engine.history(run_id, tenant=run.tenant)]
+    _, _, run = _run(request, run_id, "runs.read")
+    return [HistoryOut.of(e) for e in office(request).queries.runs.history(run)]
 
 
 @router.post("/v1/runs/{run_id}/retry", response_model=Done, **guarded("runs.operate"))
@@ -210,8 +170,7 @@ def dead_letters(
     request: Request, workflow: str | None = Query(None, max_length=100), limit: int = Query(100, ge=1, le=1000)
 ) -> list[DeadLetterOut]:
     """Steps that exhausted their retries, newest first."""
-    engine, principal = _engine(request), _principal(request)
-    letters = engine.dead_letters(tenant=principal.tenant, workflow=workflow, limit=limit)
+    page = office(request).queries.runs.dead_letters(principal_of(request), workflow=workflow, limit=limit)
     return [
         DeadLetterOut(
             run_id=d.job.run_id,
@@ -223,6 +182,5 @@ def dead_letters(
             error=d.job.error,
             failed_at=iso(d.failed_at),
         )
-        for d in letters
-        if principal.can("runs.read", d.workflow)
+        for d in page.letters
     ]

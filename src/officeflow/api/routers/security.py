@@ -6,9 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from officeflow.api.auth import SESSION_COOKIE, bearer_token, current, guarded
-from officeflow.api.problems import ApiProblem
-from officeflow.api.ratelimit import login_verdict, retry_after_header
+from officeflow.api.auth import bearer_token, current, guarded, principal_of
+from officeflow.api.context import office
 from officeflow.api.schemas import (
     ApiKeyIn,
     ApiKeyOut,
@@ -24,9 +23,11 @@ from officeflow.api.schemas import (
     UserPatch,
 )
 from officeflow.clock import iso
-from officeflow.security.permissions import Principal
+from officeflow.edge.csrf import SESSION_COOKIE
+from officeflow.edge.problems import ApiProblem
+from officeflow.edge.ratelimit import login_verdict, retry_after_header
+from officeflow.security.accounts import Accounts
 from officeflow.security.secrets import NAME as SECRET_NAME
-from officeflow.security.secrets import SecretNotFound
 
 router = APIRouter(tags=["security"])
 
@@ -35,14 +36,8 @@ def _secret_name() -> Any:
     return Path(pattern=SECRET_NAME.pattern, max_length=100)
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
-
-
-def _principal(request: Request) -> Principal:
-    principal = current(request)
-    assert principal is not None
-    return principal
+def _accounts(request: Request) -> Accounts:
+    return office(request).accounts
 
 
 def throttled(request: Request, tenant: str) -> None:
@@ -65,7 +60,7 @@ def login(request: Request, response: Response, body: LoginIn) -> LoginOut:
     Five failures in a row lock the account for 15 minutes; attempts from one client address are
     limited (`OFFICEFLOW_RATE_LIMIT_LOGIN`, 429 with `Retry-After` beyond it)."""
     throttled(request, body.tenant)
-    session = _engine(request).accounts.login(body.tenant, body.username, body.password)
+    session = _accounts(request).login(body.tenant, body.username, body.password)
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
@@ -81,7 +76,7 @@ def login(request: Request, response: Response, body: LoginIn) -> LoginOut:
 def logout(request: Request, response: Response) -> Done:
     token = bearer_token(request)
     if token and token.startswith("ofs_"):
-        _engine(request).accounts.logout(token)
+        _accounts(request).logout(token)
     response.delete_cookie(SESSION_COOKIE)
     return Done()
 
@@ -102,8 +97,8 @@ def me(request: Request) -> MeOut:
 
 @router.get("/v1/users", response_model=list[UserOut], **guarded("users.read"))
 def list_users(request: Request) -> list[UserOut]:
-    principal = _principal(request)
-    accounts = _engine(request).accounts
+    principal = principal_of(request)
+    accounts = _accounts(request)
     return [
         UserOut.of(u, [f"{g.role}:{g.scope}" for g in accounts.grants(principal.tenant, u.id)])
         for u in accounts.users(principal.tenant)
@@ -112,8 +107,8 @@ def list_users(request: Request) -> list[UserOut]:
 
 @router.post("/v1/users", response_model=UserOut, status_code=201, **guarded("users.write"))
 def create_user(request: Request, body: UserIn) -> UserOut:
-    principal = _principal(request)
-    user = _engine(request).accounts.create_user(
+    principal = principal_of(request)
+    user = _accounts(request).create_user(
         principal.tenant,
         body.username,
         password=body.password,
@@ -127,21 +122,21 @@ def create_user(request: Request, body: UserIn) -> UserOut:
 
 @router.get("/v1/users/{user_id}", response_model=UserOut, **guarded("users.read"))
 def get_user(request: Request, user_id: str = Path(max_length=100)) -> UserOut:
-    principal = _principal(request)
-    accounts = _engine(request).accounts
+    principal = principal_of(request)
+    accounts = _accounts(request)
     user = accounts.user(principal.tenant, user_id)
     return UserOut.of(user, [f"{g.role}:{g.scope}" for g in accounts.grants(principal.tenant, user.id)])
 
 
 @router.patch("/v1/users/{user_id}", response_model=UserOut, **guarded("users.write"))
 def update_user(request: Request, body: UserPatch, user_id: str = Path(max_length=100)) -> UserOut:
-    principal = _principal(request)
+    principal = principal_of(request)
     fields = {
         k: v
         for k, v in body.model_dump(exclude_unset=True).items()
         if v is not None or k in ("display_name", "email")  # null clears a name or e-mail; nothing else
     }
-    accounts = _engine(request).accounts
+    accounts = _accounts(request)
     user = (
         accounts.update_user(principal.tenant, user_id, actor=principal.actor, **fields)
         if fields
@@ -152,15 +147,15 @@ def update_user(request: Request, body: UserPatch, user_id: str = Path(max_lengt
 
 @router.delete("/v1/users/{user_id}", response_model=Done, **guarded("users.write"))
 def delete_user(request: Request, user_id: str = Path(max_length=100)) -> Done:
-    principal = _principal(request)
-    _engine(request).accounts.delete_user(principal.tenant, user_id, actor=principal.actor)
+    principal = principal_of(request)
+    _accounts(request).delete_user(principal.tenant, user_id, actor=principal.actor)
     return Done()
 
 
 @router.put("/v1/users/{user_id}/grants", response_model=UserOut, **guarded("users.write"))
 def set_user_grants(request: Request, body: GrantsIn, user_id: str = Path(max_length=100)) -> UserOut:
-    principal = _principal(request)
-    accounts = _engine(request).accounts
+    principal = principal_of(request)
+    accounts = _accounts(request)
     user = accounts.user(principal.tenant, user_id)
     grants = accounts.set_grants(principal.tenant, user.id, body.grants, actor=principal.actor)
     return UserOut.of(user, sorted(f"{g.role}:{g.scope}" for g in grants))
@@ -168,15 +163,15 @@ def set_user_grants(request: Request, body: GrantsIn, user_id: str = Path(max_le
 
 @router.get("/v1/api-keys", response_model=list[ApiKeyOut], **guarded("users.read"))
 def list_api_keys(request: Request) -> list[ApiKeyOut]:
-    principal = _principal(request)
-    return [ApiKeyOut.of(k) for k in _engine(request).accounts.api_keys(principal.tenant)]
+    principal = principal_of(request)
+    return [ApiKeyOut.of(k) for k in _accounts(request).api_keys(principal.tenant)]
 
 
 @router.post("/v1/api-keys", response_model=ApiKeyOut, status_code=201, **guarded("users.write"))
 def create_api_key(request: Request, body: ApiKeyIn) -> ApiKeyOut:
     """Create an API key; the response is the only time its ``token`` is shown."""
-    principal = _principal(request)
-    created = _engine(request).accounts.create_api_key(
+    principal = principal_of(request)
+    created = _accounts(request).create_api_key(
         principal.tenant, body.name, grants=body.grants, actor=principal.actor, expires_at=body.expires_at
     )
     return ApiKeyOut.of(created.row, created.token)
@@ -184,60 +179,40 @@ def create_api_key(request: Request, body: ApiKeyIn) -> ApiKeyOut:
 
 @router.delete("/v1/api-keys/{key_id}", response_model=Done, **guarded("users.write"))
 def revoke_api_key(request: Request, key_id: str = Path(max_length=100)) -> Done:
-    principal = _principal(request)
-    _engine(request).accounts.revoke_api_key(principal.tenant, key_id, actor=principal.actor)
+    principal = principal_of(request)
+    _accounts(request).revoke_api_key(principal.tenant, key_id, actor=principal.actor)
     return Done()
 
 
 @router.put("/v1/api-keys/{key_id}/grants", response_model=Done, **guarded("users.write"))
 def set_key_grants(request: Request, body: GrantsIn, key_id: str = Path(max_length=100)) -> Done:
-    principal = _principal(request)
-    _engine(request).accounts.set_grants(principal.tenant, key_id, body.grants, actor=principal.actor)
+    principal = principal_of(request)
+    _accounts(request).set_grants(principal.tenant, key_id, body.grants, actor=principal.actor)
     return Done()
 
 
 @router.get("/v1/secrets", response_model=list[SecretOut], **guarded("secrets.read"))
 def list_secrets(request: Request) -> list[SecretOut]:
     """Names and descriptions only: values are never returned."""
-    principal = _principal(request)
-    with _engine(request).store.read() as tx:
-        rows = tx.list_secrets(principal.tenant)
-    return [SecretOut(name=n, description=d, updated_at=iso(at), updated_by=by) for n, d, at, by in rows]
+    entries = office(request).queries.secrets.entries(principal_of(request).tenant)
+    return [
+        SecretOut(name=e.name, description=e.description, updated_at=iso(e.updated_at), updated_by=e.updated_by)
+        for e in entries
+    ]
 
 
 @router.put("/v1/secrets/{name}", response_model=SecretOut, **guarded("secrets.write"))
 def put_secret(request: Request, body: SecretIn, name: str = _secret_name()) -> SecretOut:
     """Store a secret (encrypted); replaces the value when the name exists."""
-    principal = _principal(request)
-    engine = _engine(request)
-    ciphertext = engine.secrets.box.seal(body.value)
-    now = engine.now()
-
-    def write(tx: Any) -> None:
-        new = tx.put_secret(principal.tenant, name, ciphertext, body.description, now, principal.actor)
-        engine.record_audit(
-            tx,
-            principal.tenant,
-            principal.actor,
-            "secret.created" if new else "secret.replaced",
-            "secret",
-            name,
-            after={"description": body.description},
-        )
-
-    engine.store.run(write)
+    principal = principal_of(request)
+    now = office(request).secrets.put(
+        principal.tenant, name, body.value, description=body.description, actor=principal.actor
+    )
     return SecretOut(name=name, description=body.description, updated_at=iso(now), updated_by=principal.actor)
 
 
 @router.delete("/v1/secrets/{name}", response_model=Done, **guarded("secrets.write"))
 def delete_secret(request: Request, name: str = _secret_name()) -> Done:
-    principal = _principal(request)
-    engine = _engine(request)
-
-    def remove(tx: Any) -> None:
-        if not tx.delete_secret(principal.tenant, name):
-            raise SecretNotFound(f"no secret '{name}' in tenant '{principal.tenant}'")
-        engine.record_audit(tx, principal.tenant, principal.actor, "secret.deleted", "secret", name)
-
-    engine.store.run(remove)
+    principal = principal_of(request)
+    office(request).secrets.delete(principal.tenant, name, actor=principal.actor)
     return Done()

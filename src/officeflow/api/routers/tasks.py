@@ -3,14 +3,12 @@ changed, as labels for the models that filled them."""
 
 from __future__ import annotations
 
-import base64
-from typing import Any
-
 import anyio
 from fastapi import APIRouter, Query, Request
 
-from officeflow.api.auth import current, guarded
-from officeflow.api.problems import ApiProblem
+from officeflow.api.auth import guarded, principal_of
+from officeflow.api.context import office
+from officeflow.api.problems import bad_cursor
 from officeflow.api.schemas_tasks import (
     ClaimIn,
     CorrectionOut,
@@ -23,63 +21,32 @@ from officeflow.api.schemas_tasks import (
     TaskOut,
     TaskPage,
 )
-from officeflow.errors import TaskNotFound
+from officeflow.edge.problems import ApiProblem
+from officeflow.office import Office
+from officeflow.queries.cursor import CursorInvalid, task_position
 from officeflow.security.permissions import Principal
-from officeflow.store.tx_tasks import NO_DUE, TaskRow
+from officeflow.store.tx_tasks import TaskRow
 from officeflow.tasks.service import Decision, Viewer
 
 router = APIRouter(tags=["tasks"])
 TASK_ID = r"^[0-9a-f-]{36}$"
 
 
-def _engine(request: Request) -> Any:
-    return request.app.state.engine
+def viewer_of(request: Request, principal: Principal) -> Viewer:
+    """The person behind the caller; a holder of ``tasks.assign`` (tenant-wide) manages every task."""
+    return office(request).queries.tasks.viewer(principal, manages=principal.can("tasks.assign"))
 
 
-def viewer_of(engine: Any, principal: Principal) -> Viewer:
-    """The person behind a principal (an API key acts as itself: it holds no tasks of its own)."""
-    name = principal.name if principal.kind == "user" else f"{principal.kind}:{principal.name}"
-    return engine.tasks.viewer(principal.tenant, name, manages=principal.can("tasks.assign"))  # type: ignore[no-any-return]
+def _visible(request: Request, task_id: str) -> tuple[Principal, Viewer, TaskRow]:
+    """The caller, the person behind them, and the task when they may see it (404 otherwise)."""
+    principal = principal_of(request)
+    viewer = viewer_of(request, principal)
+    return principal, viewer, office(request).queries.tasks.visible(principal, viewer, task_id)
 
 
-def _principal(request: Request) -> Principal:
-    principal = current(request)
-    assert principal is not None
-    return principal
-
-
-def _visible_task(engine: Any, principal: Principal, viewer: Viewer, task_id: str) -> TaskRow:
-    """The task, when the caller may see it; otherwise 404 (whether it exists or not)."""
-    task: TaskRow = engine.tasks.get(principal.tenant, task_id)
-    if not principal.can("tasks.read", task.workflow) or not engine.tasks.visible(viewer, task):
-        raise TaskNotFound(f"no task {task_id} in tenant '{principal.tenant}'")
-    return task
-
-
-def _cursor(after: tuple[int, float, str] | None) -> str | None:
-    if after is None:
-        return None
-    return base64.urlsafe_b64encode(f"{after[0]}|{after[1]!r}|{after[2]}".encode()).decode().rstrip("=")
-
-
-def _parse_cursor(cursor: str) -> tuple[int, float, str]:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        priority, due, task_id = text.split("|")
-        return int(priority), float(due), task_id
-    except Exception:
-        raise ApiProblem(
-            400,
-            "bad-cursor",
-            "Bad cursor",
-            "the cursor is not one this API returned",
-            errors=[{"pointer": "/cursor", "in": "query", "detail": "invalid cursor"}],
-        ) from None
-
-
-def detail(engine: Any, principal: Principal, viewer: Viewer, task: TaskRow) -> TaskDetail:
-    now = engine.now()
-    why = engine.tasks.why_not(viewer, task)
+def detail(where: Office, principal: Principal, viewer: Viewer, task: TaskRow) -> TaskDetail:
+    now = where.now()
+    why = where.queries.tasks.why_not(viewer, task)
     if why is None and not principal.can("tasks.decide", task.workflow):
         why = "you do not have the approver role for this workflow"
     outcomes = [
@@ -94,7 +61,7 @@ def detail(engine: Any, principal: Principal, viewer: Viewer, task: TaskRow) -> 
         for name, spec in (task.spec.get("outcomes") or {}).items()
     ]
     form = task.spec.get("form")
-    events = engine.tasks.events(principal.tenant, task.id)
+    events = where.queries.tasks.events(task)
     return TaskDetail(
         **TaskOut.of(task, now).model_dump(),
         outcomes=outcomes,
@@ -122,29 +89,27 @@ async def list_tasks(
 ) -> TaskPage:
     """The caller's inbox: tasks assigned to them (or to people they stand in for), tasks offered
     to their groups, or all (every task, for holders of ``tasks.assign``); most urgent first."""
-    engine, principal = _engine(request), _principal(request)
-    after = _parse_cursor(cursor) if cursor else None
-    scopes = principal.workflows("tasks.read")
+    where, principal = office(request), principal_of(request)
+    if cursor:
+        try:
+            task_position(cursor)
+        except CursorInvalid:
+            raise bad_cursor() from None
 
     def work() -> TaskPage:
-        viewer = viewer_of(engine, principal)
-        inbox = engine.tasks.inbox(
-            viewer,
+        inbox = where.queries.tasks.inbox(
+            principal,
+            viewer_of(request, principal),
             view=view,
             status=status,
             workflow=workflow,
-            workflows=sorted(scopes) if scopes is not None else None,
             due_before=due_before,
             min_priority=min_priority,
-            after=after,
+            after=cursor,
             limit=limit,
         )
-        now = engine.now()
-        return TaskPage(
-            tasks=[TaskOut.of(t, now) for t in inbox.tasks],
-            counts=inbox.counts,
-            next=_cursor(inbox.next_after),
-        )
+        now = where.now()
+        return TaskPage(tasks=[TaskOut.of(t, now) for t in inbox.tasks], counts=inbox.counts, next=inbox.next_cursor)
 
     return await anyio.to_thread.run_sync(work)
 
@@ -153,50 +118,45 @@ async def list_tasks(
 def get_task(request: Request, task_id: str) -> TaskDetail:
     """A task with its form, pre-filled values, explanation, outcomes and log; ``can_decide``
     says whether the caller may decide it now (``why_not`` says why not)."""
-    engine, principal = _engine(request), _principal(request)
-    viewer = viewer_of(engine, principal)
-    return detail(engine, principal, viewer, _visible_task(engine, principal, viewer, task_id))
+    principal, viewer, task = _visible(request, task_id)
+    return detail(office(request), principal, viewer, task)
 
 
 @router.post("/v1/tasks/{task_id}/claim", response_model=TaskOut, **guarded("tasks.decide"))
 def claim_task(request: Request, task_id: str, body: ClaimIn | None = None) -> TaskOut:
     """Take a task offered to one of your groups (409 when someone else was faster)."""
-    engine, principal = _engine(request), _principal(request)
-    viewer = viewer_of(engine, principal)
-    _visible_task(engine, principal, viewer, task_id)
-    task = engine.tasks.claim(viewer, task_id, body.lock_version if body else None)
-    return TaskOut.of(task, engine.now())
+    _, viewer, _ = _visible(request, task_id)
+    where = office(request)
+    task = where.tasks.claim(viewer, task_id, body.lock_version if body else None)
+    return TaskOut.of(task, where.now())
 
 
 @router.post("/v1/tasks/{task_id}/release", response_model=TaskOut, **guarded("tasks.decide"))
 def release_task(request: Request, task_id: str, body: ClaimIn | None = None) -> TaskOut:
     """Give a claimed task back to its group."""
-    engine, principal = _engine(request), _principal(request)
-    viewer = viewer_of(engine, principal)
-    _visible_task(engine, principal, viewer, task_id)
-    task = engine.tasks.release(viewer, task_id, body.lock_version if body else None)
-    return TaskOut.of(task, engine.now())
+    _, viewer, _ = _visible(request, task_id)
+    where = office(request)
+    task = where.tasks.release(viewer, task_id, body.lock_version if body else None)
+    return TaskOut.of(task, where.now())
 
 
 @router.post("/v1/tasks/{task_id}/delegate", response_model=TaskOut, **guarded("tasks.decide"))
 def delegate_task(request: Request, task_id: str, body: DelegateIn) -> TaskOut:
     """Hand your task to someone else, saying why (four-eyes rules still apply to them)."""
-    engine, principal = _engine(request), _principal(request)
-    viewer = viewer_of(engine, principal)
-    _visible_task(engine, principal, viewer, task_id)
-    task = engine.tasks.delegate(viewer, task_id, body.to, body.reason, body.lock_version)
-    return TaskOut.of(task, engine.now())
+    _, viewer, _ = _visible(request, task_id)
+    where = office(request)
+    task = where.tasks.delegate(viewer, task_id, body.to, body.reason, body.lock_version)
+    return TaskOut.of(task, where.now())
 
 
 @router.post("/v1/tasks/{task_id}/reassign", response_model=TaskOut, **guarded("tasks.assign"))
 def reassign_task(request: Request, task_id: str, body: ReassignIn) -> TaskOut:
     """Give any task to another person or group (managers of tasks), saying why."""
-    engine, principal = _engine(request), _principal(request)
-    viewer = viewer_of(engine, principal)
-    found = _visible_task(engine, principal, viewer, task_id)
+    principal, viewer, found = _visible(request, task_id)
     if not principal.can("tasks.assign", found.workflow):
         raise ApiProblem(403, "forbidden", "Forbidden", "you may not reassign tasks of this workflow")
-    task = engine.tasks.reassign(
+    where = office(request)
+    task = where.tasks.reassign(
         viewer,
         task_id,
         to_user=body.to_user,
@@ -204,7 +164,7 @@ def reassign_task(request: Request, task_id: str, body: ReassignIn) -> TaskOut:
         reason=body.reason,
         lock_version=body.lock_version,
     )
-    return TaskOut.of(task, engine.now())
+    return TaskOut.of(task, where.now())
 
 
 @router.post("/v1/tasks/{task_id}/decision", response_model=TaskDetail, **guarded("tasks.decide"))
@@ -212,12 +172,11 @@ def decide_task(request: Request, task_id: str, body: DecisionIn) -> TaskDetail:
     """Decide the task with one of its outcomes, the form's values and a reason. 409 when it was
     decided or changed since ``lock_version``; 403 when four-eyes rules or the assignment stand
     in the way; 422 with pointers when the decision is incomplete."""
-    engine, principal = _engine(request), _principal(request)
-    viewer = viewer_of(engine, principal)
-    found = _visible_task(engine, principal, viewer, task_id)
+    principal, viewer, found = _visible(request, task_id)
     if not principal.can("tasks.decide", found.workflow):
         raise ApiProblem(403, "forbidden", "Forbidden", "you may not decide tasks of this workflow")
-    task = engine.tasks.decide(
+    where = office(request)
+    task = where.tasks.decide(
         viewer,
         task_id,
         Decision(
@@ -228,7 +187,7 @@ def decide_task(request: Request, task_id: str, body: DecisionIn) -> TaskDetail:
             lock_version=body.lock_version,
         ),
     )
-    return detail(engine, principal, viewer, task)
+    return detail(where, principal, viewer, task)
 
 
 @router.get("/v1/corrections", response_model=list[CorrectionOut], **guarded("tasks.assign"))
@@ -239,9 +198,8 @@ def list_corrections(
 ) -> list[CorrectionOut]:
     """Fields people changed while deciding tasks (value before and after): labels for the
     models that pre-filled them."""
-    engine, principal = _engine(request), _principal(request)
-    rows = engine.tasks.corrections(principal.tenant, workflow=workflow, task_id=task_id)
-    return [CorrectionOut.of(r) for r in rows if principal.can("tasks.read", r.workflow)]
+    rows = office(request).queries.tasks.corrections(principal_of(request), workflow=workflow, task_id=task_id)
+    return [CorrectionOut.of(r) for r in rows]
 
 
-__all__ = ["NO_DUE", "router", "viewer_of"]
+__all__ = ["router", "viewer_of"]

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from officeflow.errors import Conflict, InputInvalid, NotFound, StoreUnavailable
-from officeflow.ingest.service import EventInvalid, EventTypeNotFound, IngestResult
+from officeflow.ingest.outcomes import EventInvalid, EventTypeNotFound, IngestResult
+from officeflow.ingest.publish import Publication
 
 if TYPE_CHECKING:
-    from officeflow.engine.engine import Engine
+    from officeflow.ingest.service import Ingestor
 
 log = structlog.get_logger("officeflow.ingest")
 
@@ -60,24 +61,26 @@ class Message:
     meta: dict[str, Any] | None = None
 
 
-def deliver(engine: Engine, message: Message) -> Attempt:
-    """Ingest ``message``: its event and triggered runs commit together, or nothing does."""
+def deliver(events: Ingestor, message: Message) -> Attempt:
+    """Publish ``message``: its event and triggered runs commit together, or nothing does."""
     try:
-        result = engine.events.ingest(
-            message.tenant,
-            message.type,
-            message.data,
-            event_id=message.event_id,
-            source=message.source,
-            subject=message.subject,
-            meta=message.meta,
+        result = events.publish(
+            Publication(
+                tenant=message.tenant,
+                type=message.type,
+                data=message.data,
+                event_id=message.event_id,
+                source=message.source,
+                subject=message.subject,
+                meta=message.meta,
+            )
         )
     except (EventInvalid, EventTypeNotFound) as exc:
         # The ingestor has kept the event in the dead-letter list before raising.
         return Attempt(Outcome.REJECTED, message.event_id, reason=exc.message)
     except (NotFound, Conflict, InputInvalid) as exc:
         # e.g. the event id is taken by an event of another type: permanent, keep it ourselves.
-        return refuse(engine, message, {"error": type(exc).__name__, "message": exc.message})
+        return refuse(events, message, {"error": type(exc).__name__, "message": exc.message})
     except StoreUnavailable as exc:  # logged once per outage by the store, not once per message
         return Attempt(Outcome.RETRY, message.event_id, reason=exc.message)
     except Exception as exc:
@@ -91,11 +94,11 @@ def deliver(engine: Engine, message: Message) -> Attempt:
     return Attempt(Outcome.DUPLICATE if result.duplicate else Outcome.STORED, message.event_id, result)
 
 
-def refuse(engine: Engine, message: Message, reason: dict[str, Any]) -> Attempt:
+def refuse(events: Ingestor, message: Message, reason: dict[str, Any]) -> Attempt:
     """Keep a message that cannot become an event in the dead-letter list; RETRY if even that fails."""
     why = {**reason, "event_id": message.event_id, "subject": message.subject, "meta": message.meta}
     try:
-        engine.events.reject(message.tenant, message.type, message.source, message.data, why)
+        events.reject(message.tenant, message.type, message.source, message.data, why)
     except Exception as exc:
         log.warning(
             "could not keep a refused message; to be delivered again",

@@ -40,7 +40,7 @@ from officeflow.ingest.sources.routing import Router, nats_matches
 from officeflow.safeyaml import DocumentRefused, load_json
 
 if TYPE_CHECKING:
-    from officeflow.engine.engine import Engine
+    from officeflow.ingest.service import Ingestor
 
 log = structlog.get_logger("officeflow.ingest")
 FETCH_WAIT = 1.0
@@ -59,8 +59,8 @@ def event_id(msg: Msg) -> str:
 class NatsSource:
     """Consumes one stream through a durable pull consumer until stopped."""
 
-    def __init__(self, engine: Engine, config: NatsConfig) -> None:
-        self.engine = engine
+    def __init__(self, events: Ingestor, config: NatsConfig) -> None:
+        self.events = events
         self.config = config
         self.name = config.name
         self.stats = Stats()
@@ -197,7 +197,7 @@ class NatsSource:
                 meta={"nats": info},
             )
             why = {"error": "payload", "message": exc.reason()}
-            return await loop.run_in_executor(pool, functools.partial(refuse, self.engine, message, why))
+            return await loop.run_in_executor(pool, functools.partial(refuse, self.events, message, why))
         message = Message(
             tenant=route.tenant,
             type=route.type,
@@ -207,7 +207,7 @@ class NatsSource:
             subject=msg.subject,
             meta={"nats": info},
         )
-        return await loop.run_in_executor(pool, functools.partial(deliver, self.engine, message))
+        return await loop.run_in_executor(pool, functools.partial(deliver, self.events, message))
 
     async def _on_error(self, exc: Exception) -> None:
         log.warning("nats error", source=self.name, error=repr(exc))

@@ -44,7 +44,7 @@ from officeflow.ingest.sources.routing import Router, mqtt_matches
 from officeflow.safeyaml import DocumentRefused, load_json
 
 if TYPE_CHECKING:
-    from officeflow.engine.engine import Engine
+    from officeflow.ingest.service import Ingestor
 
 log = structlog.get_logger("officeflow.ingest")
 
@@ -83,8 +83,8 @@ class InOrderAcks:
 class MqttSource:
     """Subscribes to the routes' topic filters and ingests what arrives until stopped."""
 
-    def __init__(self, engine: Engine, config: MqttConfig) -> None:
-        self.engine = engine
+    def __init__(self, events: Ingestor, config: MqttConfig) -> None:
+        self.events = events
         self.config = config
         self.name = config.name
         self.stats = Stats()
@@ -249,14 +249,14 @@ class MqttSource:
         except DocumentRefused as exc:
             text = payload[:100_000].decode("utf-8", "replace")
             why = {"error": "payload", "message": exc.reason()}
-            return refuse(self.engine, message(text, eid), why)
+            return refuse(self.events, message(text, eid), why)
         if route.event_id is not None:
             try:
                 value = compile_expr(route.event_id).evaluate({"topic": topic, "data": data})
             except ExpressionError as exc:
-                return refuse(self.engine, message(data, eid), {"error": "event_id", "message": exc.message})
+                return refuse(self.events, message(data, eid), {"error": "event_id", "message": exc.message})
             if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
                 why = {"error": "event_id", "message": f"`{route.event_id}` gave {value!r}; expected a string"}
-                return refuse(self.engine, message(data, eid), why)
+                return refuse(self.events, message(data, eid), why)
             eid = str(value)
-        return deliver(self.engine, message(data, eid))
+        return deliver(self.events, message(data, eid))

@@ -6,7 +6,7 @@ share transactions through the engine's group commit.
 
 ::
 
-    with Ingesting(engine, load_config("sources.yaml")) as ingesting:   # returns once all listen
+    with Ingesting(office.events, load_config("sources.yaml")) as ingesting:   # returns once all listen
         ...
     # leaving the block stops them: what is being ingested finishes and is acknowledged
 """
@@ -26,7 +26,7 @@ from officeflow.ingest.sources.config import MqttConfig, NatsConfig, SmtpConfig,
 from officeflow.ingest.sources.delivery import Stats
 
 if TYPE_CHECKING:
-    from officeflow.engine.engine import Engine
+    from officeflow.ingest.service import Ingestor
 
 log = structlog.get_logger("officeflow.ingest")
 
@@ -45,7 +45,7 @@ class Source(Protocol):
         ...
 
 
-def build_sources(engine: Engine, config: SourcesConfig) -> list[Source]:
+def build_sources(events: Ingestor, config: SourcesConfig) -> list[Source]:
     from officeflow.ingest.sources.jetstream import NatsSource
     from officeflow.ingest.sources.mqtt import MqttSource
     from officeflow.ingest.sources.smtp import SmtpSource
@@ -53,11 +53,11 @@ def build_sources(engine: Engine, config: SourcesConfig) -> list[Source]:
     sources: list[Source] = []
     for item in config.all:
         if isinstance(item, NatsConfig):
-            sources.append(NatsSource(engine, item))
+            sources.append(NatsSource(events, item))
         elif isinstance(item, MqttConfig):
-            sources.append(MqttSource(engine, item))
+            sources.append(MqttSource(events, item))
         elif isinstance(item, SmtpConfig):
-            sources.append(SmtpSource(engine, item))
+            sources.append(SmtpSource(events, item))
     return sources
 
 
@@ -65,8 +65,8 @@ class Ingesting:
     """The sources, running. ``start()`` returns once every source listens (or raises why one
     could not); ``stop()`` asks them to finish; ``join()`` waits and re-raises a failure."""
 
-    def __init__(self, engine: Engine, sources: SourcesConfig | Sequence[Source]) -> None:
-        self.sources = build_sources(engine, sources) if isinstance(sources, SourcesConfig) else list(sources)
+    def __init__(self, events: Ingestor, sources: SourcesConfig | Sequence[Source]) -> None:
+        self.sources = build_sources(events, sources) if isinstance(sources, SourcesConfig) else list(sources)
         self._thread = threading.Thread(target=self._main, name="officeflow-ingest", daemon=True)
         self._ready = threading.Event()
         self._stop_requested = threading.Event()

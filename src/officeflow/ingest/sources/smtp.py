@@ -40,7 +40,7 @@ from officeflow.ingest.sources.mail import Mail, parse_mail
 from officeflow.store.tx import Tx
 
 if TYPE_CHECKING:
-    from officeflow.engine.engine import Engine
+    from officeflow.ingest.service import Ingestor
 
 log = structlog.get_logger("officeflow.ingest")
 DRAIN = 30.0
@@ -57,8 +57,8 @@ def _line(text: str, limit: int = 400) -> str:
 class SmtpSource:
     """Listens on ``host:port`` until stopped; each accepted message is ingested before ``250``."""
 
-    def __init__(self, engine: Engine, config: SmtpConfig) -> None:
-        self.engine = engine
+    def __init__(self, events: Ingestor, config: SmtpConfig) -> None:
+        self.events = events
         self.config = config
         self.name = config.name
         self.stats = Stats()
@@ -187,7 +187,7 @@ class SmtpSource:
         summary = [{"name": a.name, "content_type": a.content_type, "size": len(a.content)} for a in mail.attachments]
         for tenant, (route, addresses) in tenants.items():
             message = self._message(mail, tenant, route, {**mail.data, "recipients": addresses, "attachments": summary})
-            attempt = refuse(self.engine, message, {"error": error, "message": why})
+            attempt = refuse(self.events, message, {"error": error, "message": why})
             if attempt.outcome == Outcome.RETRY:
                 self.stats.count(Outcome.RETRY)
                 return TEMPORARY
@@ -197,7 +197,7 @@ class SmtpSource:
     def _ingest(self, mail: Mail, tenant: str, route: Recipient, addresses: list[str]) -> str | None:
         """None when the tenant has the event (now or from before); else the SMTP reply that says why not."""
         try:
-            self.engine.events.event(tenant, mail.event_id)
+            self.events.event(tenant, mail.event_id)
         except NotFound:
             pass
         except StoreUnavailable:  # logged once per outage by the store
@@ -211,7 +211,7 @@ class SmtpSource:
             self.stats.count(Outcome.DUPLICATE)  # sent again: store no attachment twice
             return None
         try:
-            stored = self.engine.store.run(functools.partial(self._store_files, mail=mail, tenant=tenant))
+            stored = self.events.store.run(functools.partial(self._store_files, mail=mail, tenant=tenant))
         except StoreUnavailable:
             self.stats.count(Outcome.RETRY)
             return TEMPORARY
@@ -220,7 +220,7 @@ class SmtpSource:
             self.stats.count(Outcome.RETRY)
             return TEMPORARY
         data = {**mail.data, "recipients": addresses, "attachments": stored}
-        attempt = deliver(self.engine, self._message(mail, tenant, route, data))
+        attempt = deliver(self.events, self._message(mail, tenant, route, data))
         self.stats.count(attempt.outcome)
         if attempt.outcome == Outcome.RETRY:
             return TEMPORARY
@@ -238,7 +238,7 @@ class SmtpSource:
                 a.content_type,
                 a.content,
                 source="smtp",
-                now=self.engine.now(),
+                now=self.events.engine.now(),
                 max_size=self.config.max_attachment_size,
             )
             out.append(

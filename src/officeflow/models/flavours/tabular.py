@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from officeflow.errors import Problem
+from officeflow.jsonutil import json_pointer
 from officeflow.models.calibration import ConformalSets, ProbabilityCalibrator
 from officeflow.models.errors import ModelArtifactInvalid, ModelInputInvalid
 from officeflow.models.prediction import Prediction
@@ -60,7 +61,7 @@ class TabularSpec:
                 value = item.get(f)
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     message = "is missing" if f not in item else f"{value!r} is not a number"
-                    problems.append(Problem(message=message, pointer=f"/{index}/{f}", expected="a number"))
+                    problems.append(Problem(message=message, pointer=json_pointer((index, f)), expected="a number"))
         return problems
 
     def from_probabilities(self, raw: NDArray[Any]) -> list[Prediction]:

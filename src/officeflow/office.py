@@ -1,0 +1,224 @@
+"""The composition root: the one object the faces (the HTTP API, the web console, the CLI) and the
+examples build, and which builds and owns everything else.
+
+::
+
+    with Office.open("sqlite:///office.db", handlers=[my_handlers], migrate=True) as office:
+        office.engine.apply(Path("expense.yaml"))
+        run = office.engine.start("expense-approval", {"employee_id": "e-7", "amount": 42.0})
+        office.engine.run_until_idle()
+        inbox = office.tasks.inbox(office.tasks.viewer("default", "mark"))
+
+What it holds, and who builds on whom (nothing below imports anything above it)::
+
+    Office
+      queries     the typed reads of the faces (officeflow.queries)
+      events      event ingestion (officeflow.ingest): types, triggers, publishing, replay
+      schedules   cron schedules that publish events
+      tasks       human tasks (officeflow.tasks): inbox, claim, decide ...
+      directory   the people, groups and absences tasks are assigned from
+      accounts    users, sessions, API keys (officeflow.security)
+      engine      definitions, runs, workers (officeflow.engine), with the built-in step kinds
+      audit, secrets, keyring   shared by the engine and the services above
+
+Services that come later (the model registry, decision tables, documents) plug in the same way:
+a class in its own package takes what it needs (the engine, the store, the clock, settings) in
+its constructor, is built in :meth:`Office.build`, becomes a typed attribute here, and, when it
+holds threads or connections, is added to the list :meth:`close` closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Self
+
+from officeflow.appimport import import_app
+from officeflow.clock import Clock, SystemClock
+from officeflow.engine import Engine
+from officeflow.ingest.schedules import Schedules
+from officeflow.ingest.service import Ingestor
+from officeflow.kinds import BUILTIN_KINDS
+from officeflow.queries import Queries
+from officeflow.security import keys
+from officeflow.security.accounts import Accounts
+from officeflow.security.audit import AuditLog
+from officeflow.security.keys import Keyring
+from officeflow.security.secrets import Secrets
+from officeflow.settings import Settings
+from officeflow.steps.base import StepKind
+from officeflow.store import Store, open_store
+from officeflow.store import migrate as migrations
+from officeflow.tasks.directory import Directory
+from officeflow.tasks.notify import Notifier
+from officeflow.tasks.service import Tasks
+
+
+class Office:
+    """Everything one process works with, built once and closed once (a context manager)."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        accounts: Accounts,
+        events: Ingestor,
+        schedules: Schedules,
+        tasks: Tasks,
+        directory: Directory,
+        queries: Queries,
+        closing: Iterable[Callable[[], None]] = (),
+    ) -> None:
+        """The parts, built elsewhere (tests may build them by hand); :meth:`build` builds them
+        all. ``closing``: what :meth:`close` calls, in this order, before it closes the engine."""
+        self.engine = engine
+        self.accounts = accounts
+        self.events = events
+        self.schedules = schedules
+        self.tasks = tasks
+        self.directory = directory
+        self.queries = queries
+        self._closing = list(closing)
+
+    @classmethod
+    def build(
+        cls,
+        store: Store,
+        *,
+        handlers: Iterable[object] = (),
+        clock: Clock | None = None,
+        check_schema: bool = True,
+        keyring: Keyring | None = None,
+        secret_key: str | None = None,
+        retired_keys: str | None = None,
+        http_allow: Iterable[str] = (),
+        kinds: Iterable[type[StepKind]] = BUILTIN_KINDS,
+    ) -> Office:
+        """Build every part around ``store`` (which the office then owns and closes).
+        ``secret_key`` (default: OFFICEFLOW_SECRET_KEY; on SQLite a generated key file) keys the
+        audit log and stored secrets; ``retired_keys`` are earlier keys, still read."""
+        clock = clock or SystemClock()
+        keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None), retired=retired_keys)
+        audit_log = AuditLog(store, keyring)
+        secrets = Secrets(store, keyring, clock.now)
+        engine = Engine(
+            store,
+            handlers=handlers,
+            clock=clock,
+            check_schema=check_schema,
+            keyring=keyring,
+            http_allow=http_allow,
+            kinds=kinds,
+            audit_log=audit_log,
+            secrets=secrets,
+        )
+        events = Ingestor(engine)
+        tasks = Tasks(engine)
+        return cls(
+            engine=engine,
+            accounts=Accounts(store, keyring, engine.clock.now),
+            events=events,
+            schedules=Schedules(engine, events),
+            tasks=tasks,
+            directory=Directory(engine),
+            queries=Queries(engine, tasks),
+        )
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        handlers: Iterable[object] = (),
+        clock: Clock | None = None,
+        migrate: bool = False,
+        pool_size: int = 10,
+        sqlite_synchronous: str = "NORMAL",
+        secret_key: str | None = None,
+        retired_keys: str | None = None,
+        http_allow: Iterable[str] = (),
+    ) -> Office:
+        """Open the database at ``url`` (``migrate=True`` first brings its schema up to date) and
+        build the office on it; the parameters are those of :meth:`Engine.open`."""
+        store = open_store(url, pool_size=pool_size, sqlite_synchronous=sqlite_synchronous)
+        try:
+            if migrate:
+                migrations.upgrade(store)
+            return cls.build(
+                store,
+                handlers=handlers,
+                clock=clock,
+                secret_key=secret_key,
+                retired_keys=retired_keys,
+                http_allow=http_allow,
+            )
+        except BaseException:
+            store.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, check_schema: bool = True) -> Office:
+        """The office a process configured by ``OFFICEFLOW_*`` works with: the database, the
+        user's app modules (``settings.apps``), the keys and the HTTP allowlist from ``settings``."""
+        store = open_store(
+            settings.database_url, pool_size=settings.pool_size, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        try:
+            return cls.build(
+                store,
+                handlers=[import_app(name) for name in settings.apps],
+                check_schema=check_schema,
+                secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
+                retired_keys=settings.secret_keys_retired.get_secret_value() if settings.secret_keys_retired else None,
+                http_allow=settings.http_allowlist,
+            )
+        except BaseException:
+            store.close()
+            raise
+
+    # What the engine holds for everyone
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store
+
+    @property
+    def clock(self) -> Clock:
+        return self.engine.clock
+
+    @property
+    def keyring(self) -> Keyring:
+        return self.engine.keyring
+
+    @property
+    def audit(self) -> AuditLog:
+        return self.engine.audit
+
+    @property
+    def secrets(self) -> Secrets:
+        return self.engine.secrets
+
+    def now(self) -> float:
+        return self.engine.now()
+
+    def notifier(self, settings: Settings) -> Notifier | None:
+        """The sender of task notifications (not started), unless they are turned off
+        (``OFFICEFLOW_NOTIFY``)."""
+        if not settings.notify:
+            return None
+        return Notifier(
+            self.engine, smtp_url=settings.smtp_url, mail_from=settings.mail_from, http_allow=settings.http_allowlist
+        )
+
+    # Lifetime
+
+    def close(self) -> None:
+        for close in self._closing:
+            close()
+        self._closing.clear()
+        self.engine.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
