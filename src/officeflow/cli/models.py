@@ -1,0 +1,14 @@
+"""``officeflow models``: the model registry, built-in models, predictions, feedback and retraining.
+
+Each part of the group lives in its own module and is added here: the registry and its stages
+(``cli/models_registry.py``), training and retraining (``cli/models_training.py``), predictions
+and user-defined label sets (``cli/models_predict.py``)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def models() -> None:
+    """Models: versions and stages, training and retraining, predictions, feedback and drift."""
