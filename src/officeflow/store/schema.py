@@ -614,3 +614,63 @@ outbox = sa.Table(
     ),
     sa.Index("of_outbox_tenant", "tenant", "created_at"),
 )
+
+# Model feedback and drift (migration 0010): people's corrections and overrides of model outputs as
+# labelled examples, drift measured per model version over a sliding window, and the alerts raised.
+model_feedback = sa.Table(
+    "of_model_feedback",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("model", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("prediction_id", Text),
+    sa.Column("kind", Text, nullable=False),
+    sa.Column("field", Text),
+    sa.Column("input", Text, nullable=False),
+    sa.Column("output", Text),
+    sa.Column("model_value", Text),
+    sa.Column("label", Text, nullable=False),
+    sa.Column("task_id", Text),
+    sa.Column("run_id", Text),
+    sa.Column("workflow", Text),
+    sa.Column("step_id", Text),
+    sa.Column("actor", Text, nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Index("of_model_feedback_model", "tenant", "model", "version", "at"),
+    sa.Index("of_model_feedback_task", "task_id"),
+)
+
+model_drift = sa.Table(
+    "of_model_drift",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("model", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("measured_at", Time, nullable=False),
+    sa.Column("window_start", Time, nullable=False),
+    sa.Column("subject", Text, nullable=False),
+    sa.Column("metric", Text, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("severity", Text, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Index("of_model_drift_version", "tenant", "model", "version", "measured_at"),
+)
+
+model_drift_alerts = sa.Table(
+    "of_model_drift_alerts",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("model", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("subject", Text, nullable=False),
+    sa.Column("severity", Text, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("threshold", sa.Double, nullable=False),
+    sa.Column("raised_at", Time, nullable=False),
+    sa.Column("cleared_at", Time),
+    sa.Column("event_id", Text, nullable=False),
+    sa.Index("of_model_drift_alerts_version", "tenant", "model", "version", "subject", "raised_at"),
+)

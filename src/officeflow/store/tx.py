@@ -23,6 +23,7 @@ from officeflow.store.tx_catalog import CatalogMixin
 from officeflow.store.tx_directory import DirectoryMixin
 from officeflow.store.tx_events import EventsMixin
 from officeflow.store.tx_jobs import JobsMixin
+from officeflow.store.tx_model_feedback import ModelFeedbackMixin
 from officeflow.store.tx_positions import PositionsMixin
 from officeflow.store.tx_runs import RunsMixin
 from officeflow.store.tx_security import SecurityMixin
@@ -84,7 +85,17 @@ def _compiled(statement: ClauseElement, backend: str) -> tuple[str, dict[str, An
     return entry[1], entry[2]
 
 
-class Tx(RunsMixin, JobsMixin, PositionsMixin, CatalogMixin, SecurityMixin, EventsMixin, TasksMixin, DirectoryMixin):
+class Tx(
+    RunsMixin,
+    JobsMixin,
+    PositionsMixin,
+    CatalogMixin,
+    SecurityMixin,
+    EventsMixin,
+    TasksMixin,
+    DirectoryMixin,
+    ModelFeedbackMixin,
+):
     """Operations inside one transaction on one connection."""
 
     def lock_and_finish(
