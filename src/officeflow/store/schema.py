@@ -591,6 +591,37 @@ corrections = sa.Table(
     sa.Index("of_corrections_task", "task_id"),
 )
 
+# Documents: what document steps read, and each tenant's per-vendor memory.
+
+document_readings = sa.Table(
+    "of_document_readings",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("run_id", Text, nullable=False),
+    sa.Column("step_id", Text, nullable=False),
+    sa.Column("file_id", Text, nullable=False),
+    sa.Column("kind", Text, nullable=False),
+    sa.Column("source", Text, nullable=False),
+    sa.Column("vendor_key", Text),
+    sa.Column("extraction", Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index("of_document_readings_run", "tenant", "run_id"),
+)
+
+document_vendors = sa.Table(
+    "of_document_vendors",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("vendor_key", Text, nullable=False),
+    sa.Column("vendor", Text),
+    sa.Column("profile", Text, nullable=False),
+    sa.Column("corrections", sa.Integer, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("updated_by", Text),
+    sa.PrimaryKeyConstraint("tenant", "vendor_key"),
+)
+
 outbox = sa.Table(
     "of_outbox",
     metadata,

@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from officeflow.store.records import HEADS, RunHead
 from officeflow.store.tx_catalog import CatalogMixin
 from officeflow.store.tx_directory import DirectoryMixin
+from officeflow.store.tx_documents import DocumentsMixin
 from officeflow.store.tx_events import EventsMixin
 from officeflow.store.tx_jobs import JobsMixin
 from officeflow.store.tx_model_feedback import ModelFeedbackMixin
