@@ -95,6 +95,7 @@ class Tx(
     EventsMixin,
     TasksMixin,
     DirectoryMixin,
+    DocumentsMixin,
     ModelFeedbackMixin,
 ):
     """Operations inside one transaction on one connection."""
