@@ -28,6 +28,50 @@ definitions = sa.Table(
     sa.PrimaryKeyConstraint("tenant", "name", "version", name="of_definitions_pkey"),
 )
 
+decision_tables = sa.Table(
+    "of_decision_tables",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("format", Text, nullable=False),
+    sa.Column("digest", Text, nullable=False),
+    sa.Column("title", Text),
+    sa.Column("decisions", Text, nullable=False),
+    sa.Column("source", Text, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", Text),
+    sa.PrimaryKeyConstraint("tenant", "name", "version", name="of_decision_tables_pkey"),
+)
+"""Decision models (DMN or the YAML form), one immutable row per version."""
+
+decision_hits = sa.Table(
+    "of_decision_hits",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("table_id", Text, nullable=False),
+    sa.Column("rule", sa.Integer, nullable=False),
+    sa.Column("decision", Text, nullable=False),
+    sa.Column("hits", sa.BigInteger, nullable=False),
+    sa.Column("last_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "name", "version", "table_id", "rule", name="of_decision_hits_pkey"),
+)
+"""How often each row of a decision model version matched in ``rules`` steps."""
+
+decision_evaluations = sa.Table(
+    "of_decision_evaluations",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("evaluations", sa.BigInteger, nullable=False),
+    sa.Column("last_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "name", "version", name="of_decision_evaluations_pkey"),
+)
+"""How many times ``rules`` steps evaluated each decision model version."""
+
 runs = sa.Table(
     "of_runs",
     metadata,
@@ -646,6 +690,48 @@ outbox = sa.Table(
     sa.Index("of_outbox_tenant", "tenant", "created_at"),
 )
 
+# llm steps (migration 0008): each tenant's token limit (when it differs from the setting), the tokens
+# counted per budget window, and the irreversible tool calls a person approved (run once, recorded).
+llm_budgets = sa.Table(
+    "of_llm_budgets",
+    metadata,
+    sa.Column("tenant", Text, primary_key=True),
+    sa.Column("tokens", sa.BigInteger),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.Column("updated_by", Text),
+)
+
+llm_usage = sa.Table(
+    "of_llm_usage",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("window_start", Time, nullable=False),
+    sa.Column("used", sa.BigInteger, nullable=False),
+    sa.Column("held", sa.BigInteger, nullable=False),
+    sa.Column("calls", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", Time, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "window_start"),
+)
+
+llm_tool_runs = sa.Table(
+    "of_llm_tool_runs",
+    metadata,
+    sa.Column("run_id", Text, nullable=False),
+    sa.Column("step_id", Text, nullable=False),
+    sa.Column("iteration", sa.Integer, nullable=False),
+    sa.Column("call_id", Text, nullable=False),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("tool", Text, nullable=False),
+    sa.Column("arguments", Text, nullable=False),
+    sa.Column("status", Text, nullable=False),
+    sa.Column("result", Text),
+    sa.Column("error", Text),
+    sa.Column("approved_by", Text),
+    sa.Column("started_at", Time, nullable=False),
+    sa.Column("finished_at", Time),
+    sa.PrimaryKeyConstraint("run_id", "step_id", "iteration", "call_id"),
+)
+
 # Model feedback and drift (migration 0010): people's corrections and overrides of model outputs as
 # labelled examples, drift measured per model version over a sliding window, and the alerts raised.
 model_feedback = sa.Table(
@@ -704,4 +790,89 @@ model_drift_alerts = sa.Table(
     sa.Column("cleared_at", Time),
     sa.Column("event_id", Text, nullable=False),
     sa.Index("of_model_drift_alerts_version", "tenant", "model", "version", "subject", "raised_at"),
+)
+
+# The model registry (migration 0007): model versions with their artifacts, the history of their
+# stages, and one row per model call of a ``model`` step (the predictions drift and feedback read).
+
+model_versions = sa.Table(
+    "of_model_versions",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("flavour", Text, nullable=False),
+    sa.Column("description", Text, nullable=False),
+    sa.Column("owner", Text, nullable=False),
+    sa.Column("input_schema", Text, nullable=False),
+    sa.Column("output_schema", Text, nullable=False),
+    sa.Column("metrics", Text, nullable=False),
+    sa.Column("training_data_digest", Text, nullable=False),
+    sa.Column("metadata", Text, nullable=False),
+    sa.Column("config", Text, nullable=False),
+    sa.Column("artifact_digest", Text, nullable=False),
+    sa.Column("stage", Text, nullable=False),
+    sa.Column("share", sa.Double, nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("created_by", Text),
+    sa.Column("changed_at", Time, nullable=False),
+    sa.Column("changed_by", Text),
+    sa.PrimaryKeyConstraint("tenant", "name", "version", name="of_model_versions_pkey"),
+    sa.Index("of_model_versions_stage", "tenant", "name", "stage"),
+)
+
+model_files = sa.Table(
+    "of_model_files",
+    metadata,
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("file", Text, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "name", "version", "file", name="of_model_files_pkey"),
+)
+
+model_stage_changes = sa.Table(
+    "of_model_stage_changes",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("action", Text, nullable=False),
+    sa.Column("from_stage", Text),
+    sa.Column("to_stage", Text, nullable=False),
+    sa.Column("share", sa.Double, nullable=False),
+    sa.Column("reason", Text),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("actor", Text),
+    sa.Index("of_model_stage_changes_model", "tenant", "name", "id"),
+)
+
+model_predictions = sa.Table(
+    "of_model_predictions",
+    metadata,
+    sa.Column("id", Text, primary_key=True),
+    sa.Column("tenant", Text, nullable=False),
+    sa.Column("run_id", Text, nullable=False),
+    sa.Column("workflow", Text, nullable=False),
+    sa.Column("step_id", Text, nullable=False),
+    sa.Column("iteration", sa.Integer, nullable=False),
+    sa.Column("model", Text, nullable=False),
+    sa.Column("version", Text, nullable=False),
+    sa.Column("shadow", sa.Boolean, nullable=False),
+    sa.Column("input_digest", Text, nullable=False),
+    sa.Column("input", Text, nullable=False),
+    sa.Column("output", Text),
+    sa.Column("confidence", sa.Double),
+    sa.Column("label", Text),
+    sa.Column("prediction_set", Text),
+    sa.Column("explanation", Text),
+    sa.Column("latency_ms", sa.Double, nullable=False),
+    sa.Column("path", Text, nullable=False),
+    sa.Column("reason", Text),
+    sa.Column("error", Text),
+    sa.Column("at", Time, nullable=False),
+    sa.Index("of_model_predictions_call", "run_id", "step_id", "iteration", "model", "version", unique=True),
+    sa.Index("of_model_predictions_version", "tenant", "model", "version", "at"),
 )

@@ -25,6 +25,7 @@ from officeflow.store.tx_documents import DocumentsMixin
 from officeflow.store.tx_events import EventsMixin
 from officeflow.store.tx_jobs import JobsMixin
 from officeflow.store.tx_model_feedback import ModelFeedbackMixin
+from officeflow.store.tx_models import ModelsMixin
 from officeflow.store.tx_positions import PositionsMixin
 from officeflow.store.tx_runs import RunsMixin
 from officeflow.store.tx_security import SecurityMixin
@@ -97,6 +98,7 @@ class Tx(
     DirectoryMixin,
     DocumentsMixin,
     ModelFeedbackMixin,
+    ModelsMixin,
 ):
     """Operations inside one transaction on one connection."""
 
