@@ -11,6 +11,7 @@ from officeflow.store import schema
 from officeflow.store.codec import JSON, JSON_VALUE
 from officeflow.store.rowmap import RowMap
 from officeflow.store.tx_base import TxBase
+from officeflow.store.tx_models import MODEL_PREDICTIONS, ModelPredictionRow
 
 CORRECTION = "correction"
 """Feedback kind: a person changed a form field that a model's output had filled."""
@@ -104,10 +105,35 @@ FEEDBACK = RowMap(schema.model_feedback, FeedbackRow, codecs=_CODECS)
 DRIFT = RowMap(schema.model_drift, DriftRow)
 ALERTS = RowMap(schema.model_drift_alerts, DriftAlertRow)
 
+
 _DISTINCT_PREDICTIONS = "COUNT(DISTINCT COALESCE(prediction_id, 'feedback:' || CAST(id AS TEXT)))"
 
 
 class ModelFeedbackMixin(TxBase):
+    # The predictions the ``model`` step records, as feedback and drift read them
+
+    def predictions_of_run(self, tenant: str, run_id: str) -> list[ModelPredictionRow]:
+        """The predictions a run used (not shadow calls), oldest first."""
+        rows = self._all(
+            f"SELECT {MODEL_PREDICTIONS.select} FROM of_model_predictions WHERE tenant = :t AND run_id = :r "
+            "AND shadow = :shadow ORDER BY at, id",
+            {"t": tenant, "r": run_id, "shadow": False},
+        )
+        return MODEL_PREDICTIONS.load_all(rows)
+
+    def prediction_window(
+        self, tenant: str, model: str, version: str, since: float, until: float, limit: int
+    ) -> list[ModelPredictionRow]:
+        """The latest ``limit`` calls of a version (shadow calls included: they see the same inputs)
+        between ``since`` and ``until``."""
+        rows = self._all(
+            f"SELECT {MODEL_PREDICTIONS.select} FROM of_model_predictions "
+            "WHERE tenant = :t AND model = :m AND version = :v AND at >= :since AND at <= :until "
+            "AND output IS NOT NULL ORDER BY at DESC, id DESC LIMIT :n",
+            {"t": tenant, "m": model, "v": version, "since": since, "until": until, "n": limit},
+        )
+        return MODEL_PREDICTIONS.load_all(rows)
+
     # Feedback
 
     def add_model_feedback(self, rows: Sequence[NewFeedback]) -> None:

@@ -22,7 +22,12 @@ manager_approval:
       - {after: 48h, action: reassign, to: {group: finance-leads}}
       - {after: 96h, action: timeout, next: auto_reject}
   notify: {email: true, webhook: "https://hooks.example.com/tasks", secret: tasks-webhook}
+  feedback: {step: score, field: /risk, outcomes: {approve: good, reject: bad}}   # optional
 ```
+
+A person's change of a pre-filled value that a ``model`` step's output gave, and a decision whose
+outcome means another label than the model's (``feedback.outcomes``), are kept as labelled
+examples of that model version (officeflow.tasks.feedback).
 
 The step's output is ``{"outcome", "values", "reason", "decided_by", "approvals", "corrections"}``;
 the outcome picks the next step. This module holds the step's configuration; the kind's
@@ -149,6 +154,17 @@ class NotifySpec(_Spec):
         return self
 
 
+class FeedbackSpec(_Spec):
+    """How a decision on this task labels the output of a ``model`` step of the run."""
+
+    step: StepId | None = None
+    """The model step whose output the task reviews (default: every model step of the run)."""
+    field: str = Field("/label", pattern=r"^(/[^/]*)+$", max_length=500)
+    """The form field (a JSON pointer) that holds the model's label."""
+    outcomes: dict[str, str | int | bool] = {}
+    """The label each outcome means; a decision meaning another label than the model's is an override."""
+
+
 class HumanConfig(StepConfig):
     kind: Literal["human"]
     subject: ValueField | None = None
@@ -162,6 +178,7 @@ class HumanConfig(StepConfig):
     priority: int | ExprField = 0
     sla: SlaSpec | None = None
     notify: NotifySpec | None = None
+    feedback: FeedbackSpec | None = None
     next: StepId | None = None
 
     def edges(self) -> list[Edge]:

@@ -19,7 +19,7 @@ from officeflow.steps.port import StepPort
 from officeflow.store.records import RunStatus
 from officeflow.store.tx import Tx
 from officeflow.store.tx_tasks import ACTIVE, CorrectionRow, TaskEventRow, TaskFilter, TaskRow
-from officeflow.tasks import notify
+from officeflow.tasks import feedback, notify
 from officeflow.tasks.assign import AssignmentFailed, to_user
 from officeflow.tasks.human import TIMED_OUT
 from officeflow.tasks.lifecycle import complete, human_step
@@ -347,6 +347,7 @@ class Tasks:
                 tx.add_task_event(
                     task.tenant, task.id, now, viewer.username, "corrected", {"fields": [c[0] for c in corrected]}
                 )
+            feedback.record(tx, task, outcome=decision.outcome, corrected=corrected, actor=viewer.username, now=now)
             pointers = [c[0] for c in corrected]
             approvals = task.approvals
             if step.approving(decision.outcome):
