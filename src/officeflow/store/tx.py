@@ -24,6 +24,7 @@ from officeflow.store.tx_directory import DirectoryMixin
 from officeflow.store.tx_documents import DocumentsMixin
 from officeflow.store.tx_events import EventsMixin
 from officeflow.store.tx_jobs import JobsMixin
+from officeflow.store.tx_llm import LlmMixin
 from officeflow.store.tx_model_feedback import ModelFeedbackMixin
 from officeflow.store.tx_models import ModelsMixin
 from officeflow.store.tx_positions import PositionsMixin
@@ -96,6 +97,7 @@ class Tx(
     EventsMixin,
     TasksMixin,
     DirectoryMixin,
+    LlmMixin,
     DocumentsMixin,
     ModelFeedbackMixin,
     ModelsMixin,
