@@ -38,6 +38,8 @@ from officeflow.engine import Engine
 from officeflow.ingest.schedules import Schedules
 from officeflow.ingest.service import Ingestor
 from officeflow.kinds import BUILTIN_KINDS
+from officeflow.llm import kind as llm_kind
+from officeflow.llm.settings import LlmSettings, load_llm_settings
 from officeflow.queries import Queries
 from officeflow.security import keys
 from officeflow.security.accounts import Accounts
@@ -92,10 +94,12 @@ class Office:
         retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
         kinds: Iterable[type[StepKind]] = BUILTIN_KINDS,
+        llm: LlmSettings | None = None,
     ) -> Office:
         """Build every part around ``store`` (which the office then owns and closes).
         ``secret_key`` (default: OFFICEFLOW_SECRET_KEY; on SQLite a generated key file) keys the
-        audit log and stored secrets; ``retired_keys`` are earlier keys, still read."""
+        audit log and stored secrets; ``retired_keys`` are earlier keys, still read. ``llm``: the
+        endpoint and token budget of llm steps (default: the ``OFFICEFLOW_LLM_*`` variables)."""
         clock = clock or SystemClock()
         keyring = keyring or keys.load(secret_key, sqlite_path=getattr(store, "path", None), retired=retired_keys)
         audit_log = AuditLog(store, keyring)
@@ -112,6 +116,9 @@ class Office:
             secrets=secrets,
         )
         events = Ingestor(engine)
+        llm_step = engine.registry.kind("llm")
+        if isinstance(llm_step, llm_kind.Llm):
+            llm_step.bind(llm_kind.services(store=store, settings=llm or load_llm_settings(), clock=engine.clock))
         tasks = Tasks(engine)
         return cls(
             engine=engine,
@@ -136,6 +143,7 @@ class Office:
         secret_key: str | None = None,
         retired_keys: str | None = None,
         http_allow: Iterable[str] = (),
+        llm: LlmSettings | None = None,
     ) -> Office:
         """Open the database at ``url`` (``migrate=True`` first brings its schema up to date) and
         build the office on it; the parameters are those of :meth:`Engine.open`."""
@@ -150,6 +158,7 @@ class Office:
                 secret_key=secret_key,
                 retired_keys=retired_keys,
                 http_allow=http_allow,
+                llm=llm,
             )
         except BaseException:
             store.close()
@@ -170,6 +179,7 @@ class Office:
                 secret_key=settings.secret_key.get_secret_value() if settings.secret_key else None,
                 retired_keys=settings.secret_keys_retired.get_secret_value() if settings.secret_keys_retired else None,
                 http_allow=settings.http_allowlist,
+                llm=settings.llm(),
             )
         except BaseException:
             store.close()

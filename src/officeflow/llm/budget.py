@@ -15,10 +15,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Literal, Protocol
 
 from officeflow.clock import Clock, SystemClock
 from officeflow.llm.errors import TokenBudgetExceeded
+
+Period = float | Literal["month"]
+"""A budget window: seconds (windows aligned on the epoch, so a day is a UTC day), or a calendar month (UTC)."""
+
+
+def window_start(now: float, period: Period) -> float:
+    """The start (epoch seconds) of the budget window ``now`` falls in."""
+    if period == "month":
+        moment = datetime.fromtimestamp(now, UTC)
+        return datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp()
+    return (now // period) * period
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,8 +39,8 @@ class Reservation:
 
     tenant: str
     tokens: int
-    period: int
-    """Which budget period the tokens were held in."""
+    period: float
+    """Which budget window the tokens were held in (its start, epoch seconds)."""
 
 
 class TokenBudget(Protocol):
@@ -45,7 +57,7 @@ class TokenBudget(Protocol):
 
 @dataclass
 class _Account:
-    period: int
+    period: float
     used: int = 0
     held: int = 0
 
@@ -58,11 +70,11 @@ class InMemoryTokenBudget:
         *,
         limits: Mapping[str, int] | None = None,
         default_limit: int | None = None,
-        period: float = 86_400.0,
+        period: Period = 86_400.0,
         clock: Clock | None = None,
     ) -> None:
         """``limits`` by tenant; tenants not listed get ``default_limit`` (None: unlimited)."""
-        if period <= 0:
+        if period != "month" and period <= 0:
             raise ValueError("period must be positive")
         self._limits = dict(limits or {})
         self._default = default_limit
@@ -107,7 +119,7 @@ class InMemoryTokenBudget:
             account.used += max(0, used)
 
     def _account(self, tenant: str) -> _Account:
-        period = int(self._clock.now() // self._period)
+        period = window_start(self._clock.now(), self._period)
         account = self._accounts.get(tenant)
         if account is None or account.period != period:
             account = self._accounts[tenant] = _Account(period=period)

@@ -14,7 +14,7 @@ or in a definition.
 ``OFFICEFLOW_LLM_CONNECT_TIMEOUT``     connection time limit (default 10s)
 ``OFFICEFLOW_LLM_MAX_ATTEMPTS``        attempts per call on 429/5xx/network errors (default 3)
 ``OFFICEFLOW_LLM_TENANT_TOKENS``       tokens a tenant may use per period (unset: unlimited)
-``OFFICEFLOW_LLM_TOKEN_PERIOD``        the budget's period (duration, default 1d)
+``OFFICEFLOW_LLM_TOKEN_PERIOD``        the budget's window: a duration (default 1d, UTC days) or ``month``
 =====================================  ==========================================================
 """
 
@@ -52,12 +52,24 @@ class LlmSettings(BaseSettings):
     connect_timeout: float = Field(10.0, gt=0, description="Connection time limit")
     max_attempts: int = Field(3, ge=1, le=10, description="Attempts per call on 429, 5xx and network errors")
     tenant_tokens: int | None = Field(None, ge=1, description="Tokens a tenant may use per period; unset: unlimited")
-    token_period: float = Field(86_400.0, gt=0, description="The token budget's period")
+    token_period: float | Literal["month"] = Field(
+        86_400.0, description="The token budget's window: a duration (windows start at UTC midnight for 1d) or month"
+    )
 
-    @field_validator("timeout", "connect_timeout", "token_period", mode="before")
+    @field_validator("timeout", "connect_timeout", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> float:
         return parse_duration(value)
+
+    @field_validator("token_period", mode="before")
+    @classmethod
+    def _period(cls, value: Any) -> float | str:
+        if isinstance(value, str) and value.strip().lower() == "month":
+            return "month"
+        seconds = parse_duration(value)
+        if seconds <= 0:
+            raise ValueError("the token window must be positive")
+        return seconds
 
     def endpoint(self, read_secret: Callable[[str], str]) -> Endpoint:
         """The :class:`Endpoint`; ``read_secret(name)`` returns a stored secret's value."""
