@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from officeflow.durations import parse_duration
 from officeflow.errors import ConfigurationError
+from officeflow.llm.settings import LlmSettings, load_llm_settings
 
 ENV_PREFIX = "OFFICEFLOW_"
 
@@ -73,8 +74,32 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field("officeflow@localhost", description="Sender of task e-mails")
     notify: bool = Field(True, description="Send task notifications (e-mail, webhooks) from workers and `serve`")
+    llm_base_url: str | None = Field(
+        None, pattern=r"^https?://", description="OpenAI-compatible API root for llm steps; unset: no LLM"
+    )
+    llm_model: str = Field("gpt-4o-mini", min_length=1, description="Model llm steps use unless they name one")
+    llm_api_key_secret: str | None = Field(
+        None, description="Name of the stored secret (`officeflow secrets`) holding the LLM API key; unset: no key"
+    )
+    llm_structured_output: Literal["json_schema", "json_object"] = Field(
+        "json_schema", description="How to ask for JSON: json_schema (OpenAI), json_object (llama-cpp-python)"
+    )
+    llm_timeout: float = Field(120.0, gt=0, description="Time limit of one LLM call attempt")
+    llm_connect_timeout: float = Field(10.0, gt=0, description="Time limit to connect to the LLM endpoint")
+    llm_max_attempts: int = Field(3, ge=1, le=10, description="Attempts per LLM call on 429, 5xx and network errors")
+    llm_tenant_tokens: int | None = Field(
+        None, ge=1, description="Tokens a tenant's llm steps may use per window (a tenant's own limit overrides it)"
+    )
+    llm_token_period: str = Field("1d", description="The token budget's window: a duration (1d: UTC days) or month")
 
-    @field_validator("worker_lease", "worker_poll", "worker_grace", mode="before")
+    @field_validator("llm_token_period")
+    @classmethod
+    def _token_period(cls, value: str) -> str:
+        if value.strip().lower() != "month" and parse_duration(value) <= 0:
+            raise ValueError("the token window must be positive")
+        return value
+
+    @field_validator("worker_lease", "worker_poll", "worker_grace", "llm_timeout", "llm_connect_timeout", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> float:
         return parse_duration(value)
@@ -94,6 +119,17 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    def llm(self) -> LlmSettings:
+        """The LLM endpoint and token budget (the ``llm_*`` settings) as the llm steps take them."""
+        prefix = "llm_"
+        return load_llm_settings(
+            **{
+                name.removeprefix(prefix): getattr(self, name)
+                for name in type(self).model_fields
+                if name.startswith(prefix)
+            }
+        )
 
     @property
     def apps(self) -> list[str]:
