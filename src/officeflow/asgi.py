@@ -26,6 +26,7 @@ from officeflow.api.gate import Gate
 from officeflow.api.outage import StoreOutage
 from officeflow.background import Background
 from officeflow.edge import ratelimit
+from officeflow.learning.drift import DriftMonitor, drift_settings
 from officeflow.office import Office
 from officeflow.settings import Settings, load_settings
 from officeflow.web import app as console_app
@@ -42,7 +43,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        jobs = Background(office, notifier=office.notifier(settings)) if background else None
+        drift = DriftMonitor(office.engine, office.events, drift_settings(settings))
+        jobs = Background(office, notifier=office.notifier(settings), drift=drift) if background else None
         if jobs is not None:
             jobs.start()
         try:

@@ -1,5 +1,6 @@
 """The work a serving process does besides answering requests: seal the audit log, fire cron
-schedules, send task notifications, and now and then forget expired Idempotency-Key answers
+schedules, send task notifications, measure model drift (officeflow.learning.drift, every
+``OFFICEFLOW_MODEL_DRIFT_EVERY``), and now and then forget expired Idempotency-Key answers
 and webhook ids too old to be replayed.
 
 ``officeflow serve`` runs it once: in the API process, or, with several API processes, in the
@@ -16,6 +17,7 @@ import time
 
 from officeflow.edge.idempotency import IdempotencyKeys
 from officeflow.ingest.schedules import ScheduleRunner
+from officeflow.learning.drift import DriftMonitor
 from officeflow.office import Office
 from officeflow.security import webhooks
 from officeflow.store.reconnect import run_loop
@@ -26,7 +28,14 @@ PURGE_EVERY = 600.0
 
 
 class Background:
-    def __init__(self, office: Office, *, low_priority: bool = False, notifier: Notifier | None = None) -> None:
+    def __init__(
+        self,
+        office: Office,
+        *,
+        low_priority: bool = False,
+        notifier: Notifier | None = None,
+        drift: DriftMonitor | None = None,
+    ) -> None:
         self.office = office
         self.low_priority = low_priority
         """Seal at a lower CPU priority (``officeflow serve``'s supervisor)."""
@@ -37,6 +46,9 @@ class Background:
             threading.Thread(target=self.runner.run, name="officeflow-scheduler", daemon=True),
         ]
         self.notifier = notifier
+        self.drift = drift
+        if drift is not None and drift.settings.every > 0:
+            self.threads.append(threading.Thread(target=self._drift, name="officeflow-drift", daemon=True))
         self.idempotency = IdempotencyKeys(office.store, office.now)
         self._next_purge = time.monotonic() + 10.0
 
@@ -53,6 +65,18 @@ class Background:
             self._next_purge = time.monotonic() + PURGE_EVERY
             self.purge()
         return SEAL_EVERY
+
+    def _drift(self) -> None:
+        monitor = self.drift
+        assert monitor is not None
+        every = monitor.settings.every
+
+        def round_() -> float:
+            monitor.check_all()
+            return every
+
+        if not self.stop_event.wait(min(every, 60.0)):
+            run_loop(round_, wait=self.stop_event.wait, name="measuring model drift", error_pause=min(every, 300.0))
 
     def purge(self) -> tuple[int, int]:
         """Forget expired Idempotency-Key answers and webhook ids too old to be replayed; how

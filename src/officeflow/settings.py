@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     worker_lease: float = Field(30.0, gt=0, description="Lease on a claimed step; recovered after it lapses")
     worker_poll: float = Field(1.0, gt=0, description="Fallback check for due work when no wake-up came")
     worker_grace: float = Field(30.0, ge=0, description="On stop, how long running steps may finish")
+    model_drift_every: str = Field("1h", description="How often `serve` measures model drift (a duration; 0: never)")
+    model_drift_window: str = Field("7d", description="Recorded predictions a drift measurement looks back over")
+    model_drift_rows: int = Field(5000, ge=1, description="Most predictions (the latest) per version and measurement")
+    model_drift_min_rows: int = Field(100, ge=1, description="Fewer predictions in the window: drift is not judged")
+    model_drift_psi: str = Field("0.1,0.25", description="PSI thresholds (inputs, confidence): WARN,ALERT")
+    model_drift_override: str = Field("0.15,0.3", description="Override-rate thresholds: WARN,ALERT")
+    model_drift_notify: str = Field(
+        "", description="Users or groups e-mailed on a drift alert, comma-separated (empty: the model's owner)"
+    )
     secret_key: SecretStr | None = Field(
         None, description="32+ random bytes, base64: keys the audit log and stored secrets (required on PostgreSQL)"
     )

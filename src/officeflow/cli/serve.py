@@ -10,6 +10,7 @@ import click
 
 from officeflow.cli.common import Context, option, out, pass_ctx
 from officeflow.errors import ConfigurationError
+from officeflow.learning.drift import DriftMonitor, drift_settings
 
 
 def _can_listen(host: str, port: int) -> None:
@@ -71,7 +72,8 @@ def serve(ctx: Context, host: str | None, port: int | None, workers: int | None)
     jobs = None
     if background:
         office = Office.from_settings(settings)
-        jobs = Background(office, low_priority=True, notifier=office.notifier(settings))
+        drift = DriftMonitor(office.engine, office.events, drift_settings(settings))
+        jobs = Background(office, low_priority=True, notifier=office.notifier(settings), drift=drift)
     if jobs is not None:
         jobs.start()
     try:

@@ -134,6 +134,10 @@ class ModelFeedbackMixin(TxBase):
         )
         return MODEL_PREDICTIONS.load_all(rows)
 
+    def model_tenants(self) -> list[str]:
+        """The tenants that have registered models."""
+        return [str(t) for (t,) in self._all("SELECT DISTINCT tenant FROM of_model_versions ORDER BY tenant")]
+
     # Feedback
 
     def add_model_feedback(self, rows: Sequence[NewFeedback]) -> None:
