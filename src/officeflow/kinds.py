@@ -6,10 +6,11 @@ them to the engine (``Engine(kinds=BUILTIN_KINDS)``), which imports neither this
 from __future__ import annotations
 
 from officeflow.llm.kind import Llm
+from officeflow.modelops.kind import ModelStep
 from officeflow.steps.base import StepKind
 from officeflow.steps.core import CORE_KINDS
 from officeflow.tasks.kind import Human
 
-BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human, Llm)
+BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human, Llm, ModelStep)
 
 __all__ = ["BUILTIN_KINDS"]

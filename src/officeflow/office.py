@@ -40,6 +40,10 @@ from officeflow.ingest.service import Ingestor
 from officeflow.kinds import BUILTIN_KINDS
 from officeflow.llm import kind as llm_kind
 from officeflow.llm.settings import LlmSettings, load_llm_settings
+from officeflow.modelops import ModelRegistry
+from officeflow.modelops.fallback import Tables
+from officeflow.modelops.kind import ModelStep
+from officeflow.modelops.scoring import Scorer
 from officeflow.queries import Queries
 from officeflow.security import keys
 from officeflow.security.accounts import Accounts
@@ -68,6 +72,7 @@ class Office:
         tasks: Tasks,
         directory: Directory,
         queries: Queries,
+        models: ModelRegistry | None = None,
         closing: Iterable[Callable[[], None]] = (),
     ) -> None:
         """The parts, built elsewhere (tests may build them by hand); :meth:`build` builds them
@@ -79,7 +84,10 @@ class Office:
         self.tasks = tasks
         self.directory = directory
         self.queries = queries
+        self.models = models or ModelRegistry(engine.store, engine.keyring, engine.clock.now)
+        """Model versions, stages and routing; the ``model`` step's registry (officeflow.modelops)."""
         self._closing = list(closing)
+        self._closing.append(self.models.close)
 
     @classmethod
     def build(
@@ -116,6 +124,10 @@ class Office:
             secrets=secrets,
         )
         events = Ingestor(engine)
+        models = ModelRegistry(store, keyring, engine.clock.now)
+        model_step = engine.registry.kind("model")
+        if isinstance(model_step, ModelStep):
+            model_step.bind(Scorer(models, Tables(store), engine.clock.now))
         llm_step = engine.registry.kind("llm")
         if isinstance(llm_step, llm_kind.Llm):
             llm_step.bind(llm_kind.services(store=store, settings=llm or load_llm_settings(), clock=engine.clock))
@@ -128,6 +140,7 @@ class Office:
             tasks=tasks,
             directory=Directory(engine),
             queries=Queries(engine, tasks),
+            models=models,
         )
 
     @classmethod
