@@ -1,16 +1,18 @@
-"""The step kinds officeflow ships: the core kinds of :mod:`officeflow.steps` and the ``human``
-kind of :mod:`officeflow.tasks`. The composition root (:class:`officeflow.office.Office`) hands
-them to the engine (``Engine(kinds=BUILTIN_KINDS)``), which imports neither this module nor
-``officeflow.tasks``; user kinds join them through ``@step_kind``."""
+"""The step kinds officeflow ships: the core kinds of :mod:`officeflow.steps`, the ``human``
+kind of :mod:`officeflow.tasks` and the ``document`` kind of :mod:`officeflow.documents`. The
+composition root (:class:`officeflow.office.Office`) hands them to the engine
+(``Engine(kinds=BUILTIN_KINDS)``), which imports neither this module nor ``officeflow.tasks``;
+user kinds join them through ``@step_kind``."""
 
 from __future__ import annotations
 
+from officeflow.documents.step import Document
 from officeflow.llm.kind import Llm
 from officeflow.modelops.kind import ModelStep
 from officeflow.steps.base import StepKind
 from officeflow.steps.core import CORE_KINDS
 from officeflow.tasks.kind import Human
 
-BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human, Llm, ModelStep)
+BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human, Document, Llm, ModelStep)
 
 __all__ = ["BUILTIN_KINDS"]

@@ -17,6 +17,7 @@ What it holds, and who builds on whom (nothing below imports anything above it):
       schedules   cron schedules that publish events
       tasks       human tasks (officeflow.tasks): inbox, claim, decide ...
       directory   the people, groups and absences tasks are assigned from
+      documents   the document step's reading of stored files, each tenant's vendor memory
       accounts    users, sessions, API keys (officeflow.security)
       engine      definitions, runs, workers (officeflow.engine), with the built-in step kinds
       audit, secrets, keyring   shared by the engine and the services above
@@ -34,6 +35,8 @@ from typing import Self
 
 from officeflow.appimport import import_app
 from officeflow.clock import Clock, SystemClock
+from officeflow.documents.service import DocumentService
+from officeflow.documents.step import Document
 from officeflow.engine import Engine
 from officeflow.ingest.schedules import Schedules
 from officeflow.ingest.service import Ingestor
@@ -73,6 +76,7 @@ class Office:
         directory: Directory,
         queries: Queries,
         models: ModelRegistry | None = None,
+        documents: DocumentService | None = None,
         closing: Iterable[Callable[[], None]] = (),
     ) -> None:
         """The parts, built elsewhere (tests may build them by hand); :meth:`build` builds them
@@ -84,6 +88,8 @@ class Office:
         self.tasks = tasks
         self.directory = directory
         self.queries = queries
+        self.documents = documents
+        """Reads stored files for document steps; each tenant's vendor memory (None: built by hand without it)."""
         self.models = models or ModelRegistry(engine.store, engine.keyring, engine.clock.now)
         """Model versions, stages and routing; the ``model`` step's registry (officeflow.modelops)."""
         self._closing = list(closing)
@@ -131,7 +137,11 @@ class Office:
         llm_step = engine.registry.kind("llm")
         if isinstance(llm_step, llm_kind.Llm):
             llm_step.bind(llm_kind.services(store=store, settings=llm or load_llm_settings(), clock=engine.clock))
-        tasks = Tasks(engine)
+        documents = DocumentService(store)
+        document_kind = engine.registry.kind("document")
+        if isinstance(document_kind, Document):
+            document_kind.bind(documents)
+        tasks = Tasks(engine, listeners=[documents.learn])
         return cls(
             engine=engine,
             accounts=Accounts(store, keyring, engine.clock.now),
@@ -141,6 +151,8 @@ class Office:
             directory=Directory(engine),
             queries=Queries(engine, tasks),
             models=models,
+            documents=documents,
+            closing=[documents.close],
         )
 
     @classmethod

@@ -30,8 +30,12 @@ ALLOWED = {
     "text/plain",
     "text/csv",
     "application/json",
+    "application/xml",
+    "text/xml",
 }
-TEXT_TYPES = {"text/plain", "text/csv", "application/json"}
+TEXT_TYPES = {"text/plain", "text/csv", "application/json", "application/xml", "text/xml"}
+"""Types without a signature in their first bytes: taken as declared when the content is UTF-8
+(XML: e-invoices, UBL and CII, which the document step reads)."""
 ACTIVE_PDF_NAMES = (
     "/JavaScript",
     "/JS",

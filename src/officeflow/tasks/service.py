@@ -9,7 +9,7 @@ in the audit log. A decision moves the run on in the same transaction.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,9 +66,17 @@ class Viewer:
         object.__setattr__(self, "holders", (self.username, *self.stands_in_for))
 
 
+DecisionListener = Callable[[Tx, TaskRow, "dict[str, Any] | None", str, float], Any]
+"""Called inside the transaction that decides a task, before the run moves on: (tx, the task
+as it was, the form's values, who decided, when). The document service's learning from
+corrections is one (officeflow.documents.service)."""
+
+
 class Tasks:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, listeners: Sequence[DecisionListener] = ()) -> None:
         self.engine = engine
+        self.listeners = list(listeners)
+        """Called in each decision's transaction (see :data:`DecisionListener`)."""
 
     # Reading
 
@@ -348,6 +356,8 @@ class Tasks:
                     task.tenant, task.id, now, viewer.username, "corrected", {"fields": [c[0] for c in corrected]}
                 )
             feedback.record(tx, task, outcome=decision.outcome, corrected=corrected, actor=viewer.username, now=now)
+            for listener in self.listeners:
+                listener(tx, task, values, viewer.username, now)
             pointers = [c[0] for c in corrected]
             approvals = task.approvals
             if step.approving(decision.outcome):
