@@ -115,6 +115,8 @@ class Problem:
     step: str | None = None
     pointer: str | None = None
     expected: str | None = None
+    element: str | None = None
+    """The id of the element it concerns, in a document whose elements have ids (DMN)."""
 
     def __str__(self) -> str:
         where = ""

@@ -6,6 +6,7 @@ user kinds join them through ``@step_kind``."""
 
 from __future__ import annotations
 
+from officeflow.decision_tables.kind import Rules
 from officeflow.documents.step import Document
 from officeflow.llm.kind import Llm
 from officeflow.modelops.kind import ModelStep
@@ -13,6 +14,6 @@ from officeflow.steps.base import StepKind
 from officeflow.steps.core import CORE_KINDS
 from officeflow.tasks.kind import Human
 
-BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human, Document, Llm, ModelStep)
+BUILTIN_KINDS: tuple[type[StepKind], ...] = (*CORE_KINDS, Human, Document, Llm, ModelStep, Rules)
 
 __all__ = ["BUILTIN_KINDS"]

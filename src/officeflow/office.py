@@ -17,6 +17,7 @@ What it holds, and who builds on whom (nothing below imports anything above it):
       schedules   cron schedules that publish events
       tasks       human tasks (officeflow.tasks): inbox, claim, decide ...
       directory   the people, groups and absences tasks are assigned from
+      decision_tables  decision tables per tenant (officeflow.decision_tables), for the rules step
       documents   the document step's reading of stored files, each tenant's vendor memory
       accounts    users, sessions, API keys (officeflow.security)
       engine      definitions, runs, workers (officeflow.engine), with the built-in step kinds
@@ -35,6 +36,7 @@ from typing import Self
 
 from officeflow.appimport import import_app
 from officeflow.clock import Clock, SystemClock
+from officeflow.decision_tables import DecisionTables, Rules
 from officeflow.documents.service import DocumentService
 from officeflow.documents.step import Document
 from officeflow.engine import Engine
@@ -77,6 +79,7 @@ class Office:
         queries: Queries,
         models: ModelRegistry | None = None,
         documents: DocumentService | None = None,
+        decision_tables: DecisionTables | None = None,
         closing: Iterable[Callable[[], None]] = (),
     ) -> None:
         """The parts, built elsewhere (tests may build them by hand); :meth:`build` builds them
@@ -88,6 +91,8 @@ class Office:
         self.tasks = tasks
         self.directory = directory
         self.queries = queries
+        self.decision_tables = decision_tables or DecisionTables(engine)
+        """Decision tables stored per tenant: push, evaluate, check the rules steps of a definition."""
         self.documents = documents
         """Reads stored files for document steps; each tenant's vendor memory (None: built by hand without it)."""
         self.models = models or ModelRegistry(engine.store, engine.keyring, engine.clock.now)
@@ -142,6 +147,10 @@ class Office:
         if isinstance(document_kind, Document):
             document_kind.bind(documents)
         tasks = Tasks(engine, listeners=[documents.learn])
+        decision_tables = DecisionTables(engine)
+        rules_kind = engine.registry.kind("rules")
+        if isinstance(rules_kind, Rules):
+            rules_kind.bind(decision_tables.models)
         return cls(
             engine=engine,
             accounts=Accounts(store, keyring, engine.clock.now),
@@ -150,6 +159,7 @@ class Office:
             tasks=tasks,
             directory=Directory(engine),
             queries=Queries(engine, tasks),
+            decision_tables=decision_tables,
             models=models,
             documents=documents,
             closing=[documents.close],

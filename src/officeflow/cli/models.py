@@ -12,3 +12,10 @@ import click
 @click.group()
 def models() -> None:
     """Models: versions and stages, training and retraining, predictions, feedback and drift."""
+
+
+from officeflow.cli.models_training import drift_command, feedback_command, retrain_command  # noqa: E402
+
+models.add_command(retrain_command)
+models.add_command(feedback_command)
+models.add_command(drift_command)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from officeflow.engine import Engine
 from officeflow.queries.audit import AuditQueries
+from officeflow.queries.decision_tables import DecisionTableQueries
 from officeflow.queries.definitions import DefinitionQueries
 from officeflow.queries.runs import RunQueries
 from officeflow.queries.stored import FileQueries, SecretQueries
@@ -25,6 +26,7 @@ class Queries:
         self.store = engine.store
         self.runs = RunQueries(engine)
         self.definitions = DefinitionQueries(engine)
+        self.decision_tables = DecisionTableQueries(engine.store)
         self.tasks = TaskQueries(tasks)
         self.audit = AuditQueries(engine.store)
         self.files = FileQueries(engine.store)

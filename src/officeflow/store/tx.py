@@ -28,6 +28,7 @@ from officeflow.store.tx_llm import LlmMixin
 from officeflow.store.tx_model_feedback import ModelFeedbackMixin
 from officeflow.store.tx_models import ModelsMixin
 from officeflow.store.tx_positions import PositionsMixin
+from officeflow.store.tx_rules import RulesMixin
 from officeflow.store.tx_runs import RunsMixin
 from officeflow.store.tx_security import SecurityMixin
 from officeflow.store.tx_tasks import TasksMixin
@@ -101,6 +102,7 @@ class Tx(
     DocumentsMixin,
     ModelFeedbackMixin,
     ModelsMixin,
+    RulesMixin,
 ):
     """Operations inside one transaction on one connection."""
 
