@@ -95,6 +95,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                     "column": {"type": "integer"},
                     "step": {"type": "string"},
                     "expected": {"type": "string"},
+                    "file": {"type": "string"},
+                    "element": {"type": "string"},
                 },
             },
         },

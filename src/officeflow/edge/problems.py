@@ -75,7 +75,7 @@ def answer_for(exc: OfficeflowError, *, now: float) -> Answer:
 
 def items(problems: Sequence[Problem], prefix: str = "") -> list[dict[str, Any]]:
     """The ``errors`` of a problem document: each problem's detail and, where it has them, its
-    pointer (under ``prefix``), line, column, step and what was expected."""
+    pointer (under ``prefix``), line, column, step, what was expected, the file and the element id."""
     out = []
     for p in problems:
         item: dict[str, Any] = {"detail": p.message}
@@ -89,5 +89,9 @@ def items(problems: Sequence[Problem], prefix: str = "") -> list[dict[str, Any]]
             item["step"] = p.step
         if p.expected:
             item["expected"] = p.expected
+        if p.file:
+            item["file"] = p.file
+        if p.element:
+            item["element"] = p.element
         out.append(item)
     return out

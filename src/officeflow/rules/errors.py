@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
-from officeflow.errors import DefinitionInvalid, NonRetryableError, Problem
+from officeflow.errors import DefinitionInvalid, NonRetryableError, Problem, ProblemType
 
 
 class DecisionModelInvalid(DefinitionInvalid):
     """The decision model is invalid."""
+
+    problem = ProblemType("invalid-decision-model", "The decision model is invalid")
 
 
 class DecisionEvaluationError(NonRetryableError):
