@@ -48,7 +48,7 @@ test-deps:
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-## lint: ruff (lint + format check) and mypy --strict on src/
+## lint: ruff (lint + format check) and mypy --strict on src/ and tests/
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

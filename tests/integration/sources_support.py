@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import click
 import nats
 import paho.mqtt.client as paho
+from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
@@ -68,7 +69,7 @@ class Jet:
         self.prefix = self.stream.lower()
         run(self._call(lambda js: js.add_stream(name=self.stream, subjects=[f"{self.prefix}.>"])))
 
-    async def _call(self, fn: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    async def _call(self, fn: Callable[[JetStreamContext], Coroutine[Any, Any, T]]) -> T:
         nc = await nats.connect(NATS_URL)
         try:
             return await fn(nc.jetstream())
@@ -78,7 +79,7 @@ class Jet:
     def publish(self, messages: Iterable[tuple[str, bytes, str | None]]) -> list[int]:
         """Publish (subject suffix, payload, Nats-Msg-Id or None); the stream sequences."""
 
-        async def go(js: Any) -> list[int]:
+        async def go(js: JetStreamContext) -> list[int]:
             seqs = []
             for suffix, payload, msg_id in messages:
                 headers = {"Nats-Msg-Id": msg_id} if msg_id else None
@@ -89,7 +90,9 @@ class Jet:
         return run(self._call(go))
 
     def consumer(self, durable: str) -> ConsumerInfo:
-        return run(self._call(lambda js: js.consumer_info(self.stream, durable)))
+        info = run(self._call(lambda js: js.consumer_info(self.stream, durable)))
+        assert isinstance(info, ConsumerInfo)  # nats-py leaves consumer_info's result untyped
+        return info
 
     def delete(self) -> None:
         run(self._call(lambda js: js.delete_stream(self.stream)))

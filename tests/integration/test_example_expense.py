@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from examples.expense_approval import handlers
 from officeflow import Engine, FakeClock, RunStatus
@@ -82,8 +83,8 @@ def test_a_ledger_entry_is_the_same_when_the_step_runs_again(engine: Engine) -> 
         deadline=None,
         run_input={},
         steps={},
-        log=None,
-    )  # type: ignore[arg-type]
+        log=structlog.get_logger("test"),
+    )
     again = handlers.post_expense({"employee_id": "e1", "amount": 30.0, "category": "meals"}, ctx)
     assert again == post.output
 

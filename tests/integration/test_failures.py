@@ -90,7 +90,8 @@ def test_a_failing_step_is_retried_with_backoff_until_it_succeeds(engine: Engine
     assert done.output == {"posted": True, "attempt": 3}
     retrying = [h for h in engine.history(run.id) if h.type == "step_retrying"]
     assert [h.attempt for h in retrying] == [1, 2]
-    assert [h.data["retry_in"] for h in retrying] == [10.0, 20.0]
+    assert [(h.data or {}).get("retry_in") for h in retrying] == [10.0, 20.0]
+    assert retrying[0].data is not None
     assert "LedgerDown" in retrying[0].data["error"]["type"]
 
 
@@ -99,11 +100,13 @@ def test_exhausted_retries_fail_the_run_into_the_dead_letter_list_with_the_trace
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert failed.error["step_id"] == "post"
     assert failed.error["reason"] == "attempts exhausted (3 of 3)"
     (letter,) = engine.dead_letters()
     assert letter.job.run_id == run.id
     assert letter.job.attempt == 3
+    assert letter.job.error is not None
     assert "Traceback" in letter.job.error["traceback"]
     assert "LedgerDown" in letter.job.error["traceback"]
 
@@ -137,6 +140,7 @@ def test_non_retryable_errors_fail_at_once(make_engine: Any) -> None:
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert failed.error["reason"] == "officeflow.errors.NonRetryableError is not retryable"
     assert [h.type for h in engine.history(run.id)].count("step_retrying") == 0
 
@@ -155,6 +159,7 @@ def test_error_types_listed_as_non_retryable_are_not_retried(make_engine: Any) -
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert "InvalidAccount is listed as non-retryable" in failed.error["reason"]
 
 
@@ -174,6 +179,7 @@ def test_a_step_past_its_timeout_is_failed_and_retried(make_engine: Any) -> None
     assert done.status == RunStatus.COMPLETED
     assert done.output == {"attempt": 2}
     (retry,) = [h for h in engine.history(run.id) if h.type == "step_retrying"]
+    assert retry.data is not None
     assert retry.data["error"]["type"] == "officeflow.engine.worker.StepTimeout"
 
 
@@ -191,6 +197,7 @@ def test_a_step_returning_something_that_is_not_json_fails_with_a_clear_message(
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert "returned object, which is not JSON" in failed.error["message"]
 
 
@@ -208,6 +215,7 @@ def test_an_input_expression_that_fails_at_run_time_fails_the_step_without_retri
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert "no key 'missing'" in failed.error["message"]
 
 
@@ -226,6 +234,7 @@ def test_a_handler_missing_in_the_worker_is_a_dead_letter_not_a_crash(make_engin
     bare.run_until_idle(advance_clock=True)
     failed = bare.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert "handler 'flaky' is not registered in this worker" in failed.error["message"]
 
 

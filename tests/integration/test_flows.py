@@ -277,6 +277,7 @@ def test_a_wait_without_timeout_branch_fails_when_it_times_out(engine: Engine) -
     engine.run_until_idle(advance_clock=True)
     failed = engine.get_run(run.id)
     assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
     assert "no signal 'decision'" in failed.error["message"]
 
 

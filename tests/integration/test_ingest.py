@@ -16,7 +16,7 @@ from officeflow.engine.staged import run_together
 from officeflow.ingest import EventInvalid, SchemaIncompatible
 from officeflow.ingest import files as attachments
 
-INVOICE = {
+INVOICE: dict[str, Any] = {
     "type": "object",
     "required": ["number", "amount"],
     "properties": {

@@ -88,6 +88,7 @@ def test_a_step_whose_worker_died_is_run_again_after_the_lease_and_the_late_resu
     history = engine.history(run.id)
     assert [h.type for h in history].count("step_completed") == 1
     (expired,) = [h for h in history if h.type == "lease_expired"]
+    assert expired.data is not None
     assert expired.data["worker"] == "new"
 
 
@@ -134,6 +135,7 @@ def test_a_live_worker_whose_lease_lapsed_reports_late_and_its_result_is_dropped
     history = engine.history(run.id)
     assert [(h.step_id, h.attempt) for h in history if h.type == "step_completed"] == [("a", 2)]
     (expired,) = [h for h in history if h.type == "lease_expired"]
+    assert expired.data is not None
     assert (expired.attempt, expired.data["worker"]) == (1, "a")
     assert engine.get_run(run.id).output == {"attempt": 2}
 

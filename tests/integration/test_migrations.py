@@ -28,7 +28,7 @@ def two_databases(backend: str, tmp_path: Path) -> Any:
 
 
 def _is_version_table(diff: Any) -> bool:
-    return diff[0] == "remove_table" and diff[1].name == migrate.VERSION_TABLE
+    return bool(diff[0] == "remove_table" and diff[1].name == migrate.VERSION_TABLE)
 
 
 def _where(index: Any) -> str:

@@ -100,7 +100,7 @@ def test_assignment_mails_the_group_and_calls_the_signed_webhook(
     secret = setup(office, hook_port)
     run = office.engine.start("approval", {"order": "PO-17"})
     notifier = Notifier(
-        office, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="flow@example.com", http_allow=["127.0.0.1"]
+        office.engine, smtp_url=f"smtp://127.0.0.1:{smtp_port}", mail_from="flow@example.com", http_allow=["127.0.0.1"]
     )
     assert notifier.send_due() == 3
     assert sorted(rcpt[0] for rcpt, _ in mailbox.messages) == ["ann@example.com", "ben@example.com"]
@@ -124,7 +124,7 @@ def test_a_failed_delivery_is_retried_later_and_then_sent(make_office: Any, smtp
     setup(office, hook_port)
     answers.append(503)
     office.engine.start("approval", {"order": "PO-18"})
-    notifier = Notifier(office, smtp_url=None, mail_from="x@example.com", http_allow=["127.0.0.1"])
+    notifier = Notifier(office.engine, smtp_url=None, mail_from="x@example.com", http_allow=["127.0.0.1"])
     assert notifier.send_due() == 3  # two mails without an SMTP server, one webhook answered 503
     with office.store.read() as tx:
         rows = tx.list_outbox("default")
@@ -147,7 +147,7 @@ def test_a_webhook_to_a_private_address_is_refused_unless_allowed(make_office: A
     hook_port, received, _ = hooks
     setup(office, hook_port)
     office.engine.start("approval", {"order": "PO-19"})
-    Notifier(office, smtp_url=None, mail_from="x@example.com").send_due()
+    Notifier(office.engine, smtp_url=None, mail_from="x@example.com").send_due()
     assert received == []
     with office.store.read() as tx:
         webhook = next(r for r in tx.list_outbox("default") if r.channel == "webhook")

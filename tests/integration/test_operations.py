@@ -156,6 +156,7 @@ def test_cancelling_a_child_fails_the_parents_subflow_step(engine: Engine) -> No
     engine.cancel(child.id)
     parent = engine.get_run(run.id)
     assert parent.status == RunStatus.FAILED
+    assert parent.error is not None
     assert f"child run {child.id} was cancelled" in parent.error["message"]
 
 

@@ -90,7 +90,7 @@ def operations(api: Api) -> list[tuple[str, str, str]]:
     for route in api_routes(api.app.routes):
         permission = (route.openapi_extra or {}).get(PERMISSION_KEY)
         assert permission is not None, f"{route.path} declares no permission"
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             out.append((method, route.path, permission))
     return out
 
@@ -164,7 +164,7 @@ def seed(api: Api) -> dict[str, str]:
 
 def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
     ids = seed(api)
-    attempts = [
+    attempts: list[tuple[str, str, dict[str, Any] | None]] = [
         ("GET", f"/v1/runs/{ids['run']}", None),
         ("GET", f"/v1/runs/{ids['run']}/history", None),
         ("POST", f"/v1/runs/{ids['run']}/cancel", {}),
@@ -217,8 +217,8 @@ def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
         "/v1/dead-letters",
         "/v1/event-rejects",
     ):
-        body: Any = api.get(path, who="other-admin").json()
-        items = body["items"] if isinstance(body, dict) else body
+        listing: Any = api.get(path, who="other-admin").json()
+        items = listing["items"] if isinstance(listing, dict) else listing
         names = {str(i) for i in items}
         assert not any(v in " ".join(names) for v in ids.values()), path
         assert "hello" not in " ".join(names) or path == "/v1/api-keys", path

@@ -204,8 +204,10 @@ def run_schemathesis(api: Api, phases: tuple[str, ...]) -> Outcome:
                             response = f"{interaction.response.status_code} {interaction.response.content[:300]!r}"
                     message = str(check.failure_info.failure).strip().splitlines()[0]
                     outcome.failures.append(Failed(check.name, case.operation.label, request, response, message))
-        elif isinstance(event, events.NonFatalError | events.FatalError):
-            outcome.failures.append(Failed("error", str(getattr(event, "label", "")), "", "", str(event.info)[:500]))
+        elif isinstance(event, events.NonFatalError):
+            outcome.failures.append(Failed("error", event.label, "", "", str(event.info)[:500]))
+        elif isinstance(event, events.FatalError):  # the engine's own failure: it has no label nor info
+            outcome.failures.append(Failed("error", "", "", "", str(event.exception)[:500]))
     return outcome
 
 

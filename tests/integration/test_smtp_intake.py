@@ -41,7 +41,9 @@ def intake(make_office: Any) -> Iterator[tuple[Office, int]]:
 
 def stored_files(office: Office) -> int:
     with office.store.read() as tx:
-        return int(tx._one("SELECT COUNT(*) FROM of_files")[0])
+        row = tx._one("SELECT COUNT(*) FROM of_files")
+    assert row is not None
+    return int(row[0])
 
 
 def send_raw(port: int, raw: bytes) -> tuple[int, bytes]:

@@ -285,6 +285,7 @@ def test_nats_200_messages_start_exactly_200_runs_and_poison_is_kept_and_not_red
     assert sorted(r.reason["error"] for r in rejects) == ["payload", "schema"]
     info = jet.consumer(durable)
     assert info.num_redelivered == 0
+    assert info.ack_floor is not None
     assert info.ack_floor.stream_seq == seqs[-1]
 
 

@@ -14,8 +14,7 @@ import pytest
 
 from officeflow import Engine, FakeClock, RunStatus
 from officeflow.ids import uuid7
-from officeflow.store.records import JobStatus
-from officeflow.store.tx_jobs import NewJob
+from officeflow.store.records import JobStatus, NewJob
 from tests.integration import kinds_support
 from tests.integration.kinds_support import TICK
 

@@ -12,9 +12,7 @@ import pytest
 from officeflow.ids import uuid7
 from officeflow.store import JobKind, JobStatus, RunStatus, open_store
 from officeflow.store.base import Store
-from officeflow.store.records import DefinitionRecord
-from officeflow.store.tx_jobs import NewJob
-from officeflow.store.tx_runs import NewRun
+from officeflow.store.records import DefinitionRecord, NewJob, NewRun
 
 NOW = 1_800_000_000.0
 

@@ -40,7 +40,7 @@ def test_an_idle_worker_does_not_poll_and_wakes_at_once_for_new_work_and_timers(
     engine.apply(WF)
     worker = engine.worker(poll=60.0, lease=60.0)
     counting = CountingStore(engine.store)  # type: ignore[arg-type]
-    worker.store = counting  # type: ignore[assignment]
+    worker.store = counting
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

@@ -46,7 +46,12 @@ def test_a_claimed_schedule_slot_is_published_once_the_database_is_back(make_off
 
     office.events.ingest = away_twice  # type: ignore[method-assign]
     waits: list[float] = []
-    assert office.schedules.fire_due(lambda seconds: waits.append(seconds) is not None) == 1
+
+    def record_wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return False  # keep publishing
+
+    assert office.schedules.fire_due(record_wait) == 1
     assert len(waits) == 2
     assert len(office.engine.list_runs()) == 1
     assert office.schedules.fire_due() == 0  # the slot is not fired twice
@@ -62,15 +67,15 @@ def test_a_delivery_that_meets_the_database_away_is_retried_later_and_then_store
     message = Message(tenant="default", type="reading", data={"t": 21.5}, event_id="m-1", source="mqtt")
     kill_connections(db_url)
     with capture_logs() as logs:
-        first = deliver(office, message)
+        first = deliver(office.events, message)
     assert first.outcome == Outcome.RETRY
     assert "database is unavailable" in str(first.reason)
     assert [e["event"] for e in logs if e["log_level"] != "debug"] == [
         "database unavailable; retrying with backoff until it answers"
     ]  # said once by the store, not once more for the message
-    second = deliver(office, message)
+    second = deliver(office.events, message)
     assert second.outcome == Outcome.STORED
-    assert deliver(office, message).outcome == Outcome.DUPLICATE
+    assert deliver(office.events, message).outcome == Outcome.DUPLICATE
     assert len(office.engine.list_runs()) == 1
 
 
@@ -87,7 +92,7 @@ def test_mail_that_meets_the_database_away_is_deferred_with_451_and_stored_when_
     mail["Subject"] = "A note"
     mail["Message-ID"] = "<note-1@example.com>"
     mail.set_content("Remember the milk.")
-    with Ingesting(office, config) as ingesting:
+    with Ingesting(office.events, config) as ingesting:
         port = ingesting.sources[0].port  # type: ignore[attr-defined]
         kill_connections(db_url)
         with capture_logs() as logs, smtplib.SMTP("127.0.0.1", port) as client:

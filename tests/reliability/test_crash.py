@@ -81,7 +81,7 @@ def test_sigkilled_workers_lose_nothing_and_repeat_no_completed_step(db_url: str
         history = engine.history(run_id)
         assert [h.type for h in history].count("run_completed") == 1
         steps = [h for h in history if h.type == "step_completed" and h.step_id != "fork"]
-        assert sorted(h.step_id for h in steps) == ["a", "b", "c", "d"]  # each once
+        assert sorted(str(h.step_id) for h in steps) == ["a", "b", "c", "d"]  # each once
         for h in steps:
             committed[f"{run_id}:{h.step_id}:{h.iteration}"] = h.attempt or 0
         out = engine.get_run(run_id).output

@@ -39,7 +39,7 @@ def test_items_from_many_threads_get_the_same_predictions_as_one_batch_call() ->
 def test_a_bad_item_fails_alone_and_the_rest_of_its_batch_is_scored() -> None:
     toy = train_toy()
     model = load_model(toy.onnx())
-    items: list[Mapping[str, Any]] = toy.items(8)
+    items: list[Mapping[str, Any]] = list(toy.items(8))
     items[3] = {"f0": "not a number"}
     gate = threading.Event()
 

@@ -22,7 +22,8 @@ from officeflow.models import (
 
 
 def data(n_classes: int, seed: int = 0, n: int = 4000) -> tuple[np.ndarray, np.ndarray]:
-    return make_classification(n, n_features=8, n_informative=5, n_classes=n_classes, random_state=seed)
+    features, labels = make_classification(n, n_features=8, n_informative=5, n_classes=n_classes, random_state=seed)
+    return np.asarray(features), np.asarray(labels)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])

@@ -78,7 +78,7 @@ def test_skops_flavour_loads_only_trusted_types(toy: Trained) -> None:
     np.testing.assert_allclose(probs, expected(toy, 20), atol=1e-6)
 
 
-class Scaler(StandardScaler):
+class Scaler(StandardScaler):  # type: ignore[misc]  # scikit-learn ships no type information
     """A type of this test module: nothing trusts it unless told to."""
 
 
@@ -110,7 +110,7 @@ def test_a_damaged_onnx_graph_is_an_artifact_error(toy: Trained) -> None:
 
 def test_bad_items_are_refused_with_their_position(toy: Trained) -> None:
     model = load_model(toy.onnx())
-    items = toy.items(3)
+    items: list[dict[str, Any]] = list(toy.items(3))
     items[1] = {**items[1], "f2": "high"}
     del items[2]["f4"]
     with pytest.raises(ModelInputInvalid) as caught:
