@@ -66,6 +66,8 @@ ALL_ACTIONS = frozenset(
         "files.write",
         "directory.read",
         "directory.write",
+        "models.read",
+        "models.write",
     }
 )
 
@@ -80,12 +82,14 @@ READ_ALL = frozenset(
         "tasks.read",
         "files.read",
         "directory.read",
+        "models.read",
     }
 )
 
 ROLE_ACTIONS: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: ALL_ACTIONS,
-    Role.DESIGNER: READ_ALL | {"definitions.write", "event_types.write", "triggers.write", "schedules.write"},
+    Role.DESIGNER: READ_ALL
+    | {"definitions.write", "event_types.write", "triggers.write", "schedules.write", "models.write"},
     Role.OPERATOR: READ_ALL | {"runs.start", "runs.operate", "runs.signal", "events.replay", "tasks.assign"},
     Role.APPROVER: frozenset(
         {"definitions.read", "runs.read", "runs.signal", "tasks.read", "tasks.decide", "files.read", "directory.read"}
