@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from officeflow.errors import Problem
 from officeflow.jsonutil import json_pointer
 from officeflow.llm.errors import LlmSpecInvalid
-from officeflow.llm.tools import Tool, check_tools
+from officeflow.llm.tools import Tool, check_tools, schema_problem
 
 _FIELDS_ONLY = "officeflow.llm.fields_only"
 
@@ -88,7 +88,7 @@ class LlmSpec(BaseModel):
             try:
                 jsonschema.validators.validator_for(schema).check_schema(schema)
             except jsonschema.SchemaError as exc:
-                problems.append(Problem(message=f"not a valid JSON Schema: {exc.message}", pointer="/output_schema"))
+                problems.append(schema_problem(exc, "/output_schema"))
         properties = _properties(schema)
         for index, name in enumerate(self.decision_fields):
             if name not in properties:

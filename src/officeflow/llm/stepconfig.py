@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from officeflow.expressions import Expr, Value
 from officeflow.llm.errors import LlmSpecInvalid
@@ -79,13 +79,18 @@ class LlmStepConfig(ActivityConfig):
     review: StepId | None = None
     approve: tuple[str, ...] = Field(("approve",), min_length=1)
 
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_mapping(cls, value: Value | None) -> Value | None:
+        if value is not None and not isinstance(value.raw, Mapping):
+            raise ValueError("data must be a mapping of names to values (each becomes one fenced block)")
+        return value
+
     @model_validator(mode="after")
     def _data_is_the_input(self) -> LlmStepConfig:
         if self.input is not None and self.data is not None:
             raise ValueError("an llm step takes data (what the model reads), not input")
         if self.data is not None:
-            if not isinstance(self.data.raw, Mapping):
-                raise ValueError("data must be a mapping of names to values (each becomes one fenced block)")
             object.__setattr__(self, "input", self.data)  # the worker evaluates it as the step's input
         return self
 

@@ -145,5 +145,19 @@ def check_tools(tools: Sequence[Tool]) -> list[Problem]:
         try:
             jsonschema.validators.validator_for(tool.parameters).check_schema(tool.parameters)
         except jsonschema.SchemaError as exc:
-            problems.append(Problem(message=f"not a valid JSON Schema: {exc.message}", pointer=f"{where}/parameters"))
+            problems.append(schema_problem(exc, f"{where}/parameters"))
     return problems
+
+
+JSON_TYPES = "array, boolean, integer, null, number, object, string"
+
+
+def schema_problem(exc: jsonschema.SchemaError, base: str) -> Problem:
+    """A broken JSON Schema as a problem pointing at the broken keyword inside it."""
+    path = list(exc.absolute_path)
+    expected = f"one of: {JSON_TYPES}" if path and path[-1] == "type" else "a value the JSON Schema draft allows"
+    return Problem(
+        message=f"not a valid JSON Schema: {exc.message}",
+        pointer=base + (json_pointer(path) if path else ""),
+        expected=expected,
+    )
