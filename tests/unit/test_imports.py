@@ -29,7 +29,9 @@ LEAF_UTILITIES = frozenset({"errors", "ids", "jsonutil", "clock", "durations", "
 """What the store may import: modules that import nothing of officeflow but each other."""
 FACES = frozenset({"api", "web", "cli", "asgi"})
 AI_PACKAGES = frozenset({"rules", "models", "documents", "language", "llm"})
-ABOVE_THE_ENGINE = frozenset({"tasks", "ingest", "kinds", "queries", "office", "background", "edge"}) | FACES
+ABOVE_THE_ENGINE = (
+    frozenset({"tasks", "ingest", "kinds", "queries", "office", "background", "edge", "modelops"}) | FACES
+)
 ENTRY_POINT = "__main__"
 """``python -m officeflow``: part of the CLI."""
 

@@ -79,7 +79,7 @@ def plan_promotion(
     if stage is ModelStage.PRODUCTION:
         if production is not None and production.version != version:
             changes.append(
-                Change(version=production.version, before=production.stage, after=ModelStage.RETIRED, share=0)
+                Change(version=production.version, before=production.stage, after=ModelStage.RETIRED, share=0.0)
             )
     elif stage is ModelStage.CANARY:
         if production is None or production.version == version:
@@ -89,7 +89,7 @@ def plan_promotion(
             )
         for other in versions:
             if other.stage is ModelStage.CANARY and other.version != version:
-                changes.append(Change(version=other.version, before=other.stage, after=ModelStage.CANDIDATE, share=0))
+                changes.append(Change(version=other.version, before=other.stage, after=ModelStage.CANDIDATE, share=0.0))
     elif target.stage is ModelStage.PRODUCTION:
         raise StageRefused(
             f"model {name}: {version} is the production version; promote another version to production "
@@ -105,7 +105,7 @@ def plan_rollback(versions: Sequence[ModelVersionRow], history: Sequence[ModelSt
         raise ModelNotFound(f"there is no model {name}")
     canary = next((v for v in versions if v.stage is ModelStage.CANARY), None)
     if canary is not None:
-        return [Change(version=canary.version, before=ModelStage.CANARY, after=ModelStage.CANDIDATE, share=0)]
+        return [Change(version=canary.version, before=ModelStage.CANARY, after=ModelStage.CANDIDATE, share=0.0)]
     production = next((v for v in versions if v.stage is ModelStage.PRODUCTION), None)
     if production is None:
         raise StageRefused(f"model {name} has no canary and no production version: nothing to roll back")
@@ -118,8 +118,8 @@ def plan_rollback(versions: Sequence[ModelVersionRow], history: Sequence[ModelSt
             and stages.get(change.version) is ModelStage.RETIRED
         ):
             return [
-                Change(version=production.version, before=ModelStage.PRODUCTION, after=ModelStage.RETIRED, share=0),
-                Change(version=change.version, before=ModelStage.RETIRED, after=ModelStage.PRODUCTION, share=0),
+                Change(version=production.version, before=ModelStage.PRODUCTION, after=ModelStage.RETIRED, share=0.0),
+                Change(version=change.version, before=ModelStage.RETIRED, after=ModelStage.PRODUCTION, share=0.0),
             ]
     raise StageRefused(
         f"model {name}: no canary, and no earlier production version to go back to (production is {production.version})"
