@@ -14,6 +14,11 @@ def models() -> None:
     """Models: versions and stages, training and retraining, predictions, feedback and drift."""
 
 
+from officeflow.cli.models_predict import labels, predict  # noqa: E402  (the group exists first)
+
+models.add_command(predict)
+models.add_command(labels)
+
 from officeflow.cli.models_training import drift_command, feedback_command, retrain_command  # noqa: E402
 
 models.add_command(retrain_command)

@@ -48,11 +48,12 @@ def output_schema(classifier: TextClassifier) -> dict[str, Any]:
 class LanguageModel:
     """A ``TextClassifier`` as an ``officeflow.models.Model``."""
 
-    def __init__(self, classifier: TextClassifier, version: str = "1") -> None:
+    def __init__(self, classifier: TextClassifier, version: str = "1", metadata: ModelMetadata | None = None) -> None:
+        """``metadata``: the version's own (from its artifact); without it, what the classifier says of itself."""
         self.classifier = classifier
         self._main = classifier.fields[0]
         generated = classifier.metadata.get("generated_accuracy") or {}
-        self._metadata = ModelMetadata(
+        self._metadata = metadata or ModelMetadata(
             name=classifier.name,
             version=version,
             flavour=Flavour.PYTHON,

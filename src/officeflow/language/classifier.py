@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from officeflow.language.artifact import load_state, save_state
+from officeflow.language.artifact import load_state, load_state_bytes, save_state, state_bytes
 from officeflow.language.blend import MatrixBlend
 from officeflow.language.calibration import Array
 from officeflow.language.embedder import SentenceEmbedder
@@ -115,21 +115,33 @@ class TextClassifier:
             results.append(result)
         return results
 
+    def state(self) -> dict[str, Any]:
+        """What the artifact holds (plain data and the heads' fitted regressions)."""
+        return {
+            "name": self.name,
+            "input_kind": self.input_kind,
+            "metadata": dict(self.metadata),
+            "heads": {name: head.state() for name, head in self.heads.items()},
+            "blends": {name: blend.state() for name, blend in self.blends.items()},
+        }
+
     def save(self, path: Path) -> None:
-        save_state(
-            {
-                "name": self.name,
-                "input_kind": self.input_kind,
-                "metadata": dict(self.metadata),
-                "heads": {name: head.state() for name, head in self.heads.items()},
-                "blends": {name: blend.state() for name, blend in self.blends.items()},
-            },
-            path,
-        )
+        save_state(self.state(), path)
+
+    def to_bytes(self) -> bytes:
+        """The artifact's bytes (a skops file), as a model registry keeps them."""
+        return state_bytes(self.state())
 
     @classmethod
     def load(cls, path: Path, embedder: SentenceEmbedder) -> TextClassifier:
-        state = load_state(path)
+        return cls.from_state(load_state(path), embedder, str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, embedder: SentenceEmbedder, source: str) -> TextClassifier:
+        return cls.from_state(load_state_bytes(data, source), embedder, source)
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], embedder: SentenceEmbedder, source: str) -> TextClassifier:
         try:
             return cls(
                 name=str(state["name"]),
@@ -140,4 +152,4 @@ class TextClassifier:
                 blends={str(name): MatrixBlend.from_state(b) for name, b in (state.get("blends") or {}).items()},
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise LanguageArtifactInvalid(f"{path}: the model file lacks or mangles {exc}") from None
+            raise LanguageArtifactInvalid(f"{source}: the model file lacks or mangles {exc}") from None

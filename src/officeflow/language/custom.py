@@ -27,7 +27,11 @@ MIN_PER_LABEL = 2
 CUSTOM_FEATURES = FeatureConfig(char_ngrams=True, ngram_weight=0.4)
 
 
-def _check(examples: Sequence[object], labels: Sequence[object]) -> list[str]:
+def check_examples(
+    examples: Sequence[object], labels: Sequence[object], min_per_label: int = MIN_PER_LABEL
+) -> list[str]:
+    """The labels, stripped; ``ExamplesInvalid`` listing every problem (count mismatch, a label
+    that is not a name, fewer than two labels, a label with fewer than ``min_per_label`` examples)."""
     problems: list[Problem] = []
     if len(examples) != len(labels):
         problems.append(
@@ -47,12 +51,12 @@ def _check(examples: Sequence[object], labels: Sequence[object]) -> list[str]:
     if len(counts) < 2:
         problems.append(Problem(message="only one label", pointer="/labels", expected="at least two different labels"))
     for label, n in sorted(counts.items()):
-        if n < MIN_PER_LABEL:
+        if n < min_per_label:
             problems.append(
                 Problem(
-                    message=f"label {label!r} has {n} example",
+                    message=f"label {label!r} has {n} example" + ("s" if n != 1 else ""),
                     pointer="/labels",
-                    expected=f"at least {MIN_PER_LABEL} per label",
+                    expected=f"at least {min_per_label} per label",
                 )
             )
     if problems:
@@ -71,7 +75,7 @@ def train_head(
     alpha: float | None = 0.1,
 ) -> TextClassifier:
     """A classifier for ``labels`` trained on ``examples`` (texts, or items of ``input_kind``)."""
-    names = _check(examples, labels)
+    names = check_examples(examples, labels)
     items = [{"text": e} if isinstance(e, str) else e for e in examples]
     if input_kind not in READERS:
         raise ExamplesInvalid([Problem(message=f"unknown input kind {input_kind!r}", expected=", ".join(READERS))])

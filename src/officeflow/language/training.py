@@ -33,6 +33,7 @@ from officeflow.language.generate import CATEGORIES, INTENTS, generate_emails, g
 from officeflow.language.head import TextHead, fit_head
 from officeflow.language.priority import IMPACTS, MATRIX, PRIORITIES, URGENCIES
 from officeflow.language.report import HeldOutResult, ReportInput, render
+from officeflow.models.metadata import data_digest
 
 CLASSIFIER_TOKENS = 128
 ALPHA = 0.1
@@ -158,9 +159,18 @@ SPECS: dict[str, ModelSpec] = {
 }
 
 
+CLASSIFIER_FILE = "classifier.skops"
+
+
+def artifact_folder(name: str) -> Path:
+    """Where a built-in model's artifact ships, inside the package: ``model.json`` (what the model
+    registry reads) and ``classifier.skops`` (the heads)."""
+    return Path(str(resources.files("officeflow.language") / "data" / "models" / name))
+
+
 def artifact_path(name: str) -> Path:
-    """Where a built-in model's artifact ships, inside the package."""
-    return Path(str(resources.files("officeflow.language") / "data" / "models" / f"{name}.skops"))
+    """The heads' file of a built-in model."""
+    return artifact_folder(name) / CLASSIFIER_FILE
 
 
 def load_held_out(held: HeldOut) -> list[dict[str, Any]]:
@@ -181,6 +191,16 @@ class Trained:
     generated: dict[str, Evaluation]
     held_out: list[HeldOutResult]
     report: str
+    training_digest: str = ""
+    """``data_digest`` of the training part's rows (items and labels)."""
+    calibration_confidence: tuple[float, ...] = ()
+    """The first head's confidence on the calibration part: the reference drift is measured against."""
+
+
+def _known(rows: Sequence[Mapping[str, Any]], field: str, labels: Sequence[str]) -> NDArray[np.int64]:
+    """Each row's label index for ``field``, -1 where the row does not label it (a correction that
+    names the category alone trains the category head, not the others)."""
+    return np.array([labels.index(row[field]) if field in row else -1 for row in rows], dtype=np.int64)
 
 
 def _fit_heads(
@@ -189,23 +209,25 @@ def _fit_heads(
     train_idx, cal_idx, test_idx = split
     heads: dict[str, TextHead] = {}
     for field, labels in spec.heads.items():
-        y = np.array([labels.index(row[field]) for row in rows], dtype=np.int64)
+        y = _known(rows, field, labels)
+        fit_idx, fit_cal = train_idx[y[train_idx] >= 0], cal_idx[y[cal_idx] >= 0]
         heads[field] = fit_head(
-            features[train_idx],
-            y[train_idx],
+            features[fit_idx],
+            y[fit_idx],
             labels,
             config=spec.features,
             c=spec.c,
             seed=seed,
-            calibration=(features[cal_idx], y[cal_idx]),
+            calibration=(features[fit_cal], y[fit_cal]),
             alpha=ALPHA,
         )
     blends: dict[str, MatrixBlend] = {}
     if spec.blend is not None:
         b = spec.blend
         labels = spec.heads[b.field]
-        y = np.array([labels.index(row[b.field]) for row in rows], dtype=np.int64)
-        cal = {f: heads[f].probabilities(features[cal_idx]) for f in (b.field, b.row_field, b.column_field)}
+        y = _known(rows, b.field, labels)
+        blend_cal = cal_idx[y[cal_idx] >= 0]
+        cal = {f: heads[f].probabilities(features[blend_cal]) for f in (b.field, b.row_field, b.column_field)}
         blend = MatrixBlend.from_matrix(
             labels,
             row_field=b.row_field,
@@ -215,17 +237,59 @@ def _fit_heads(
             matrix=b.matrix,
             own_weight=b.own_weight,
         )
-        blends[b.field] = fit_blend(blend, cal[b.field], cal[b.row_field], cal[b.column_field], y[cal_idx], ALPHA)
+        blends[b.field] = fit_blend(blend, cal[b.field], cal[b.row_field], cal[b.column_field], y[blend_cal], ALPHA)
     generated: dict[str, Evaluation] = {}
-    test = {f: h.probabilities(features[test_idx]) for f, h in heads.items()}
+    test = {f: h.probabilities(features[test_idx]) for f, h in heads.items()} if len(test_idx) else {}
     for field, labels in spec.heads.items():
-        y = np.array([labels.index(rows[i][field]) for i in test_idx], dtype=np.int64)
+        y = _known([rows[i] for i in test_idx], field, labels)
+        if not (y >= 0).any():
+            continue
         p, conformal = test[field], heads[field].conformal
         if field in blends:
             blend = blends[field]
             p, conformal = blend.probabilities(p, test[blend.row_field], test[blend.column_field]), blend.conformal
-        generated[field] = evaluate(labels, y, p, conformal)
+        generated[field] = evaluate(labels, y[y >= 0], p[y >= 0], conformal)
     return heads, blends, generated
+
+
+def fit_classifier(
+    spec: ModelSpec,
+    parts: tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]],
+    seed: int,
+    embedder: SentenceEmbedder,
+) -> tuple[TextClassifier, dict[str, Evaluation]]:
+    """Heads fitted on ``parts[0]``, calibrated on ``parts[1]``, measured on ``parts[2]`` (rows: an
+    item's fields and its labels; a row may label only some fields). Retraining uses this."""
+    rows = [*parts[0], *parts[1], *parts[2]]
+    reader = READERS[spec.input_kind]
+    texts = [reader(row, i, []) for i, row in enumerate(rows)]
+    features = FeatureBuilder(spec.features).build(texts, embedder.embed(texts))
+    a, b = len(parts[0]), len(parts[0]) + len(parts[1])
+    split = (np.arange(0, a), np.arange(a, b), np.arange(b, len(rows)))
+    heads, blends, generated = _fit_heads(spec, rows, features, split, seed)
+    classifier = TextClassifier(
+        name=spec.name,
+        input_kind=spec.input_kind,
+        heads=heads,
+        blends=blends,
+        embedder=embedder,
+        metadata=_classifier_metadata(len(rows), seed, embedder, generated),
+    )
+    return classifier, generated
+
+
+def _classifier_metadata(
+    rows: int, seed: int, embedder: SentenceEmbedder, generated: Mapping[str, Evaluation]
+) -> dict[str, Any]:
+    return {
+        "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "seed": seed,
+        "rows": rows,
+        "embedding": embedder.model_id,
+        "max_tokens": embedder.max_tokens,
+        "alpha": ALPHA,
+        "generated_accuracy": {f: e.accuracy for f, e in generated.items()},
+    }
 
 
 def train(spec: ModelSpec, seed: int, *, embedder: SentenceEmbedder, command: str, count: int | None = None) -> Trained:
@@ -247,15 +311,7 @@ def train(spec: ModelSpec, seed: int, *, embedder: SentenceEmbedder, command: st
         heads=heads,
         blends=blends,
         embedder=embedder,
-        metadata={
-            "trained": datetime.now(UTC).strftime("%Y-%m-%d"),
-            "seed": seed,
-            "rows": len(rows),
-            "embedding": embedder.model_id,
-            "max_tokens": embedder.max_tokens,
-            "alpha": ALPHA,
-            "generated_accuracy": {f: e.accuracy for f, e in generated.items()},
-        },
+        metadata=_classifier_metadata(len(rows), seed, embedder, generated),
     )
     held_out = [_evaluate_held_out(spec, held, classifier) for held in spec.held_out]
     timings = {
@@ -277,7 +333,15 @@ def train(spec: ModelSpec, seed: int, *, embedder: SentenceEmbedder, command: st
             notes=spec.notes,
         )
     )
-    return Trained(classifier=classifier, generated=generated, held_out=held_out, report=report)
+    main = next(iter(heads))
+    return Trained(
+        classifier=classifier,
+        generated=generated,
+        held_out=held_out,
+        report=report,
+        training_digest=data_digest(rows[i] for i in split[0]),
+        calibration_confidence=tuple(float(c) for c in heads[main].probabilities(features[split[1]]).max(axis=1)),
+    )
 
 
 def _evaluate_held_out(spec: ModelSpec, held: HeldOut, classifier: TextClassifier) -> HeldOutResult:
@@ -368,9 +432,3 @@ def _method_lines(spec: ModelSpec, embedder: SentenceEmbedder) -> list[str]:
             "then a temperature and a conformal threshold fitted on the calibration split."
         )
     return lines
-
-
-def save(trained: Trained, artifact: Path, report_path: Path) -> None:
-    trained.classifier.save(artifact)
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(trained.report, encoding="utf-8")

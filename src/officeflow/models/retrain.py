@@ -99,12 +99,15 @@ def retrain(
     """Train a candidate of built-in ``name`` on base data plus feedback and compare it with production.
 
     ``base_data`` defaults to the model's own base data, ``production`` to its committed artifact,
-    ``seed`` to the seed production was trained with.
+    ``seed`` to the seed production was trained with. A version a user trained (a label set) has
+    no committed artifact: pass it as ``production`` (its ``config["builtin"]`` names its kind,
+    and its trainer takes its base examples from it).
     """
-    spec = builtin(name)
-    trainer = spec.trainer()
+    kind = production.config.get("builtin", name) if production is not None else name
+    spec = builtin(str(kind))
     report = progress or (lambda phase, done: None)
     production = production or spec.artifact()
+    trainer = spec.trainer(production)
     if seed is None:
         seed = int(production.config.get("seed", 0))
     if trainer.examples_are_inputs:

@@ -29,16 +29,26 @@ class Builtin:
     name: str
     model_class: str
     trainer_class: str
-    folder: Path
+    folder: Path | None
+    """``None``: a kind of model whose versions users train (a label set); nothing is committed."""
+    artifact_folder: Path | None = None
+    """Where the committed artifact is, when not in ``<folder>/artifact`` (the language models')."""
+    trainer_takes_production: bool = False
+    """The trainer is built from the production version (a label set's trainer keeps its examples)."""
 
-    def trainer(self) -> Trainer:
-        return cast(Trainer, _resolve(self.trainer_class)())
+    def trainer(self, production: Artifact | None = None) -> Trainer:
+        cls = _resolve(self.trainer_class)
+        return cast(Trainer, cls(production) if self.trainer_takes_production else cls())
 
     def model(self, artifact: Artifact) -> Model:
         return cast(Model, _resolve(self.model_class)(artifact))
 
     @property
     def artifact_dir(self) -> Path:
+        if self.artifact_folder is not None:
+            return self.artifact_folder
+        if self.folder is None:
+            raise ModelArtifactInvalid(f"{self.name}: users train its versions; no version is committed")
         return self.folder / "artifact"
 
     def artifact(self) -> Artifact:
@@ -51,6 +61,10 @@ def _resolve(path: str) -> Any:
 
 
 _PACKAGE = "officeflow.models.builtin"
+_LANGUAGE = "officeflow.language"
+"""The language models live in ``officeflow.language`` (which imports this layer, so this layer names
+their classes as text and never imports them at load time)."""
+_LANGUAGE_MODELS = HERE.parents[1] / "language" / "data" / "models"
 BUILTINS: dict[str, Builtin] = {
     "credit-risk": Builtin(
         name="credit-risk",
@@ -70,12 +84,38 @@ BUILTINS: dict[str, Builtin] = {
         trainer_class=f"{_PACKAGE}.sensor_anomaly.train:SensorAnomalyTrainer",
         folder=HERE / "sensor_anomaly",
     ),
+    "ticket-triage": Builtin(
+        name="ticket-triage",
+        model_class=f"{_LANGUAGE}.builtin:BuiltinTextModel",
+        trainer_class=f"{_LANGUAGE}.builtin:TicketTriageTrainer",
+        folder=None,
+        artifact_folder=_LANGUAGE_MODELS / "ticket-triage",
+    ),
+    "email-intent": Builtin(
+        name="email-intent",
+        model_class=f"{_LANGUAGE}.builtin:BuiltinTextModel",
+        trainer_class=f"{_LANGUAGE}.builtin:EmailIntentTrainer",
+        folder=None,
+        artifact_folder=_LANGUAGE_MODELS / "email-intent",
+    ),
 }
+
+TRAINED_BY_USERS: dict[str, Builtin] = {
+    "label-set": Builtin(
+        name="label-set",
+        model_class=f"{_LANGUAGE}.builtin:BuiltinTextModel",
+        trainer_class=f"{_LANGUAGE}.labelsets:LabelSetTrainer",
+        folder=None,
+        trainer_takes_production=True,
+    ),
+}
+"""Kinds of built-in model with no committed version: users train theirs (``officeflow models labels
+train``), and the artifact's ``config["builtin"]`` names the kind, so ``load_model`` and ``retrain`` find it."""
 
 
 def builtin(name: str) -> Builtin:
     try:
-        return BUILTINS[name]
+        return BUILTINS[name] if name in BUILTINS else TRAINED_BY_USERS[name]
     except KeyError:
         known = ", ".join(sorted(BUILTINS))
         raise ModelArtifactInvalid(f"no built-in model named {name!r} (built-in models: {known})") from None
