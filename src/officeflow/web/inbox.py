@@ -23,6 +23,7 @@ from officeflow.tasks.service import Decision
 from officeflow.tasks.service import Viewer as TaskViewer
 from officeflow.web import forms, graph, state
 from officeflow.web.context import console_of, office_of
+from officeflow.web.document_view import reading_view
 from officeflow.web.documents import DocumentUnreadable, PageCache
 from officeflow.web.errors import PageError
 from officeflow.web.runs import STALE_LINK, workflow_names
@@ -244,18 +245,19 @@ def render_task(
 
 
 def _document(task: TaskRow) -> dict[str, Any] | None:
-    """The task's document: a stored file id (or ``{"file_id": ...}``), shown on the page."""
-    ref = task.spec.get("document")
-    if isinstance(ref, dict):
-        ref = ref.get("file_id") or ref.get("id")
+    """The task's document: a stored file id (or ``{"file_id": ...}``), shown on the page; a
+    document step's output also brings the fields read from it, boxes drawn over its pages."""
+    spec = task.spec.get("document")
+    ref = spec.get("file_id") or spec.get("id") if isinstance(spec, dict) else spec
     if not isinstance(ref, str) or not ref:
         return None
-    return {"file_id": ref, "src": f"/tasks/{task.id}/document"}
+    reading = reading_view(task.id, spec) if isinstance(spec, dict) else None
+    return {"file_id": ref, "src": f"/tasks/{task.id}/document", "reading": reading}
 
 
 @router.get("/tasks/{task_id}/document")
-def task_document(request: Request, task_id: str) -> Response:
-    """The task's document as an image: images as they are, a PDF's first page rendered."""
+def task_document(request: Request, task_id: str, page: int = 1) -> Response:
+    """The task's document as an image: images as they are, a PDF's page (the first by default) rendered."""
     who, _, task = load_task(request, task_id)
     document = _document(task)
     if document is None or not who.can("files.read"):
@@ -269,7 +271,7 @@ def task_document(request: Request, task_id: str) -> Response:
         return Response(content, media_type=row.content_type, headers=headers)
     if row.content_type == "application/pdf":
         try:
-            png = PAGES.get(row.sha256, 0, content)
+            png = PAGES.get(row.sha256, max(0, min(page, 10_000) - 1), content)
         except DocumentUnreadable as exc:
             raise PageError(422, f"The PDF cannot be shown here ({exc.message}); download it instead.") from None
         return Response(png, media_type="image/png", headers=headers)
