@@ -15,7 +15,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from officeflow import __version__
 from officeflow.api import methods, openapi_doc, problems
-from officeflow.api.routers import audit, definitions, directory, events, files, health, runs, security, tasks
+from officeflow.api.routers import (
+    audit,
+    decision_tables,
+    definitions,
+    directory,
+    events,
+    files,
+    health,
+    runs,
+    security,
+    tasks,
+)
 from officeflow.edge.problems import ApiProblem
 from officeflow.errors import OfficeflowError, StoreUnavailable
 from officeflow.office import Office
@@ -25,7 +36,7 @@ DESCRIPTION = """\
 Durable, audited office workflows. Authenticate with `Authorization: Bearer <API key or session
 token>`. Every error is an RFC 9457 problem document. Every POST accepts an `Idempotency-Key`.
 Each operation states the permission it needs in `x-officeflow-permission`."""
-ROUTERS = (events, runs, tasks, health, security, definitions, audit, files, directory)
+ROUTERS = (events, runs, tasks, health, security, definitions, decision_tables, audit, files, directory)
 """Each has a ``router``; the busiest (events) first."""
 
 

@@ -55,14 +55,17 @@ def validate(ctx: Context, paths: tuple[Path, ...]) -> None:
 @pass_ctx
 def apply(ctx: Context, paths: tuple[Path, ...]) -> None:
     """Validate and store definition files (a file or a folder of them)."""
-    engine = ctx.engine()
+    office = ctx.office()
+    engine = office.engine
     files = _files(paths)
     failures: list[str] = []
     with Progress(transient=True, disable=len(files) < 5, console=out) as progress:
         task = progress.add_task("applying", total=len(files))
         for file in files:
             try:
-                applied = engine.apply(file, tenant=ctx.tenant, actor=ctx.actor)
+                loaded = engine.load(file)
+                office.decision_tables.check_definition(loaded, ctx.tenant)
+                applied = engine.apply(loaded, tenant=ctx.tenant, actor=ctx.actor)
                 d = applied.definition
                 state = "stored" if applied.created else "unchanged"
                 out.print(f"{state}: {d.name} version {d.version} ({file})")

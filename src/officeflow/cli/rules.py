@@ -8,12 +8,15 @@ from typing import Any
 
 import click
 
-from officeflow.cli.common import emit_json, format_option, option, out, parse_json, table
+from officeflow.cli.common import Context, emit_json, format_option, option, out, parse_json, pass_ctx, table, when
 
 
 @click.group()
 def rules() -> None:
-    """Decision tables and models, in DMN XML or officeflow's YAML form (no database needed)."""
+    """Decision tables and models, in DMN XML or officeflow's YAML form.
+
+    eval, check and export read files and need no database; push, list and show work on the
+    tenant's stored tables."""
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -135,3 +138,144 @@ def export(file: Path, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         out.print(f"wrote {output}")
+
+
+@rules.command("push")
+@click.argument("file", type=_FILE)
+@option(
+    "--version",
+    "version",
+    env="RULES_VERSION",
+    type=click.IntRange(1, 2**31 - 1),
+    help="the version to store (default: the model's own; a DMN file without one takes the next)",
+)
+@option("--title", "title", env="RULES_TITLE", help="a title shown with the table")
+@format_option()
+@pass_ctx
+def push(ctx: Context, file: Path, version: int | None, title: str | None, fmt: str) -> None:
+    """Store a decision table version (a .dmn file or the YAML form) in the tenant.
+
+    Pushing the same content again changes nothing; other content under a stored version is
+    refused (exit 4). An invalid model exits with 5 and every problem with its place. The static
+    checks' findings are printed; the table is stored all the same.
+    """
+    try:
+        source = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{file} is not UTF-8 text: {exc.reason}", param_hint="FILE") from None
+    pushed = ctx.office().decision_tables.push(
+        source,
+        tenant=ctx.tenant,
+        actor=ctx.actor,
+        format="yaml" if file.suffix.lower() in (".yaml", ".yml") else None,
+        version=version,
+        title=title,
+        file=str(file),
+    )
+    head = pushed.table
+    if fmt == "json":
+        emit_json(
+            {
+                "name": head.name,
+                "version": head.version,
+                "format": head.format,
+                "digest": head.digest,
+                "created": pushed.created,
+                "findings": [f.as_dict() for f in pushed.findings],
+            }
+        )
+        return
+    state = "stored" if pushed.created else "unchanged"
+    out.print(f"{state}: decision table {head.name} version {head.version} ({head.format}, {file})")
+    for finding in pushed.findings:
+        out.print(f"[yellow]finding[/]: {finding}")
+
+
+@rules.command("list")
+@format_option()
+@pass_ctx
+def list_(ctx: Context, fmt: str) -> None:
+    """The tenant's stored decision tables, one line per table."""
+    summaries = ctx.office().queries.decision_tables.summaries(ctx.tenant)
+    if fmt == "json":
+        emit_json(
+            [
+                {
+                    "name": s.name,
+                    "latest": s.latest,
+                    "versions": s.versions,
+                    "format": s.format,
+                    "decisions": list(s.decisions),
+                    "title": s.title,
+                    "updated_at": s.updated_at,
+                }
+                for s in summaries
+            ]
+        )
+        return
+    table(
+        None,
+        ["name", "latest", "versions", "format", "decisions", "updated"],
+        [(s.name, s.latest, s.versions, s.format, ", ".join(s.decisions), when(s.updated_at)) for s in summaries],
+    )
+
+
+@rules.command("show")
+@click.argument("name")
+@option("--version", "version", env="RULES_VERSION", type=click.IntRange(1, 2**31 - 1), help="default: the latest")
+@option(
+    "--format",
+    "fmt",
+    env="FORMAT",
+    type=click.Choice(["table", "json", "source"]),
+    default="table",
+    show_default=True,
+    help="its rows with their hit counts, all of it as JSON, or the source as pushed",
+)
+@pass_ctx
+def show(ctx: Context, name: str, version: int | None, fmt: str) -> None:
+    """One stored version: its rows with how often rules steps matched each."""
+    from officeflow.decision_tables.compiled import compile_record, table_key
+
+    queries = ctx.office().queries.decision_tables
+    record = queries.record(ctx.tenant, name, version)
+    if fmt == "source":
+        click.echo(record.source, nl=not record.source.endswith("\n"))
+        return
+    hits = queries.hits(ctx.tenant, name, record.version)
+    model = compile_record(record)
+    if fmt == "json":
+        emit_json(
+            {
+                "name": record.name,
+                "version": record.version,
+                "format": record.format,
+                "digest": record.digest,
+                "decisions": list(record.decisions),
+                "created_at": record.created_at,
+                "created_by": record.created_by,
+                "hits": hits.as_dict(),
+            }
+        )
+        return
+    out.print(
+        f"{record.name} version {record.version} ({record.format}), stored {when(record.created_at)}"
+        f" by {record.created_by or 'system'}; evaluated {hits.evaluations} times by rules steps"
+    )
+    for owner, decision_table in model.tables():
+        key = table_key(owner, decision_table)
+        inputs = [c.label or c.expression.text.strip() for c in decision_table.inputs]
+        outputs = [c.name or c.label or owner for c in decision_table.outputs]
+        table(
+            f"{owner} ({decision_table.code})",
+            ["#", *inputs, *outputs, "hits"],
+            [
+                (
+                    rule.index,
+                    *[c.text.strip() or "-" for c in rule.inputs],
+                    *[c.text.strip() for c in rule.outputs],
+                    hits.of(key, rule.index),
+                )
+                for rule in decision_table.rules
+            ],
+        )

@@ -22,6 +22,9 @@ class DecisionModelInvalid(DefinitionInvalid):
 class DecisionEvaluationError(NonRetryableError):
     """The decision model cannot evaluate this request."""
 
+    http_status = 422
+    problem = ProblemType("invalid-decision-request", "The decision model cannot evaluate this request")
+
 
 def problem(
     message: str,

@@ -26,12 +26,14 @@ def list_definitions(request: Request) -> list[DefinitionOut]:
 def apply_definition(request: Request, body: DefinitionIn) -> Any:
     """Validate and store a definition version (YAML text in ``source``, or JSON in ``definition``).
     Storing the same content again answers 200 and changes nothing; invalid definitions answer 422
-    with every problem (line, column, step, expectation)."""
+    with every problem (line, column, step, expectation), a rules step naming a
+    decision table, version, decision or input the tenant does not have included."""
     principal = principal_of(request)
     where = office(request)
     engine = where.engine
     loaded = engine.load(body.source if isinstance(body, DefinitionSource) else body.definition, file="definition")
     check_workflow(principal, "definitions.write", loaded.name)
+    where.decision_tables.check_definition(loaded, principal.tenant)
     applied = engine.apply(loaded, tenant=principal.tenant, actor=principal.actor)
     stored = where.queries.definitions.record(principal, applied.definition.name, applied.definition.version)
     out = ApplyOut(definition=DefinitionOut.of(stored, full=True), created=applied.created)
