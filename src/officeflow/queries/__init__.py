@@ -13,6 +13,7 @@ from officeflow.engine import Engine
 from officeflow.queries.audit import AuditQueries
 from officeflow.queries.decision_tables import DecisionTableQueries
 from officeflow.queries.definitions import DefinitionQueries
+from officeflow.queries.model_monitoring import ModelMonitoringQueries
 from officeflow.queries.runs import RunQueries
 from officeflow.queries.stored import FileQueries, SecretQueries
 from officeflow.queries.tasks import TaskQueries
@@ -27,6 +28,7 @@ class Queries:
         self.runs = RunQueries(engine)
         self.definitions = DefinitionQueries(engine)
         self.decision_tables = DecisionTableQueries(engine.store)
+        self.model_monitoring = ModelMonitoringQueries(engine.store)
         self.tasks = TaskQueries(tasks)
         self.audit = AuditQueries(engine.store)
         self.files = FileQueries(engine.store)

@@ -19,6 +19,7 @@ from officeflow.web import (
     errors,
     inbox,
     login,
+    models,
     requests,
     run_actions,
     run_page,
@@ -30,7 +31,7 @@ from officeflow.web.nav import NAV, NavItem
 from officeflow.web.render import Renderer
 from officeflow.web.session import Viewer, current_viewer, viewer
 
-PAGE_MODULES = (login, inbox, requests, runs, run_page, run_actions, definitions, dead_letters, audit, static)
+PAGE_MODULES = (login, inbox, requests, runs, run_page, run_actions, definitions, models, dead_letters, audit, static)
 """Each has a ``router``; a new page module is added here (and its nav entry in nav.NAV)."""
 
 root = APIRouter(include_in_schema=False)
