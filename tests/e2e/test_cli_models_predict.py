@@ -48,11 +48,11 @@ CLAIM = {
 READING = {"reading": {"temperature": 21.5, "vibration": 2.0}}
 
 
-def officeflow(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def officeflow(*args: str, cwd: Path = ROOT, group: str = "models") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OFFICEFLOW_")}
-    env["OFFICEFLOW_DATABASE_URL"] = f"sqlite:///{cwd / 'unused.db'}"
+    env["OFFICEFLOW_DATABASE_URL"] = f"sqlite:///{cwd / 'officeflow-test.db'}"
     return subprocess.run(
-        [sys.executable, "-m", "officeflow", "models", *args],
+        [sys.executable, "-m", "officeflow", *([group] if group else []), *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -132,7 +132,7 @@ def test_bad_lines_are_all_named_and_nothing_is_printed(tmp_path: Path) -> None:
     assert result.returncode == 5
     assert result.stdout == ""
     assert f"{source}:3: text: text is a int (expected a string)" in result.stderr
-    assert f"{source}:4: the item is a JSON list (expected an object)" in result.stderr
+    assert f"{source}:4: the item is a JSON array (expected an object)" in result.stderr
 
 
 def test_bad_single_input_and_unknown_models_are_told_precisely(tmp_path: Path) -> None:
@@ -145,6 +145,12 @@ def test_bad_single_input_and_unknown_models_are_told_precisely(tmp_path: Path) 
     result = officeflow("predict", "no-such-model", "--input", "{}", cwd=tmp_path)
     assert result.returncode == 3
     assert "no model named 'no-such-model'" in result.stderr
+    assert "the model registry cannot be read" in result.stderr
+    assert officeflow("init", cwd=tmp_path, group="").returncode == 0
+    result = officeflow("predict", "no-such-model", "--input", "{}", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "no model named 'no-such-model'" in result.stderr
+    assert "not registered in tenant 'default'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -184,24 +190,34 @@ NEW_WORDINGS = [
 ]
 
 
-def test_a_label_set_trains_from_a_handful_of_examples_and_predicts_new_wordings(tmp_path: Path) -> None:
+def test_a_label_set_trains_from_a_handful_of_examples_registers_and_predicts_new_wordings(tmp_path: Path) -> None:
     examples = tmp_path / "facilities.jsonl"
     examples.write_text(
         "".join(json.dumps({"text": t, "label": label}) + "\n" for label, texts in FACILITIES.items() for t in texts),
         encoding="utf-8",
     )
+    assert officeflow("init", cwd=tmp_path, group="").returncode == 0
     trained = officeflow("labels", "train", "facilities", "--examples", str(examples), "--json", cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr
     summary = json.loads(trained.stdout)
     assert summary["labels"] == ["cleaning", "furniture", "heating"]
     assert summary["metrics"]["test_examples"] == 6
-    assert (tmp_path / "facilities" / "model.json").is_file()
+    assert summary["stored"] == "registered in tenant 'default' as version 1 (production)"
     source = tmp_path / "new.jsonl"
     source.write_text("".join(json.dumps({"text": t}) + "\n" for t, _ in NEW_WORDINGS), encoding="utf-8")
-    results = lines_of(officeflow("predict", str(tmp_path / "facilities"), "--input-file", str(source)))
+    results = lines_of(officeflow("predict", "facilities", "--input-file", str(source), cwd=tmp_path))
     right = sum(r["label"] == label for r, (_, label) in zip(results, NEW_WORDINGS, strict=True))
     assert right >= 5, results  # chance is 2 of 6
     assert all(0 < r["label_confidence"] <= 1 for r in results)
+    again = officeflow("labels", "train", "facilities", "--examples", str(examples), "--json", cwd=tmp_path)
+    assert json.loads(again.stdout)["stored"] == "registered in tenant 'default' as version 2 (candidate)"
+    folder = tmp_path / "copy"
+    written = officeflow(
+        "labels", "train", "facilities", "--examples", str(examples), "--out", str(folder), cwd=tmp_path
+    )
+    assert written.returncode == 0, written.stderr
+    (one,) = lines_of(officeflow("predict", str(folder), "--input", json.dumps({"text": NEW_WORDINGS[0][0]})))
+    assert one["label"] == "heating"
 
 
 def test_too_few_examples_are_refused_with_each_reason(tmp_path: Path) -> None:
@@ -211,17 +227,17 @@ def test_too_few_examples_are_refused_with_each_reason(tmp_path: Path) -> None:
         "heater is off,heating\n",
         encoding="utf-8",
     )
-    result = officeflow("labels", "train", "few", "--examples", str(examples), cwd=tmp_path)
+    result = officeflow("labels", "train", "few", "--examples", str(examples), "--out", "few", cwd=tmp_path)
     assert result.returncode == 5
     assert "label 'cleaning' has 1 example (expected at least 3 per label)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "few").exists()
     examples.write_text("words,tag\nradiator is cold,heating\n", encoding="utf-8")
-    result = officeflow("labels", "train", "few", "--examples", str(examples), cwd=tmp_path)
+    result = officeflow("labels", "train", "few", "--examples", str(examples), "--out", "few", cwd=tmp_path)
     assert result.returncode == 5
     assert f"{examples}:1: the header names ['words', 'tag']" in result.stderr
     one = tmp_path / "one.jsonl"
     one.write_text("".join(json.dumps({"text": f"cold {i}", "label": "heating"}) + "\n" for i in range(5)))
-    result = officeflow("labels", "train", "one", "--examples", str(one), cwd=tmp_path)
+    result = officeflow("labels", "train", "one", "--examples", str(one), "--out", "one", cwd=tmp_path)
     assert result.returncode == 5
     assert "only one label (expected at least two different labels)" in result.stderr

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from officeflow.cli.common import Context, emit_json, option, out, pass_ctx
-from officeflow.errors import NotFound, Problem, RequestInvalid
+from officeflow.errors import NotFound, Problem, RequestInvalid, SchemaOutOfDate, StoreUnavailable
 
 if TYPE_CHECKING:
-    from officeflow.models import Artifact, Model, Prediction
+    from officeflow.models import Model, Prediction
 
 BATCH = 64
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -63,49 +63,53 @@ def read_lines(path: Path) -> list[tuple[int, Any]]:
     return values
 
 
-def _from_registry(ctx: Context, name: str, version: str | None) -> Artifact | None:
-    """The registered version (``version``, else the one in production) of the tenant's model ``name``."""
-    from officeflow.models import Artifact, ModelMetadata
+def _registered(ctx: Context, name: str, version: str | None) -> Model:
+    """A version of the tenant's model ``name`` from the registry: ``version``, else the one in production."""
+    from officeflow.modelops.serving import build_model
+    from officeflow.models import BUILTINS
+    from officeflow.store.tx_models import ModelStage
 
+    try:
+        registry = ctx.office().models
+    except (SchemaOutOfDate, StoreUnavailable) as exc:
+        raise ModelNotFound(
+            f"no model named {name!r}: not a built-in model ({', '.join(sorted(BUILTINS))}), not a folder holding a "
+            f"model.json, and the model registry cannot be read ({exc.message})"
+        ) from None
+    registry.ensure_builtin(ctx.tenant, name)
     with ctx.engine().store.read() as tx:
         rows = tx.list_model_versions(ctx.tenant, name)
-        if not rows:
-            return None
-        if version is None:
-            live = [r for r in rows if str(r.stage) == "production"]
-            if not live:
-                raise ModelNotFound(f"model {name!r} has no version in production (give --version)")
-            row = live[-1]
-        else:
-            found = [r for r in rows if r.version == version]
-            if not found:
-                known = ", ".join(r.version for r in rows)
-                raise ModelNotFound(f"model {name!r} has no version {version!r} (its versions: {known})")
-            row = found[0]
-        files = tx.model_files(ctx.tenant, name, row.version)
-    return Artifact(
-        metadata=ModelMetadata.from_dict(row.metadata, source=f"model {name} {row.version}"),
-        config=dict(row.config),
-        files=files,
-    )
+    if not rows:
+        raise ModelNotFound(
+            f"no model named {name!r}: not a built-in model ({', '.join(sorted(BUILTINS))}), not a folder holding a "
+            f"model.json, not registered in tenant {ctx.tenant!r}"
+        )
+    if version is None:
+        live = [r for r in rows if r.stage is ModelStage.PRODUCTION]
+        if not live:
+            known = ", ".join(f"{r.version} ({r.stage.value})" for r in rows)
+            raise ModelNotFound(f"model {name!r} has no version in production (give --version; its versions: {known})")
+        row = live[0]
+    else:
+        found = [r for r in rows if r.version == version]
+        if not found:
+            known = ", ".join(r.version for r in rows)
+            raise ModelNotFound(f"model {name!r} has no version {version!r} (its versions: {known})")
+        row = found[0]
+    return build_model(registry.artifact(ctx.tenant, row))
 
 
-def resolve_model(ctx: Context | None, name: str, version: str | None = None) -> Model:
-    """A built-in model, a model artifact's folder, or a registered model (see the module docstring)."""
+def resolve_model(ctx: Context, name: str, version: str | None = None, registered: bool = False) -> Model:
+    """The folder of a model artifact; a built-in model's committed version (unless ``version`` or
+    ``registered`` ask for the registry); else a model registered in the tenant."""
     from officeflow.models import BUILTINS, Artifact, load_builtin, load_model
 
-    if name in BUILTINS and version is None:
-        return load_builtin(name)
     path = Path(name)
     if (path / "model.json").is_file():
         return load_model(Artifact.read(path))
-    artifact = _from_registry(ctx, name, version) if ctx is not None else None
-    if artifact is None:
-        raise ModelNotFound(
-            f"no model named {name!r}: not a built-in model ({', '.join(sorted(BUILTINS))}), not a folder holding a "
-            "model.json, not registered in this tenant"
-        )
-    return load_model(artifact)
+    if name in BUILTINS and version is None and not registered:
+        return load_builtin(name)
+    return _registered(ctx, name, version)
 
 
 def check_items(model: Model, items: Sequence[Any], source: Path | None, lines: Sequence[int]) -> None:
@@ -114,26 +118,39 @@ def check_items(model: Model, items: Sequence[Any], source: Path | None, lines: 
     from officeflow.language.errors import TextInputInvalid
     from officeflow.models import InputChecker, ModelInputInvalid
 
-    problems: list[Problem] = []
+    found: list[tuple[int, Problem]] = []
+    objects: list[tuple[int, Mapping[str, Any]]] = []
     for index, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            problems.append(
-                Problem(message=f"the item is a JSON {type(item).__name__}", pointer=f"/{index}", expected="an object")
+        if isinstance(item, Mapping):
+            objects.append((index, item))
+        else:
+            problem = Problem(
+                message=f"the item is a JSON {_json_type(item)}", pointer=f"/{index}", expected="an object"
             )
-    if not problems:
-        try:
-            if isinstance(model, BuiltinTextModel):
-                model.classifier.texts(items)
-            else:
-                InputChecker(model.metadata.input_schema).check(items)
-        except (TextInputInvalid, ModelInputInvalid) as exc:
-            problems = exc.problems
+            found.append((index, problem))
+    try:
+        if isinstance(model, BuiltinTextModel):
+            model.classifier.texts([item for _, item in objects])
+        else:
+            InputChecker(model.metadata.input_schema).check([item for _, item in objects])
+    except (TextInputInvalid, ModelInputInvalid) as exc:
+        for problem in exc.problems:
+            position, _, rest = (problem.pointer or "/").lstrip("/").partition("/")
+            index = objects[int(position)][0] if position.isdigit() else 0
+            pointer = f"/{index}" + (f"/{rest}" if rest else "")
+            found.append((index, Problem(message=problem.message, pointer=pointer, expected=problem.expected)))
+    problems = [problem for _, problem in sorted(found, key=lambda pair: pair[0])]
     if problems:
         if source is not None:
             told = [_at_line(p, source, lines) for p in problems]
         else:
             told = [_in_input(p) for p in problems]
         raise RequestInvalid(told, f"the input does not fit model {model.metadata.name}")
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _in_input(problem: Problem) -> Problem:
@@ -184,6 +201,11 @@ def predict_all(model: Model, items: Sequence[Any], sink: TextIO, *, batch: int 
 @click.option("--input", "input_text", help="one item as a JSON object")
 @click.option("--input-file", type=_FILE, help="a file of JSON lines, one item per line (blank lines skipped)")
 @click.option("--version", help="a registered model's version (default: the one in production)")
+@click.option(
+    "--registered",
+    is_flag=True,
+    help="a built-in model: the tenant's production version (default: the committed one)",
+)
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=BATCH, show_default=True, help="items per batch")
 @click.option("--explain", is_flag=True, help="add each prediction's explanation (contributions, reasons)")
 @pass_ctx
@@ -193,13 +215,15 @@ def predict(
     input_text: str | None,
     input_file: Path | None,
     version: str | None,
+    registered: bool,
     batch_size: int,
     explain: bool,
 ) -> None:
     """Predict with model NAME and print one JSON object per item, one per line, in order.
 
-    NAME is a built-in model (ticket-triage, email-intent, credit-risk, expense-anomaly,
-    sensor-anomaly), the folder of a model artifact, or a model registered in the tenant.
+    NAME is the folder of a model artifact, a built-in model (ticket-triage, email-intent,
+    credit-risk, expense-anomaly, sensor-anomaly: its committed version, or with --registered the
+    tenant's production version), or a model registered in the tenant (--version picks a version).
     Ticket triage prints category, priority, their confidences, alternatives and prediction sets.
     """
     if (input_text is None) == (input_file is None):
@@ -217,7 +241,7 @@ def predict(
         assert input_file is not None
         numbered = read_lines(input_file)
         items, lines = [v for _, v in numbered], [n for n, _ in numbered]
-    model = resolve_model(ctx, name, version)
+    model = resolve_model(ctx, name, version, registered)
     check_items(model, items, input_file, lines)
     predict_all(model, items, sys.stdout, batch=batch_size, explain=explain)
 
@@ -247,29 +271,60 @@ def labels() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the split and the head")
 @click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="write the artifact to this folder"
+    "--stage",
+    type=click.Choice(["candidate", "production"]),
+    help="the registered version's stage [default: production for a first version, else candidate]",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="write the artifact to this folder instead of registering it (no database needed)",
 )
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @pass_ctx
 def train(
-    ctx: Context, name: str, examples_file: Path, input_kind: str, seed: int, out_dir: Path | None, as_json: bool
+    ctx: Context,
+    name: str,
+    examples_file: Path,
+    input_kind: str,
+    seed: int,
+    stage: str | None,
+    out_dir: Path | None,
+    as_json: bool,
 ) -> None:
-    """Train label set NAME from examples and write it as a model artifact (``--out``).
+    """Train label set NAME from examples and register it in the tenant's model registry.
 
     Every label needs at least 3 examples (5 to 10 work better), and there must be at least two
-    labels. A fifth of each label's examples (at least one) is held out to measure the head.
+    labels. A fifth of each label's examples (at least one) is held out to measure the head. The
+    version is the next number; a first version goes to production, later ones are candidates
+    (promote them with the registry). Corrections people make in the inbox become feedback, and
+    ``officeflow models retrain NAME`` trains the next version on the examples plus that feedback.
     """
     from officeflow.language.errors import ExamplesInvalid
     from officeflow.language.labelsets import majority_share, read_examples, train_label_set
 
     try:
         examples = read_examples(examples_file)
-        artifact = train_label_set(name, examples, seed=seed, input_kind=input_kind)
+    except ExamplesInvalid as exc:
+        raise RequestInvalid(exc.problems, f"{examples_file}: the examples cannot be read") from None
+    version, first = ("1", True) if out_dir is not None else _next_version(ctx, name)
+    try:
+        artifact = train_label_set(name, examples, seed=seed, input_kind=input_kind, version=version)
     except ExamplesInvalid as exc:
         raise RequestInvalid(exc.problems, f"{examples_file}: the examples cannot train label set {name!r}") from None
-    target = out_dir or Path(name)
-    artifact.write(target)
     meta = artifact.metadata
+    if out_dir is not None:
+        artifact.write(out_dir)
+        where = f"written to {out_dir}/"
+    else:
+        from officeflow.store.tx_models import ModelStage
+
+        chosen = ModelStage(stage) if stage else (ModelStage.PRODUCTION if first else ModelStage.CANDIDATE)
+        ctx.office().models.register(
+            ctx.tenant, artifact, actor=ctx.actor, stage=chosen, reason=f"label set trained from {examples_file.name}"
+        )
+        where = f"registered in tenant {ctx.tenant!r} as version {meta.version} ({chosen.value})"
     summary = {
         "model": meta.name,
         "version": meta.version,
@@ -278,7 +333,7 @@ def train(
         "metrics": dict(meta.metrics),
         "majority_share": round(majority_share(examples), 6),
         "training_data_digest": meta.training_data_digest,
-        "artifact": str(target),
+        "stored": where,
     }
     if as_json:
         emit_json(summary)
@@ -288,5 +343,23 @@ def train(
     out.print(
         f"label set {meta.name} {meta.version}: {len(meta.labels)} labels, {len(examples)} examples; "
         f"accuracy on {int(meta.metrics.get('test_examples', 0))} held-out examples {shown} "
-        f"(always the commonest label: {majority_share(examples):.0%}); written to {target}/"
+        f"(always the commonest label: {majority_share(examples):.0%}); {where}"
     )
+
+
+def _next_version(ctx: Context, name: str) -> tuple[str, bool]:
+    """The label set's next version and whether it is its first; a built-in model's name is refused."""
+    from officeflow.learning.retraining import next_version
+    from officeflow.models import BUILTINS
+
+    if name in BUILTINS:
+        raise RequestInvalid(
+            [Problem(message=f"{name!r} is a built-in model", pointer="/name", expected="a name of your own")]
+        )
+    with ctx.engine().store.read() as tx:
+        rows = tx.list_model_versions(ctx.tenant, name)
+    if rows and any(r.config.get("builtin") != "label-set" for r in rows):
+        raise RequestInvalid(
+            [Problem(message=f"model {name!r} exists and is not a label set", pointer="/name", expected="a new name")]
+        )
+    return (next_version([r.version for r in rows]), False) if rows else ("1", True)
