@@ -63,6 +63,10 @@ BEYOND_THE_DOCUMENT: dict[str, set[tuple[str, str | None]]] = {
     "POST /v1/directory/absences": {("validation", "/substitute"), ("validation", "/ends_at")},
     "PUT /v1/directory/people/{username}": {("validation", "/manager")},  # not their own manager
     "POST /v1/users": {("weak-password", "/password")},  # the password policy
+    # a model file must load (ONNX, skops with its trusted types), a remote model's host be reachable
+    "POST /v1/models/{name}/versions": {("validation", None)},
+    "POST /v1/models/{name}/versions/{version}/predict": {("validation", None)},  # the model's input schema
+    "POST /v1/models/{name}/promote": {("validation", "/share")},  # only a canary takes a share
 }
 
 

@@ -23,6 +23,7 @@ from officeflow.api.routers import (
     events,
     files,
     health,
+    models,
     runs,
     security,
     tasks,
@@ -36,7 +37,7 @@ DESCRIPTION = """\
 Durable, audited office workflows. Authenticate with `Authorization: Bearer <API key or session
 token>`. Every error is an RFC 9457 problem document. Every POST accepts an `Idempotency-Key`.
 Each operation states the permission it needs in `x-officeflow-permission`."""
-ROUTERS = (events, runs, tasks, health, security, definitions, decision_tables, audit, files, directory)
+ROUTERS = (events, runs, tasks, health, security, definitions, decision_tables, audit, files, directory, models)
 """Each has a ``router``; the busiest (events) first."""
 
 

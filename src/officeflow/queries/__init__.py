@@ -14,6 +14,7 @@ from officeflow.queries.audit import AuditQueries
 from officeflow.queries.decision_tables import DecisionTableQueries
 from officeflow.queries.definitions import DefinitionQueries
 from officeflow.queries.model_monitoring import ModelMonitoringQueries
+from officeflow.queries.models import ModelQueries
 from officeflow.queries.runs import RunQueries
 from officeflow.queries.stored import FileQueries, SecretQueries
 from officeflow.queries.tasks import TaskQueries
@@ -28,6 +29,7 @@ class Queries:
         self.runs = RunQueries(engine)
         self.definitions = DefinitionQueries(engine)
         self.decision_tables = DecisionTableQueries(engine.store)
+        self.models = ModelQueries(engine.store)
         self.model_monitoring = ModelMonitoringQueries(engine.store)
         self.tasks = TaskQueries(tasks)
         self.audit = AuditQueries(engine.store)
