@@ -15,6 +15,7 @@ from officeflow.settings import Settings
 from officeflow.web import (
     audit,
     dead_letters,
+    decision_tables,
     definitions,
     errors,
     inbox,
@@ -31,7 +32,20 @@ from officeflow.web.nav import NAV, NavItem
 from officeflow.web.render import Renderer
 from officeflow.web.session import Viewer, current_viewer, viewer
 
-PAGE_MODULES = (login, inbox, requests, runs, run_page, run_actions, definitions, models, dead_letters, audit, static)
+PAGE_MODULES = (
+    login,
+    inbox,
+    requests,
+    runs,
+    run_page,
+    run_actions,
+    definitions,
+    decision_tables,
+    models,
+    dead_letters,
+    audit,
+    static,
+)
 """Each has a ``router``; a new page module is added here (and its nav entry in nav.NAV)."""
 
 root = APIRouter(include_in_schema=False)

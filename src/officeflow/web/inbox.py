@@ -231,6 +231,7 @@ def render_task(
         fields=form_fields,
         outcomes=outcomes,
         explanation=task.explanation,
+        decisions=where.queries.decision_tables.evaluated_in_run(task.tenant, task.run_id),
         document=_document(task),
         events=where.queries.tasks.events(task),
         history=history,

@@ -21,6 +21,7 @@ NAV: list[NavItem] = [
     NavItem("New request", "/start", "runs.start", "start"),
     NavItem("Runs", "/runs", "runs.read", "runs"),
     NavItem("Definitions", "/definitions", "definitions.read", "definitions"),
+    NavItem("Decision tables", "/decision-tables", "definitions.read", "decision-tables"),
     NavItem("Models", "/models", "models.read", "models"),
     NavItem("Dead letters", "/dead-letters", "runs.read", "dead-letters"),
     NavItem("Audit", "/audit", "audit.read", "audit"),
