@@ -83,7 +83,10 @@ def retrain_command(ctx: Context, name: str, seed: int | None, version: str | No
         ],
     )
     verdict = "at least as good as" if c.better else "worse than"
-    out.print(f"the candidate is {verdict} production on {c.primary}; promote it with `officeflow models promote`")
+    out.print(
+        f"the candidate is {verdict} production on {c.primary}; try it in shadow with "
+        f"`officeflow models promote {name} {result.registered.version} --stage shadow`"
+    )
 
 
 @click.command("feedback")
@@ -118,7 +121,10 @@ def feedback_command(ctx: Context, name: str, limit: int, as_json: bool) -> None
     table(
         f"feedback on {name}",
         ["when", "version", "kind", "field", "model said", "person said", "who", "task"],
-        [[when(r.at), r.version, r.kind, r.field, r.model_value, r.label, r.actor, r.task_id] for r in rows],
+        [
+            [when(r.at)[:16], r.version, r.kind, r.field, r.model_value, r.label, r.actor, (r.task_id or "")[-12:]]
+            for r in rows
+        ],
     )
 
 

@@ -23,7 +23,7 @@ from officeflow.models.inputs import InputChecker
 
 Progress = Callable[[str, float], None]
 
-LOWER_IS_BETTER = ("brier", "ece", "delay", "alone_error")
+LOWER_IS_BETTER = ("brier", "ece", "delay", "alone_error", "set_size")
 PRIMARY = {"credit-risk": "auc", "expense-anomaly": "any_auc", "sensor-anomaly": "generated_f1"}
 
 
