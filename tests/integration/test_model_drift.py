@@ -5,13 +5,21 @@ lasts, and is cleared once a window is back to normal."""
 
 from __future__ import annotations
 
+import json
 import random
+import time
+from dataclasses import replace
 
 import pytest
+from click.testing import CliRunner
 
 from officeflow import FakeClock, Office
-from officeflow.learning.drift import EVENT_TYPE, DriftMonitor, DriftSettings
+from officeflow.background import Background
+from officeflow.cli import main
+from officeflow.errors import ConfigurationError
+from officeflow.learning.drift import EVENT_TYPE, DriftMonitor, DriftSettings, drift_settings
 from officeflow.models import Severity, Thresholds
+from officeflow.settings import load_settings
 from officeflow.store.tx_model_feedback import OVERRIDE, NewFeedback
 from officeflow.store.tx_models import ModelStage
 from tests.conftest import OfficeFactory
@@ -138,3 +146,61 @@ def test_too_few_predictions_are_not_judged(monitored: Monitored) -> None:
     assert m.rows == 20
     assert m.raised == ()
     assert all(f.severity is Severity.TOO_FEW for f in m.findings)
+
+
+def test_models_drift_measures_and_prints_the_latest_figures(
+    monitored: Monitored, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``officeflow models drift NAME --measure --json`` measures with the OFFICEFLOW_MODEL_DRIFT_*
+    settings and prints the stored figures and the open alerts."""
+    office, clock, _ = monitored
+    record_predictions(office, credit_risk(), _shifted(credit_inputs()[:150]), at=clock.now() - 60)
+    env = {
+        "OFFICEFLOW_DATABASE_URL": db_url,
+        "OFFICEFLOW_MODEL_DRIFT_MIN_ROWS": "50",
+        "OFFICEFLOW_MODEL_DRIFT_WINDOW": "3650d",
+    }
+    result = CliRunner().invoke(main, ["models", "drift", "credit-risk", "--measure", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    figures = {m["subject"]: m for m in printed["measurements"]}
+    assert figures["feature:duration_in_month"]["severity"] == "alert"
+    assert figures["feature:duration_in_month"]["rows"] == 150
+    assert {a["subject"] for a in printed["open_alerts"]} >= {"feature:duration_in_month"}
+    table = CliRunner().invoke(main, ["models", "drift", "credit-risk"], env=env)
+    assert "feature:duration_in_month" in table.output
+    assert "open alert: version 1 feature:duration_in_month alert" in table.output
+
+
+def test_the_background_work_measures_drift(monitored: Monitored) -> None:
+    """``serve``'s background work runs the drift check every OFFICEFLOW_MODEL_DRIFT_EVERY."""
+    office, clock, monitor = monitored
+    record_predictions(office, credit_risk(), credit_inputs()[:120], at=clock.now())
+    quick = DriftMonitor(office.engine, office.events, replace(monitor.settings, every=0.05))
+    jobs = Background(office, drift=quick)
+    jobs.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with office.store.read() as tx:
+                if tx.latest_drift(TENANT, "credit-risk"):
+                    break
+            time.sleep(0.05)
+    finally:
+        jobs.stop()
+    with office.store.read() as tx:
+        assert {r.subject for r in tx.latest_drift(TENANT, "credit-risk")} >= {"confidence", "override_rate"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("model_drift_psi", "0.3", "OFFICEFLOW_MODEL_DRIFT_PSI='0.3': expected WARN,ALERT"),
+        ("model_drift_override", "0.5,0.2", "OFFICEFLOW_MODEL_DRIFT_OVERRIDE='0.5,0.2': expected 0 < WARN <= ALERT"),
+        ("model_drift_every", "soon", "OFFICEFLOW_MODEL_DRIFT_EVERY='soon'"),
+    ],
+)
+def test_a_bad_drift_setting_names_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigurationError) as bad:
+        drift_settings(load_settings(**{name: value}))
+    assert message in str(bad.value)
