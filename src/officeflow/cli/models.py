@@ -24,3 +24,21 @@ from officeflow.cli.models_training import drift_command, feedback_command, retr
 models.add_command(retrain_command)
 models.add_command(feedback_command)
 models.add_command(drift_command)
+
+from officeflow.cli.models_registry import (  # noqa: E402
+    list_command,
+    promote_command,
+    register_builtins_command,
+    register_command,
+    rollback_command,
+    show_command,
+    train_command,
+)
+
+models.add_command(list_command)
+models.add_command(show_command)
+models.add_command(register_command)
+models.add_command(register_builtins_command)
+models.add_command(promote_command)
+models.add_command(rollback_command)
+models.add_command(train_command)
