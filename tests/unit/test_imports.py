@@ -30,7 +30,7 @@ LEAF_UTILITIES = frozenset({"errors", "ids", "jsonutil", "clock", "durations", "
 FACES = frozenset({"api", "web", "cli", "asgi"})
 AI_PACKAGES = frozenset({"rules", "models", "documents", "language", "llm"})
 ABOVE_THE_ENGINE = (
-    frozenset({"tasks", "ingest", "kinds", "queries", "office", "background", "edge", "modelops"}) | FACES
+    frozenset({"tasks", "ingest", "kinds", "queries", "office", "background", "edge", "modelops", "learning"}) | FACES
 )
 ENTRY_POINT = "__main__"
 """``python -m officeflow``: part of the CLI."""
