@@ -12,13 +12,18 @@ called on 1,000 different inputs, round after round, for ``--evaluations`` evalu
 warm-up; the figure is evaluations per second in this one process (one core). Each evaluation
 returns the full ``Evaluation`` (outputs, matched rows, errors), as the ``rules`` step will use it.
 
-The in-workflow figures (a ``rules`` step in a workflow, p50/p95 added to the step) are measured
-separately once the step kind exists; their place in the JSON line is ``workflow_step`` (null here).
+Then a ``rules`` step in a workflow, on SQLite, in the harness of bench/engine.py (worker
+processes running ``officeflow worker``, runs submitted at a fixed rate, latency from the moment
+before ``engine.start()`` to the run's ``completed_at`` stamped by the worker): the three-step
+workflow of bench/engine.py (``bench3``), and the same workflow with a ``rules`` step between
+its first and second steps that evaluates the FIRST table above (stored with ``push``) on inputs
+computed from the run. Both are submitted alternately in one phase, so they share the load; the
+figures are their p50/p95 and the difference, what the step adds. ``--workflow-runs 0`` skips it.
 
 Prints a table for people, then one JSON object.
 
     python bench/rules.py
-    python bench/rules.py --evaluations 5000     # a quick look
+    python bench/rules.py --evaluations 5000 --workflow-runs 100    # a quick look
 """
 
 from __future__ import annotations
@@ -29,11 +34,15 @@ import random
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from officeflow.rules import DecisionModel, load_yaml
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from officeflow.rules import DecisionModel, load_yaml  # noqa: E402
 
 POLICIES = ["U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#"]
 CATEGORIES = ["travel", "meals", "office", "training", "software"]
@@ -59,6 +68,11 @@ def _rows(rng: random.Random, *, disjoint: bool, numeric_output: bool) -> list[d
 
 
 def table(code: str, seed: int) -> DecisionModel:
+    return load_yaml(table_source(code, seed), f"bench-{code}.yaml")
+
+
+def table_source(code: str, seed: int) -> str:
+    """The YAML form of the benchmark's table under hit policy ``code``."""
     rng = random.Random(seed)
     numeric = code in ("C+", "C<", "C>", "C#")
     output: dict[str, Any] = (
@@ -91,7 +105,7 @@ def table(code: str, seed: int) -> DecisionModel:
             }
         ],
     }
-    return load_yaml(yaml.safe_dump(spec, sort_keys=False), f"bench-{code}.yaml")
+    return yaml.safe_dump(spec, sort_keys=False)
 
 
 def inputs(seed: int, count: int = 1000) -> list[dict[str, Any]]:
@@ -137,6 +151,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="decisions per second of a 50-row, 6-input table per hit policy")
     parser.add_argument("--evaluations", type=int, default=50_000, help="evaluations per hit policy")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workflow-runs", type=int, default=300, help="runs of each workflow (0: skip)")
+    parser.add_argument("--rate", type=float, default=20.0, help="arrivals per second of both workflows together")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=32, help="steps per worker at once")
+    parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     data = inputs(args.seed)
     results: dict[str, Any] = {}
@@ -151,6 +170,11 @@ def main(argv: list[str] | None = None) -> None:
         )
     slowest = min(r["decisions_per_second"] for r in results.values())
     print(f"slowest policy: {slowest:,} decisions/s (target: over 20,000)", file=sys.stderr)
+    step = None
+    if args.workflow_runs > 0:
+        from bench.rules_step import measure_step
+
+        step = measure_step(table_source("F", args.seed), args)
     print(
         json.dumps(
             {
@@ -161,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
                 "evaluator": results,
                 "slowest_decisions_per_second": slowest,
                 "target_decisions_per_second": 20_000,
-                "workflow_step": None,
+                "workflow_step": step,
             }
         )
     )
