@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+from officeflow.learning.drift import DriftMonitor, DriftSettings
+from officeflow.models import Thresholds
+from tests.integration.learning_support import credit_inputs, credit_risk, record_predictions
+
 from .conftest import PASSWORD, Console
 from .definitions import LOANS, ONBOARDING, ORDERS_V1
 from .test_inbox import CLAIM
@@ -50,6 +54,9 @@ def seed(console: Console) -> dict[str, str]:
     console.drive()
     console.drive()
     (task,) = office.tasks.of_run(TENANT, claim.id)
+    office.models.ensure_builtin(TENANT, "credit-risk")  # the models page with drift charts
+    record_predictions(office, credit_risk(), credit_inputs()[:40], at=console.clock.now(), tenant=TENANT)
+    DriftMonitor(engine, office.events, DriftSettings(thresholds=Thresholds(min_rows=10))).check(TENANT)
     engine.audit.seal(TENANT)
     return {"task": task.id, "claim": claim.id, "order": order.id, "failed": failed.id}
 
@@ -85,6 +92,9 @@ def test_every_main_page_passes_axe_on_laptop_phone_and_dark(console: Console, b
         "/definitions/web-orders/1",
         "/dead-letters",
         "/audit",
+        "/models",
+        "/models/credit-risk",
+        "/label-sets/new",
     ]
     token = console.office.accounts.login(TENANT, "alma", PASSWORD).token
     problems: dict[str, list[str]] = {}

@@ -269,7 +269,7 @@ def labels() -> None:
     show_default=True,
     help="what an item is: {text}, a ticket {text, subject}, an e-mail {subject, body, attachments}",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="seed of the split and the head")
+@option("--seed", "seed", env="LABELS_SEED", type=int, default=0, show_default=True, help="seed of the split and head")
 @click.option(
     "--stage",
     type=click.Choice(["candidate", "production"]),
@@ -299,7 +299,7 @@ def train(
     labels. A fifth of each label's examples (at least one) is held out to measure the head. The
     version is the next number; a first version goes to production, later ones are candidates
     (promote them with the registry). Corrections people make in the inbox become feedback, and
-    ``officeflow models retrain NAME`` trains the next version on the examples plus that feedback.
+    "officeflow models retrain NAME" trains the next version on the examples plus that feedback.
     """
     from officeflow.language.errors import ExamplesInvalid
     from officeflow.language.labelsets import majority_share, read_examples, train_label_set
@@ -308,23 +308,35 @@ def train(
         examples = read_examples(examples_file)
     except ExamplesInvalid as exc:
         raise RequestInvalid(exc.problems, f"{examples_file}: the examples cannot be read") from None
-    version, first = ("1", True) if out_dir is not None else _next_version(ctx, name)
-    try:
-        artifact = train_label_set(name, examples, seed=seed, input_kind=input_kind, version=version)
-    except ExamplesInvalid as exc:
-        raise RequestInvalid(exc.problems, f"{examples_file}: the examples cannot train label set {name!r}") from None
-    meta = artifact.metadata
     if out_dir is not None:
+        try:
+            artifact = train_label_set(name, examples, seed=seed, input_kind=input_kind)
+        except ExamplesInvalid as exc:
+            raise RequestInvalid(exc.problems, f"{examples_file}: the examples cannot train {name!r}") from None
         artifact.write(out_dir)
         where = f"written to {out_dir}/"
     else:
+        from officeflow.learning.label_sets import train_and_register
         from officeflow.store.tx_models import ModelStage
 
-        chosen = ModelStage(stage) if stage else (ModelStage.PRODUCTION if first else ModelStage.CANDIDATE)
-        ctx.office().models.register(
-            ctx.tenant, artifact, actor=ctx.actor, stage=chosen, reason=f"label set trained from {examples_file.name}"
+        office = ctx.office()
+        done = train_and_register(
+            office.store,
+            office.models,
+            ctx.tenant,
+            name,
+            examples,
+            actor=ctx.actor,
+            seed=seed,
+            input_kind=input_kind,
+            stage=ModelStage(stage) if stage else None,
+            source=str(examples_file),
         )
-        where = f"registered in tenant {ctx.tenant!r} as version {meta.version} ({chosen.value})"
+        artifact = done.artifact
+        where = (
+            f"registered in tenant {ctx.tenant!r} as version {done.registered.version} ({done.registered.stage.value})"
+        )
+    meta = artifact.metadata
     summary = {
         "model": meta.name,
         "version": meta.version,
@@ -345,21 +357,3 @@ def train(
         f"accuracy on {int(meta.metrics.get('test_examples', 0))} held-out examples {shown} "
         f"(always the commonest label: {majority_share(examples):.0%}); {where}"
     )
-
-
-def _next_version(ctx: Context, name: str) -> tuple[str, bool]:
-    """The label set's next version and whether it is its first; a built-in model's name is refused."""
-    from officeflow.learning.retraining import next_version
-    from officeflow.models import BUILTINS
-
-    if name in BUILTINS:
-        raise RequestInvalid(
-            [Problem(message=f"{name!r} is a built-in model", pointer="/name", expected="a name of your own")]
-        )
-    with ctx.engine().store.read() as tx:
-        rows = tx.list_model_versions(ctx.tenant, name)
-    if rows and any(r.config.get("builtin") != "label-set" for r in rows):
-        raise RequestInvalid(
-            [Problem(message=f"model {name!r} exists and is not a label set", pointer="/name", expected="a new name")]
-        )
-    return (next_version([r.version for r in rows]), False) if rows else ("1", True)

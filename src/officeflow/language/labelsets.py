@@ -237,6 +237,33 @@ def read_examples(path: Path) -> list[Example]:
     return _jsonl_examples(text, path)
 
 
+def parse_labelled_lines(text: str, source: str = "examples") -> list[Example]:
+    """Examples typed one per line as ``label: text`` (blank lines skipped); ``ExamplesInvalid``
+    naming the line of every one without a label or a text."""
+    examples: list[Example] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        label, colon, words = line.partition(":")
+        if not colon or not label.strip() or not words.strip():
+            problems.append(
+                Problem(
+                    message=f"{line.strip()[:60]!r} has no label or no text",
+                    file=source,
+                    line=number,
+                    expected="label: text",
+                )
+            )
+            continue
+        examples.append(Example(input={"text": words.strip()}, label=label.strip()))
+    if problems:
+        raise ExamplesInvalid(problems)
+    if not examples:
+        raise ExamplesInvalid([Problem(message="no examples", file=source, expected="one 'label: text' per line")])
+    return examples
+
+
 def _jsonl_examples(text: str, path: Path) -> list[Example]:
     examples: list[Example] = []
     problems: list[Problem] = []

@@ -34,6 +34,8 @@ STAGES = [s.value for s in ModelStage]
 NOTICES = {
     "promoted": "The stage change is recorded.",
     "rolled_back": "Rolled back.",
+    "label_set_production": "The label set is trained and registered in production.",
+    "label_set_candidate": "The label set is trained and registered as a candidate; promote it to use it.",
 }
 
 
