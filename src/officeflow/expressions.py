@@ -198,21 +198,7 @@ def _text(value: Any) -> str:
 def compile_value(raw: Any) -> Value:
     """Compile a definition value; raises ExpressionError naming the failing member."""
     if isinstance(raw, str):
-        if "${" in raw:
-            whole = _TEMPLATE.fullmatch(raw.strip())
-            if whole:
-                return Value(raw, "expr", compile_expr(whole.group(1).strip()))
-            parts: list[Any] = []
-            pos = 0
-            for match in _TEMPLATE.finditer(raw):
-                if match.start() > pos:
-                    parts.append(raw[pos : match.start()])
-                parts.append(compile_expr(match.group(1).strip()))
-                pos = match.end()
-            if pos < len(raw):
-                parts.append(raw[pos:])
-            return Value(raw, "template", None, tuple(parts))
-        return Value(raw, "expr", compile_expr(raw))
+        return _compile_text(raw) if "${" in raw else Value(raw, "expr", compile_expr(raw))
     if isinstance(raw, Mapping):
         members = []
         for key, sub in raw.items():
@@ -232,6 +218,24 @@ def compile_value(raw: Any) -> Value:
     if raw is None or isinstance(raw, bool | int | float):
         return Value(raw, "literal")
     raise ExpressionError(f"{type(raw).__name__} is not a value; expected a CEL string, a mapping, a list or a literal")
+
+
+def _compile_text(raw: str) -> Value:
+    """A string with ``${...}``: one expression if that is all it is, else a template of text and
+    expressions."""
+    whole = _TEMPLATE.fullmatch(raw.strip())
+    if whole:
+        return Value(raw, "expr", compile_expr(whole.group(1).strip()))
+    parts: list[Any] = []
+    pos = 0
+    for match in _TEMPLATE.finditer(raw):
+        if match.start() > pos:
+            parts.append(raw[pos : match.start()])
+        parts.append(compile_expr(match.group(1).strip()))
+        pos = match.end()
+    if pos < len(raw):
+        parts.append(raw[pos:])
+    return Value(raw, "template", None, tuple(parts))
 
 
 def evaluate_condition(expr: Expr, variables: Mapping[str, Any]) -> bool:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 import orjson
@@ -43,6 +43,7 @@ from officeflow.edge.ratelimit import LocalBuckets, RateLimiter, Verdict, retry_
 from officeflow.errors import Problem, StoreUnavailable
 from officeflow.office import Office
 from officeflow.security.permissions import Principal
+from officeflow.store.tx_security import SessionRow
 
 __all__ = ["IDEMPOTENCY_KEY", "IDEMPOTENCY_TTL", "Gate"]
 IDEMPOTENCY_KEY = r"^[!-~](?:[ -~]{0,253}[!-~])?$"
@@ -86,32 +87,53 @@ class Gate:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path = scope["path"]
+        body = await self._body(scope, receive, send, headers, path)
+        if body is None:
+            return
+        caller = await self._caller(scope, headers)
+        if not await self._admitted(scope, send, headers, body, caller, path):
+            return
+        if _is_json(headers.get("content-type")):
+            too_deep = safeyaml.json_problem(body)
+            if too_deep is not None:
+                await _refused_document(send, too_deep, path)
+                return
+        await self._dispatch(scope, receive, send, headers, body, caller.principal, path)
+
+    async def _body(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str], path: str
+    ) -> bytes | None:
+        """The request's body, read whole within its limit; None once the request is refused (or the
+        client went away)."""
         limit = self.max_upload + UPLOAD_OVERHEAD if _takes_uploads(scope["method"], path) else self.max_body
         if "\x00" in path or b"%00" in scope.get("query_string", b""):
             await _problem(send, 400, "bad-request", "Bad request", "NUL characters are not allowed in the URL", path)
-            return
+            return None
         length = headers.get("content-length")
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
                 await _problem(send, 400, "bad-request", "Bad request", "Content-Length is not a number", path)
-                return
+                return None
             if declared > limit:
                 await self._too_large(send, limit, path)
-                return
+                return None
         body = b""
         more = True
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > limit:
                 await self._too_large(send, limit, path)
-                return
+                return None
+        return body
 
+    async def _caller(self, scope: Scope, headers: dict[str, str]) -> _Caller:
+        """Who is calling (bearer token or session cookie), also left in the request's state."""
         state: dict[str, Any] = scope.setdefault("state", {})
         token, via_cookie = _token(headers)
         principal = None
@@ -128,38 +150,48 @@ class Gate:
             state["token_refused"] = principal is None
         state["principal"] = principal
         state["session"] = session
+        return _Caller(principal, session, via_cookie)
 
-        if principal is not None and csrf.needs_check(scope["method"], path, via_cookie=via_cookie):
+    async def _admitted(
+        self, scope: Scope, send: Send, headers: dict[str, str], body: bytes, caller: _Caller, path: str
+    ) -> bool:
+        """Whether a known caller passes the CSRF check and the rate limits (else it is answered)."""
+        principal = caller.principal
+        if principal is None:
+            return True
+        if csrf.needs_check(scope["method"], path, via_cookie=caller.via_cookie):
             presented = await csrf.presented(headers, body)
-            if not csrf.matches(session.csrf_token if session is not None else None, presented):
+            if not csrf.matches(caller.session.csrf_token if caller.session is not None else None, presented):
                 await self._csrf_refused(send, path)
-                return
+                return False
+        if self.limiter is None:
+            return True
+        verdict = await _rate_verdict(self.limiter, principal)
+        if not verdict.allowed:
+            await _problem(
+                send,
+                429,
+                "rate-limited",
+                "Too many requests",
+                f"rate limit reached; retry in {retry_after_header(verdict.retry_after)} s",
+                path,
+                {"retry-after": retry_after_header(verdict.retry_after)},
+            )
+            return False
+        return True
 
-        if principal is not None and self.limiter is not None:
-            if isinstance(self.limiter.buckets, LocalBuckets):
-                verdict = self.limiter.check(principal.tenant, principal.id)
-            elif self.limiter.check_local(principal.tenant, principal.id):
-                verdict = Verdict(True)
-            else:
-                verdict = await anyio.to_thread.run_sync(self.limiter.check, principal.tenant, principal.id)
-            if not verdict.allowed:
-                await _problem(
-                    send,
-                    429,
-                    "rate-limited",
-                    "Too many requests",
-                    f"rate limit reached; retry in {retry_after_header(verdict.retry_after)} s",
-                    path,
-                    {"retry-after": retry_after_header(verdict.retry_after)},
-                )
-                return
-
-        if _is_json(headers.get("content-type")):
-            too_deep = safeyaml.json_problem(body)
-            if too_deep is not None:
-                await _refused_document(send, too_deep, path)
-                return
-
+    async def _dispatch(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str],
+        body: bytes,
+        principal: Principal | None,
+        path: str,
+    ) -> None:
+        """Pass the admitted request on, its body given again to the route: through the idempotency
+        keys (a POST with an Idempotency-Key), the events fast path, or the application."""
         replayed = False
 
         async def replay_receive() -> Message:
@@ -306,6 +338,23 @@ class Gate:
                 raise
         for message in held:
             await send(message)
+
+
+class _Caller(NamedTuple):
+    principal: Principal | None
+    session: SessionRow | None
+    via_cookie: bool
+    """Whether the token came from the session cookie (not a header)."""
+
+
+async def _rate_verdict(limiter: RateLimiter, principal: Principal) -> Verdict:
+    """The rate limits' verdict on the caller; the shared buckets are asked (in a thread) only once
+    the local share is spent."""
+    if isinstance(limiter.buckets, LocalBuckets):
+        return limiter.check(principal.tenant, principal.id)
+    if limiter.check_local(principal.tenant, principal.id):
+        return Verdict(True)
+    return await anyio.to_thread.run_sync(limiter.check, principal.tenant, principal.id)
 
 
 def _token(headers: dict[str, str]) -> tuple[str | None, bool]:

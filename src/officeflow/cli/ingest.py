@@ -7,12 +7,15 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from officeflow.cli.common import Context, option, out, pass_ctx
 from officeflow.ingest.sources import Ingesting, SourcesConfig, load_config
+
+if TYPE_CHECKING:
+    from officeflow.ingest.schedules import ScheduleRunner
 
 
 def describe(config: SourcesConfig) -> list[str]:
@@ -71,6 +74,20 @@ def ingest(ctx: Context, config_path: Path, check: bool, schedules: bool) -> Non
         from officeflow.ingest.schedules import ScheduleRunner
 
         scheduler = ScheduleRunner(office.schedules)
+    previous = _stop_on_signals(ingesting, scheduler)
+    try:
+        _run_until_stopped(ingesting, scheduler, config)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    ingesting.join()
+    for name, stats in ingesting.stats.items():
+        out.print(f"{name} stopped: {stats}")
+
+
+def _stop_on_signals(ingesting: Ingesting, scheduler: ScheduleRunner | None) -> dict[signal.Signals, Any]:
+    """SIGTERM and SIGINT stop the sources and the schedules gently, a second one at once; the
+    handlers they replace, to put back (none outside the main thread)."""
     stops = 0
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -87,6 +104,11 @@ def ingest(ctx: Context, config_path: Path, check: bool, schedules: bool) -> Non
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             previous[sig] = signal.signal(sig, on_signal)
+    return previous
+
+
+def _run_until_stopped(ingesting: Ingesting, scheduler: ScheduleRunner | None, config: SourcesConfig) -> None:
+    """Start the sources (and the schedules' timer) and wait until they stop."""
     timer: threading.Thread | None = None
     try:
         ingesting.start()
@@ -103,8 +125,3 @@ def ingest(ctx: Context, config_path: Path, check: bool, schedules: bool) -> Non
             scheduler.stop()
         if timer is not None:
             timer.join(30)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    ingesting.join()
-    for name, stats in ingesting.stats.items():
-        out.print(f"{name} stopped: {stats}")

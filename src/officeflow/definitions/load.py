@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from officeflow.definitions.graph import analyse
+from officeflow.definitions.graph import Graph, analyse
 from officeflow.definitions.model import Definition, Header
 from officeflow.definitions.yamlsource import Positions, parse_yaml
 from officeflow.errors import DefinitionInvalid, Problem
@@ -193,45 +193,18 @@ class _Checker:
                 expected="a mapping with name, version and steps",
             )
             return None
-        try:
-            header = Header.model_validate(data)
-        except ValidationError as exc:
-            self._pydantic(exc, (), None)
-            header = None
-        if isinstance(data.get("input"), dict):
-            self._input_schema(data["input"])
+        header = self._header(data)
         raw_steps = data.get("steps")
         if not isinstance(raw_steps, dict):
             return None
         steps = self._steps(raw_steps, registry)
         if header is None:
             return None
-        start = header.start or next(iter(raw_steps))
-        if header.start and header.start not in raw_steps:
-            self.add(
-                ("start",),
-                f"start step '{header.start}' is not a step of this workflow",
-                expected="one of: " + ", ".join(raw_steps),
-            )
+        start = self._start(header, raw_steps)
+        if start is None:
             return None
-        graph = analyse(steps, start, all_ids=set(raw_steps))
-        for gp in graph.problems:
-            self.add(
-                ("steps", gp.step, *gp.path),
-                gp.message,
-                step=gp.step,
-                expected=gp.expected,
-                key=not gp.path,
-            )
-        ids = set(raw_steps)
-        for sid, step in steps.items():
-            for path, value in step.values():
-                exprs = [((), value)] if isinstance(value, Expr) else list(value.expressions())
-                for sub, expr in exprs:
-                    self._expression(("steps", sid, *path, *sub), expr, sid, ids)
-        if header.output is not None:
-            for sub, expr in header.output.expressions():
-                self._expression(("output", *sub), expr, None, ids)
+        graph = self._graph(steps, start, set(raw_steps))
+        self._all_expressions(steps, header, set(raw_steps))
         if self.problems:
             return None
         import jsonschema.validators
@@ -253,6 +226,55 @@ class _Checker:
             file=self.file,
             _validator=jsonschema.validators.validator_for(header.input)(header.input),
         )
+
+    def _header(self, data: dict[str, Any]) -> Header | None:
+        """The workflow's own fields (name, version, input, ...), or None when they are wrong; the
+        input schema is checked either way."""
+        try:
+            header = Header.model_validate(data)
+        except ValidationError as exc:
+            self._pydantic(exc, (), None)
+            header = None
+        if isinstance(data.get("input"), dict):
+            self._input_schema(data["input"])
+        return header
+
+    def _start(self, header: Header, raw_steps: dict[str, Any]) -> str | None:
+        """The first step: the one named ``start``, else the first written; None if ``start``
+        names no step."""
+        start = header.start or next(iter(raw_steps))
+        if header.start and header.start not in raw_steps:
+            self.add(
+                ("start",),
+                f"start step '{header.start}' is not a step of this workflow",
+                expected="one of: " + ", ".join(raw_steps),
+            )
+            return None
+        return start
+
+    def _graph(self, steps: dict[str, StepConfig], start: str, ids: set[str]) -> Graph:
+        """The steps' graph, its problems (unreachable steps, unknown targets, ...) added."""
+        graph = analyse(steps, start, all_ids=ids)
+        for gp in graph.problems:
+            self.add(
+                ("steps", gp.step, *gp.path),
+                gp.message,
+                step=gp.step,
+                expected=gp.expected,
+                key=not gp.path,
+            )
+        return graph
+
+    def _all_expressions(self, steps: dict[str, StepConfig], header: Header, ids: set[str]) -> None:
+        """Check every expression of the steps and of the workflow's output."""
+        for sid, step in steps.items():
+            for path, value in step.values():
+                exprs = [((), value)] if isinstance(value, Expr) else list(value.expressions())
+                for sub, expr in exprs:
+                    self._expression(("steps", sid, *path, *sub), expr, sid, ids)
+        if header.output is not None:
+            for sub, expr in header.output.expressions():
+                self._expression(("output", *sub), expr, None, ids)
 
     def _keys_not_text(self) -> None:
         """Unquoted keys YAML would have read as other than text (the loader read each as its

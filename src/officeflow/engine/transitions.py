@@ -30,7 +30,7 @@ from officeflow.errors import (
 from officeflow.ids import uuid7
 from officeflow.jsonutil import dumps
 from officeflow.retry import Retry
-from officeflow.steps.base import AwaitSignal, Finish, Fork, Goto, Sleep, StartChild
+from officeflow.steps.base import AwaitSignal, Directive, Finish, Fork, Goto, Sleep, StartChild
 from officeflow.store.records import Job, JobKind, JobStatus, NewJob, NewRun, RunHead, RunStatus, Scope, Wait
 
 if TYPE_CHECKING:
@@ -333,8 +333,20 @@ class Transition(TransitionBase):
             self.fail_position(head, step_id, iteration, scope, ErrorInfo.from_exception(exc))
             return
         ctx.enter(step_id, iteration)
-        if directive is None:
-            return  # the kind acted through its port
+        if directive is not None:  # else the kind acted through its port
+            self._follow(head, ctx, step_id, iteration, scope, directive, depth)
+
+    def _follow(
+        self,
+        head: RunHead,
+        ctx: RunContext,
+        step_id: str,
+        iteration: int,
+        scope: Scope,
+        directive: Directive,
+        depth: int,
+    ) -> None:
+        """Do what a control kind's ``enter`` returned: go on, fork, wait, sleep, start a child, finish."""
         if isinstance(directive, Goto):
             self.record(head, ctx, step_id, iteration, directive.output)
             if directive.target is None:

@@ -215,32 +215,49 @@ def check_chain(
         if stop_at_first and walk.findings:
             return walk
         prev, expected = row.hash or "", seq + 1
-    for finding in _explain(suspects, altered, copies, version):
+    ending = _explain(suspects, altered, copies, version)
+    ending.extend(_against_head(expected - 1, prev, head))
+    for finding in ending:
         walk.add(finding)
-    last = expected - 1
+    walk.findings.sort(key=lambda f: f.seq if f.seq is not None else 0)
+    return walk
+
+
+def _against_head(last: int, prev: str, head: Head | None) -> list[Finding]:
+    """What the walk's end (the last entry's number and link) says against the chain head: entries
+    missing at the end, entries past the head, or a last entry that does not match it."""
     head_seq = head[0] if head is not None else 0
     if last < head_seq:
-        walk.add(
+        return [
             Finding(
                 "deleted", last + 1, None, f"entries {last + 1} to {head_seq} are missing (the head says {head_seq})"
             )
-        )
-    elif last > head_seq:
-        walk.add(
+        ]
+    if last > head_seq:
+        return [
             Finding(
                 "inserted", head_seq + 1, None, f"the chain continues past its head ({head_seq}): entries were inserted"
             )
-        )
-    elif head is not None and prev != head[1]:
-        walk.add(Finding("altered", head_seq, None, "the last entry does not match the chain head"))
-    walk.findings.sort(key=lambda f: f.seq if f.seq is not None else 0)
-    return walk
+        ]
+    if head is not None and prev != head[1]:
+        return [Finding("altered", head_seq, None, "the last entry does not match the chain head")]
+    return []
 
 
 def _explain(suspects: list[_Suspect], altered: dict[int, AuditRow], copies: Copies, version: int) -> list[Finding]:
     """Findings for the entries that verify but do not fit their place: copies, moved entries
     (paired with the places they fit: swapped, reordered, renumbered), and what fits nowhere."""
     slots = {**altered, **{s.row.seq or 0: s.row for s in suspects}}
+    belongs = _places(suspects, slots, copies, version)
+    findings, moved = _moves(belongs, slots)
+    for suspect in suspects:
+        if (suspect.row.seq or 0) not in moved:
+            findings.extend(_misfit(suspect, belongs, moved, copies))
+    return findings
+
+
+def _places(suspects: list[_Suspect], slots: dict[int, AuditRow], copies: Copies, version: int) -> dict[int, int]:
+    """seq -> the place a suspect entry was sealed for (its content or its row links there)."""
     belongs: dict[int, int] = {}
     for suspect in suspects:
         row, seq = suspect.row, suspect.row.seq or 0
@@ -258,6 +275,11 @@ def _explain(suspects: list[_Suspect], altered: dict[int, AuditRow], copies: Cop
             if content_moved or row_moved:
                 belongs[seq] = place
                 break
+    return belongs
+
+
+def _moves(belongs: dict[int, int], slots: dict[int, AuditRow]) -> tuple[list[Finding], set[int]]:
+    """The closed cycles of moved entries (swapped, reordered), and the entries they hold."""
     findings: list[Finding] = []
     moved: set[int] = set()
     for start in sorted(belongs):
@@ -275,32 +297,28 @@ def _explain(suspects: list[_Suspect], altered: dict[int, AuditRow], copies: Cop
             what = f"entries {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} were reordered"
         where = "; ".join(f"entry {n} belongs at {belongs[n]}" for n in numbers)
         findings.append(Finding("moved", numbers[0], slots[numbers[0]].id, f"{what} ({where})"))
-    for suspect in suspects:
-        row, seq = suspect.row, suspect.row.seq or 0
-        if seq in moved:
-            continue
-        if row.nonce is not None and row.nonce in copies:
-            others = [s for i, s in copies[row.nonce] if i != row.id and s != seq]
-            of = f"entry {others[0]}" if others and others[0] is not None else "another entry"
-            findings.append(
-                Finding("duplicate", seq, row.id, f"entry {seq} ({describe(row)}) is a copy of {of} (the same nonce)")
-            )
-        elif seq in belongs:
-            findings.append(
-                Finding("moved", seq, row.id, f"entry {seq} ({describe(row)}) was sealed as entry {belongs[seq]}")
-            )
-        elif suspect.own_link:
-            if not suspect.after_gap and seq - 1 not in moved and seq - 1 not in belongs:
-                findings.append(
-                    Finding("moved", seq, row.id, f"entry {seq} does not follow entry {seq - 1}: entries were moved")
-                )
-        else:
-            findings.append(
-                Finding(
-                    "inserted",
-                    seq,
-                    row.id,
-                    f"entry {seq} ({describe(row)}) does not link to entry {seq - 1}: inserted or rewritten",
-                )
-            )
-    return findings
+    return findings, moved
+
+
+def _misfit(suspect: _Suspect, belongs: dict[int, int], moved: set[int], copies: Copies) -> list[Finding]:
+    """What a suspect entry outside the moved cycles is: a copy, an entry sealed for another place,
+    one whose neighbour moved, or an inserted (rewritten) one."""
+    row, seq = suspect.row, suspect.row.seq or 0
+    if row.nonce is not None and row.nonce in copies:
+        others = [s for i, s in copies[row.nonce] if i != row.id and s != seq]
+        of = f"entry {others[0]}" if others and others[0] is not None else "another entry"
+        return [Finding("duplicate", seq, row.id, f"entry {seq} ({describe(row)}) is a copy of {of} (the same nonce)")]
+    if seq in belongs:
+        return [Finding("moved", seq, row.id, f"entry {seq} ({describe(row)}) was sealed as entry {belongs[seq]}")]
+    if suspect.own_link:
+        if not suspect.after_gap and seq - 1 not in moved and seq - 1 not in belongs:
+            return [Finding("moved", seq, row.id, f"entry {seq} does not follow entry {seq - 1}: entries were moved")]
+        return []
+    return [
+        Finding(
+            "inserted",
+            seq,
+            row.id,
+            f"entry {seq} ({describe(row)}) does not link to entry {seq - 1}: inserted or rewritten",
+        )
+    ]
