@@ -14,6 +14,7 @@ are registered in production for a tenant the first time a step or a request nam
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -112,12 +113,17 @@ class ModelRegistry:
         *,
         batch_items: int = 64,
         batch_wait: float = 0.0,
+        route_ttl: float = 1.0,
     ) -> None:
         """``keyring`` signs the audit entries of stage changes; ``batch_items`` and ``batch_wait``
-        bound each version's micro-batches (officeflow.modelops.serving)."""
+        bound each version's micro-batches (officeflow.modelops.serving); ``route_ttl``: how
+        long (seconds) a process keeps a model's live versions before reading them again (a
+        stage change made in this process is seen at once, one made elsewhere within that)."""
         self.store = store
         self.keyring = keyring
         self.now = now
+        self.route_ttl = route_ttl
+        self._live: dict[tuple[str, str], tuple[float, list[ModelVersionRow]]] = {}
         self.serving = ServedModels(batch_items=batch_items, batch_wait=batch_wait)
 
     def close(self) -> None:
@@ -170,7 +176,10 @@ class ModelRegistry:
             assert found is not None
             return found
 
-        return self.store.run(body)
+        try:
+            return self.store.run(body)
+        finally:
+            self._live.pop((tenant, meta.name), None)
 
     def register_builtins(
         self, tenant: str, *, actor: str = "system", names: Sequence[str] | None = None
@@ -214,7 +223,10 @@ class ModelRegistry:
             self._apply(tx, tenant, name, "promote", [to_production], actor, "built-in model")
             return tx.get_model_version(tenant, name, row.version)
 
-        return self.store.run(body)
+        try:
+            return self.store.run(body)
+        finally:
+            self._live.pop((tenant, name), None)
 
     # Stages
 
@@ -241,7 +253,10 @@ class ModelRegistry:
             self._apply(tx, tenant, name, "promote", changes, actor, reason)
             return changes
 
-        return self.store.run(body)
+        try:
+            return self.store.run(body)
+        finally:
+            self._live.pop((tenant, name), None)
 
     def rollback(self, tenant: str, name: str, *, actor: str, reason: str | None = None) -> list[Change]:
         """Withdraw the canary, or bring back the production version the current one replaced."""
@@ -254,7 +269,10 @@ class ModelRegistry:
             self._apply(tx, tenant, name, "rollback", changes, actor, reason)
             return changes
 
-        return self.store.run(body)
+        try:
+            return self.store.run(body)
+        finally:
+            self._live.pop((tenant, name), None)
 
     def _apply(
         self, tx: Tx, tenant: str, name: str, action: str, changes: Sequence[Change], actor: str, reason: str | None
@@ -354,13 +372,23 @@ class ModelRegistry:
 
     def route(self, tenant: str, name: str, run_id: str) -> Route:
         """The version that decides for ``run_id`` and the shadows (built-ins registered on first use)."""
+        return route(self.live(tenant, name), run_id, name)
+
+    def live(self, tenant: str, name: str) -> list[ModelVersionRow]:
+        """The production, canary and shadow versions of a model, read at most every ``route_ttl``
+        seconds."""
+        key = (tenant, name)
+        found = self._live.get(key)
+        if found is not None and time.monotonic() - found[0] < self.route_ttl:
+            return found[1]
         with self.store.read() as tx:
             live = tx.live_model_versions(tenant, name)
         if not live and name in BUILTINS:
             self.ensure_builtin(tenant, name)
             with self.store.read() as tx:
                 live = tx.live_model_versions(tenant, name)
-        return route(live, run_id, name)
+        self._live[key] = (time.monotonic(), live)
+        return live
 
     def served(self, tenant: str, row: ModelVersionRow) -> ServedModel:
         key = (tenant, row.name, row.version, row.artifact_digest)
