@@ -94,6 +94,7 @@ def test_every_main_page_passes_axe_on_laptop_phone_and_dark(console: Console, b
         "/audit",
         "/models",
         "/models/credit-risk",
+        "/label-sets/new",
     ]
     token = console.office.accounts.login(TENANT, "alma", PASSWORD).token
     problems: dict[str, list[str]] = {}
