@@ -3,8 +3,9 @@ the inbox.
 
 One process serves http://127.0.0.1:8080 (the API under /v1, the console everywhere else) and
 runs a worker thread. The first run creates the demo users, the directory (who manages whom,
-the finance group), the expense-claim workflow and a handful of claims with receipts; running it
-again keeps everything and adds nothing twice. Ctrl-C stops it cleanly.
+the finance group), the expense-claim workflow and a handful of claims with receipts (generated,
+seeded: examples/receipts.py), which the worker reads with the document step; running it again
+keeps everything and adds nothing twice. Ctrl-C stops it cleanly.
 
     python -m examples.demo [--database-url sqlite:///var/demo.db] [--port 8080]
 """
@@ -49,23 +50,25 @@ USERS = [
 MANAGERS = {"emma": "mark", "erik": "mark", "mark": "carla", "fiona": "carla", "felix": "carla"}
 TODAY = date.today()
 CLAIMS: list[dict[str, Any]] = [
+    # Each receipt is a seeded document of officeflow.documents.synth (examples/receipts.py): the
+    # claim states what the receipt says (its total and date); the document step reads it.
     {
         "key": "demo-claim-1",
         "by": "emma",
-        "input": {"amount": 320.0, "category": "travel", "description": "Train to the Lyon customer workshop"},
-        "receipt": ("SNCF Voyages", [("TGV Paris-Lyon 2nd", 160.0), ("TGV Lyon-Paris 2nd", 160.0)], 6),
+        "input": {"category": "equipment", "description": "USB-C cables and a mouse for the new desk"},
+        "receipt": {"seed": 1, "kind": "receipt", "country": "FR", "medium": "scan"},
     },
     {
         "key": "demo-claim-2",
         "by": "erik",
-        "input": {"amount": 86.4, "category": "meals", "description": "Dinner with the Nordica team"},
-        "receipt": ("Bistro Central", [("Menu du jour x2", 58.0), ("Water", 6.4), ("Coffee x2", 22.0)], 3),
+        "input": {"category": "meals", "description": "Dinner with the London team"},
+        "receipt": {"seed": 0, "kind": "receipt", "country": "GB", "medium": "scan"},
     },
     {
         "key": "demo-claim-3",
         "by": "emma",
-        "input": {"amount": 1450.0, "category": "equipment", "description": "Laptop for the new analyst"},
-        "receipt": ("Office Depot", [("Laptop 14in", 1290.0), ("Dock", 160.0)], 9),
+        "input": {"category": "equipment", "description": "Docks and monitors for the analyst team"},
+        "receipt": {"seed": 54, "kind": "invoice", "country": "DE", "medium": "pdf"},
     },
     {
         "key": "demo-claim-4",
@@ -76,8 +79,8 @@ CLAIMS: list[dict[str, Any]] = [
     {
         "key": "demo-claim-5",
         "by": "emma",
-        "input": {"amount": 24.5, "category": "meals", "description": "Lunch on the road"},
-        "receipt": ("Cafe Nord", [("Sandwich", 9.5), ("Salad", 11.0), ("Juice", 4.0)], 1),
+        "input": {"category": "meals", "description": "Lunch on the road"},
+        "receipt": {"seed": 12, "kind": "receipt", "country": "FR", "medium": "photo"},
     },
     {
         "key": "demo-claim-6",
@@ -88,8 +91,8 @@ CLAIMS: list[dict[str, Any]] = [
     {
         "key": "demo-claim-7",
         "by": "emma",
-        "input": {"amount": 2400.0, "category": "travel", "description": "Conference in Berlin (3 nights)"},
-        "receipt": ("Hotel Adlon", [("Room 3 nights", 1800.0), ("Conference fee", 600.0)], 12),
+        "input": {"category": "travel", "description": "Hotel for the Lyon conference (3 nights)"},
+        "receipt": {"seed": 30, "kind": "invoice", "country": "FR", "medium": "scan"},
         "mark_approves": True,
     },
 ]
@@ -150,10 +153,12 @@ def seed(office: Office) -> bool:
         data = dict(claim["input"])
         data["spent_on"] = (TODAY - timedelta(days=3)).isoformat()
         if claim["receipt"]:
-            merchant, lines, days = claim["receipt"]
-            png = receipts.receipt_png(merchant, lines, TODAY - timedelta(days=days), claim["key"][-1] + "0471")
-            name = f"receipt-{merchant.lower().replace(' ', '-')}.png"
-            row = office.events.save_file(tenant, name, "image/png", png, source="demo", max_size=MAX_SIZE)
+            sample = receipts.document(**claim["receipt"])
+            data["amount"] = sample.truth["total"]
+            data["spent_on"] = sample.truth["date"]
+            row = office.events.save_file(
+                tenant, sample.filename, receipts.content_type(sample), sample.data, source="demo", max_size=MAX_SIZE
+            )
             data["receipt"] = row.id
         office.engine.start("expense-claim", data, idempotency_key=claim["key"], actor=f"user:{claim['by']}")
     if created:

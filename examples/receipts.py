@@ -1,45 +1,35 @@
-"""Receipt images for the demo, drawn with Pillow (no data set to download)."""
+"""Receipts and invoices for the demo, from officeflow's seeded generator of documents
+(``officeflow.documents.synth``): the same seed gives the same document, byte for byte, and its
+true fields, so the demo's claims state what their receipts say."""
 
 from __future__ import annotations
 
-import io
-from datetime import date
+import random
 
-from PIL import Image, ImageDraw, ImageFont
+from officeflow.documents.synth.content import content
+from officeflow.documents.synth.generate import Sample, make
+from officeflow.documents.synth.layouts import DEVELOPMENT
+
+LAYOUTS = {"receipt": "receipt_classic", "invoice": "invoice_modern"}
+CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "pdf": "application/pdf", "tif": "image/tiff"}
 
 
-def receipt_png(merchant: str, lines: list[tuple[str, float]], spent_on: date, number: str) -> bytes:
-    """A till receipt: merchant, date, items with prices, total, VAT line."""
-    width = 420
-    height = 260 + 28 * len(lines)
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    try:
-        font = ImageFont.truetype("DejaVuSansMono.ttf", 16)
-        big = ImageFont.truetype("DejaVuSansMono-Bold.ttf", 22)
-    except OSError:
-        font = big = ImageFont.load_default()
-    y = 20
-    draw.text((width // 2, y), merchant.upper(), font=big, fill="black", anchor="mt")
-    y += 40
-    draw.text((20, y), f"Date: {spent_on.isoformat()}", font=font, fill="black")
-    draw.text((width - 20, y), f"No. {number}", font=font, fill="black", anchor="rt")
-    y += 34
-    draw.line((20, y, width - 20, y), fill="black", width=1)
-    y += 12
-    total = 0.0
-    for item, price in lines:
-        draw.text((20, y), item[:28], font=font, fill="black")
-        draw.text((width - 20, y), f"{price:8.2f}", font=font, fill="black", anchor="rt")
-        total += price
-        y += 28
-    draw.line((20, y + 4, width - 20, y + 4), fill="black", width=1)
-    y += 16
-    draw.text((20, y), "TOTAL EUR", font=big, fill="black")
-    draw.text((width - 20, y), f"{total:.2f}", font=big, fill="black", anchor="rt")
-    y += 40
-    draw.text((20, y), f"incl. VAT 20%  {total / 6:.2f}", font=font, fill="black")
-    draw.text((width // 2, height - 30), "Thank you!", font=font, fill="black", anchor="mt")
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+def document(seed: int, *, kind: str, country: str, medium: str) -> Sample:
+    """One generated receipt or invoice: ``medium`` is ``scan`` (a PNG), ``photo`` (a JPEG) or
+    ``pdf`` (born-digital); ``sample.truth`` holds what it says (vendor, date, total ...)."""
+    rng = random.Random(seed)
+    layout_name = LAYOUTS[kind]
+    _, layout = DEVELOPMENT[layout_name]
+    return make(
+        f"demo-{kind}-{seed}",
+        content(rng, kind=kind, country=country),
+        layout_name,
+        layout,
+        medium,
+        rng,
+        held_out=False,
+    )
+
+
+def content_type(sample: Sample) -> str:
+    return CONTENT_TYPES[sample.filename.rsplit(".", 1)[1]]
