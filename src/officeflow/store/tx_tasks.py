@@ -149,6 +149,9 @@ TASKS = RowMap(
 TASK_EVENTS = RowMap(schema.task_events, TaskEventRow, codecs={"data": JSON}, omit=("tenant",))
 NEW_TASK_EVENTS = RowMap(schema.task_events, NewTaskEvent, codecs={"data": JSON}, writes_only=True)
 CORRECTIONS = RowMap(schema.corrections, CorrectionRow, codecs={"before": JSON_VALUE, "after": JSON_VALUE})
+_ADD_CORRECTION = CORRECTIONS.insert().replace("(id, ", "(").replace("(:id, ", "(")
+"""The insert without the id, which the database generates (two corrections in one decision
+each get their own)."""
 OUTBOX = RowMap(
     schema.outbox,
     OutboxRow,
@@ -316,7 +319,7 @@ class TasksMixin(TxBase):
     # Corrections (become labels for the models that produced the values)
 
     def add_corrections(self, rows: Sequence[CorrectionRow]) -> None:
-        self._many(CORRECTIONS.insert(), [CORRECTIONS.params(c) for c in rows])
+        self._many(_ADD_CORRECTION, [{k: v for k, v in CORRECTIONS.params(c).items() if k != "id"} for c in rows])
 
     def list_corrections(
         self, tenant: str, *, workflow: str | None = None, task_id: str | None = None, limit: int = 1000
