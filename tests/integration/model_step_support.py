@@ -178,3 +178,26 @@ def slow_remote(base_url: str, timeout: float = 0.3) -> Artifact:
 def halve(x: Any) -> Any:
     """A feature transform a skops file names by import path (a type nobody trusted by default)."""
     return x / 2.0
+
+
+CALLS: list[int] = []
+"""The batch sizes ``slow_echo`` was called with (per process)."""
+
+
+def slow_echo(items: Sequence[Mapping[str, Any]]) -> list[Prediction]:
+    """A Python-callable model whose every call costs 20 ms whatever the batch: concurrent steps
+    should share calls. Each item's output names the item, so a mixed-up batch shows."""
+    CALLS.append(len(items))
+    time.sleep(0.02)
+    return [Prediction(output={"id": item["id"], "double": 2 * item["n"]}, confidence=None) for item in items]
+
+
+def slow_echo_model() -> Artifact:
+    meta = ModelMetadata(
+        name="slow-echo",
+        version="1",
+        flavour=Flavour.PYTHON,
+        input_schema={"type": "object", "required": ["id", "n"]},
+        output_schema={"type": "object"},
+    )
+    return Artifact(metadata=meta, config={"callable": f"{__name__}:slow_echo"})

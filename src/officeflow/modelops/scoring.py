@@ -226,12 +226,11 @@ class Scorer:
                 self._row(call, model, shadow.version, True, digest, item, shadow_scored, PredictionPath.SHADOW, now)
             )
 
-        def body(tx: Tx) -> None:
-            for row in rows:
-                tx.put_model_prediction(row)
+        def body(tx: Tx) -> str:
+            ids = [tx.put_model_prediction(row) for row in rows]
+            return ids[0]
 
-        self.registry.store.run(body)
-        return rows[0].id
+        return self.registry.store.run(body)
 
     @staticmethod
     def _row(

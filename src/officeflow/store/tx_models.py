@@ -185,7 +185,9 @@ MODEL_PREDICTIONS = RowMap(
 )
 
 _INSERT_VERSION = MODEL_VERSIONS.insert("ON CONFLICT (tenant, name, version) DO NOTHING")
-_PUT_PREDICTION = MODEL_PREDICTIONS.upsert(("run_id", "step_id", "iteration", "model", "version"), keep=("id",))
+_PUT_PREDICTION = (
+    MODEL_PREDICTIONS.upsert(("run_id", "step_id", "iteration", "model", "version"), keep=("id",)) + " RETURNING id"
+)
 _LIVE = (ModelStage.PRODUCTION.value, ModelStage.CANARY.value, ModelStage.SHADOW.value)
 
 
@@ -282,10 +284,12 @@ class ModelsMixin(TxBase):
 
     # Predictions
 
-    def put_model_prediction(self, row: ModelPredictionRow) -> None:
+    def put_model_prediction(self, row: ModelPredictionRow) -> str:
         """Record a model call; the same call (run, step, iteration, model, version) recorded
-        again replaces its row (keeping its id)."""
-        self._exec(_PUT_PREDICTION, MODEL_PREDICTIONS.params(row))
+        again replaces its row, keeping its id. The row's id (the first one's, on a repeat)."""
+        found = self._one(_PUT_PREDICTION, MODEL_PREDICTIONS.params(row))
+        assert found is not None
+        return str(found[0])
 
     def get_model_prediction(self, tenant: str, prediction_id: str) -> ModelPredictionRow | None:
         row = self._one(
