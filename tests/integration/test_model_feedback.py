@@ -159,3 +159,20 @@ def test_next_version_counts_on_from_the_highest_number() -> None:
     assert next_version(["1", "2", "10"]) == "11"
     assert next_version(["2024-a"]) == "2024-a.1"
     assert next_version(["a", "a.1"]) == "a.2"
+
+
+def test_feedback_a_version_cannot_learn_from_is_left_out_and_said(office: Office) -> None:
+    """A label the model does not know (a person's typing) does not block retraining: the example
+    is left out, and the result says which and why."""
+    mia = office.tasks.viewer(TENANT, "mia")
+    _, typed = review(office, "bad")
+    office.tasks.decide(mia, typed.id, Decision(outcome="approve", values={**typed.data, "label": "GOOD?"}))
+    _, overridden = review(office, "good")
+    office.tasks.decide(mia, overridden.id, Decision(outcome="reject"))
+    done = retrain_registered(office.store, office.models, TENANT, "credit-risk", actor="t")
+    assert done.candidate.feedback_used == 1
+    assert done.feedback_rows == 2
+    (left_out,) = done.skipped
+    assert left_out["label"] == "GOOD?"
+    assert left_out["why"] == "label 'GOOD?' is not one of good, bad"
+    assert done.as_dict()["feedback_skipped"] == [left_out]

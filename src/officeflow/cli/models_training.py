@@ -69,6 +69,8 @@ def retrain_command(ctx: Context, name: str, seed: int | None, version: str | No
         f"{c.feedback_used} feedback examples (of {result.feedback_rows} feedback rows) and the base data, "
         f"measured on {c.test_rows} held-out examples (seed {c.seed})"
     )
+    for left_out in result.skipped:
+        out.print(f"left out {left_out['feedback']} ({left_out['label']!r}): {left_out['why']}")
     table(
         None,
         ["metric", f"production {result.production}", f"candidate {result.registered.version}", "better"],

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from officeflow.errors import Conflict
-from officeflow.models import Artifact, Candidate, Example, retrain
+from officeflow.models import Artifact, Candidate, Example, InputChecker, ModelInputInvalid, ModelMetadata, retrain
 from officeflow.models.retrain import Progress
 from officeflow.store.tx_model_feedback import FeedbackRow
 from officeflow.store.tx_models import ModelStage, ModelVersionRow
@@ -44,6 +44,9 @@ class Retrained:
     production: str
     feedback_rows: int
     """Feedback rows the model has; those that label its output (``/label``) are used."""
+    skipped: tuple[dict[str, Any], ...] = ()
+    """Feedback examples left out, each with its feedback id, label and why (not an input the
+    version takes, or not one of its labels)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +56,7 @@ class Retrained:
             "stage": self.registered.stage.value,
             "production_version": self.production,
             "feedback_rows": self.feedback_rows,
+            "feedback_skipped": list(self.skipped),
         }
 
 
@@ -64,6 +68,29 @@ def feedback_examples(rows: Sequence[FeedbackRow]) -> list[Example]:
         if row.field == LABEL and isinstance(row.input, dict) and row.label is not None:
             latest[row.prediction_id or f"feedback:{row.id}"] = row
     return [Example(input=r.input, label=r.label, source=f"feedback:{r.id}") for r in latest.values()]
+
+
+def usable(examples: Sequence[Example], metadata: ModelMetadata) -> tuple[list[Example], list[dict[str, Any]]]:
+    """The examples a version can learn from, and those it cannot, each with why: an input its
+    schema refuses, or a label it does not know (a person's typing, say)."""
+    checker = InputChecker(metadata.input_schema)
+    kept: list[Example] = []
+    skipped: list[dict[str, Any]] = []
+    for example in examples:
+        why = None
+        if metadata.labels and str(example.label) not in metadata.labels:
+            why = f"label {example.label!r} is not one of {', '.join(metadata.labels)}"
+        else:
+            try:
+                checker.check([example.input])
+            except ModelInputInvalid as exc:
+                first = exc.problems[0]
+                why = f"input {(first.pointer or '').removeprefix('/0') or '/'}: {first.message}"
+        if why is None:
+            kept.append(example)
+        else:
+            skipped.append({"feedback": example.source, "label": example.label, "why": why})
+    return kept, skipped
 
 
 def next_version(existing: Sequence[str]) -> str:
@@ -104,7 +131,7 @@ def retrain_registered(
         )
     with store.read() as tx:
         rows = tx.model_feedback(tenant, name)
-    examples = feedback_examples(rows)
+    examples, skipped = usable(feedback_examples(rows), artifact.metadata)
     new_version = version or next_version([v.version for v in versions])
     candidate = retrain(
         builtin, feedback_examples=examples, seed=seed, production=artifact, version=new_version, progress=progress
@@ -129,4 +156,5 @@ def retrain_registered(
         registered=registered,
         production=production.version,
         feedback_rows=len(rows),
+        skipped=tuple(skipped),
     )
