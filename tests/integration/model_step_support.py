@@ -200,4 +200,4 @@ def slow_echo_model() -> Artifact:
         input_schema={"type": "object", "required": ["id", "n"]},
         output_schema={"type": "object"},
     )
-    return Artifact(metadata=meta, config={"callable": f"{__name__}:slow_echo"})
+    return Artifact(metadata=meta, config={"callable": f"{__name__}:slow_echo", "batch": True})

@@ -204,3 +204,14 @@ def test_a_canary_takes_the_runs_its_hash_gives_it_and_paths_are_counted_per_ver
     assert set(versions.values()) == {"1", "2"}
     counted = {(c.version, c.path.value): c.count for c in office.models.path_counts(TENANT, "credit-risk")}
     assert counted == paths
+
+
+def test_the_fallback_table_may_be_a_stored_decision_table(office: Office) -> None:
+    office.decision_tables.push(FALLBACK_TABLE, tenant=TENANT, actor="test", format="yaml")
+    office.engine.apply(
+        workflow("credit-risk", None, on=ALL, min_confidence=0.5).replace('"on"', '"table": "credit-fallback", "on"')
+    )
+    done = run(office, {**applicants()[4], "credit_amount": 250_000})
+    out = score_output(office, done.id)
+    assert (out["path"], out["value"]) == ("table", "decline")
+    assert (out["table"]["name"], out["table"]["version"]) == ("credit-fallback", 1)

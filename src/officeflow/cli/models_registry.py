@@ -140,6 +140,14 @@ def _change(h: Any) -> dict[str, Any]:
 @option("--timeout", "timeout", env="MODELS_TIMEOUT", type=float, default=10.0, show_default=True, help="oip: seconds")
 @option("--retries", "retries", env="MODELS_RETRIES", type=int, default=2, show_default=True, help="oip: retries")
 @option("--callable", "target", env="MODELS_CALLABLE", default=None, help="python: module:function")
+@option(
+    "--batch/--no-batch",
+    "batch",
+    env="MODELS_BATCH",
+    default=False,
+    show_default=True,
+    help="python: share calls between concurrent steps (for a callable whose cost is per call)",
+)
 @option("--stage", "stage", env="MODELS_STAGE", type=STAGES, default="candidate", show_default=True)
 @option("--share", "share", env="MODELS_SHARE", type=float, default=None, help="a canary's share of runs")
 @option("--owner", "owner", env="MODELS_OWNER", default="", help="who answers for the model")
@@ -162,6 +170,7 @@ def register_command(
     timeout: float,
     retries: int,
     target: str | None,
+    batch: bool,
     stage: str,
     share: float | None,
     owner: str,
@@ -190,7 +199,7 @@ def register_command(
             description=description,
             labels=tuple(x for x in labels.split(",") if x),
         )
-        artifact = Artifact(metadata=meta, config={"callable": target})
+        artifact = Artifact(metadata=meta, config={"callable": target, "batch": batch})
     elif flavour is None:
         raise click.UsageError("give --artifact DIR or --flavour")
     else:

@@ -171,6 +171,13 @@ class Scorer:
         except Exception as exc:
             return Scored(prediction=None, latency_ms=_ms(started), reason=FallbackReason.ERROR, error=_text(exc))
         latency = _ms(started)
+        if wait is not None and latency > wait * 1000.0:  # scored in this thread, past the wait
+            return Scored(
+                prediction=None,
+                latency_ms=latency,
+                reason=FallbackReason.TIMEOUT,
+                error=f"model {decider.name} {decider.version} answered after {latency:.0f} ms, past {wait:g} s",
+            )
         low = _low_confidence(prediction, spec)
         if low is not None:
             return Scored(prediction=prediction, latency_ms=latency, reason=FallbackReason.LOW_CONFIDENCE, error=low)

@@ -2,7 +2,8 @@
 
 A ``model`` step in a worker thread submits its item to the version's ``MicroBatcher`` and
 waits for its own prediction: concurrent steps of one version are scored in one call (up to
-``batch_items`` items, or whatever is queued after ``batch_wait`` seconds). A version is loaded
+``batch_items`` items, or whatever is queued after ``batch_wait`` seconds). Versions that do not
+gain from batches (see :func:`gains_from_batches`) are scored in the step's own thread. A version is loaded
 the first time it is called and kept, keyed by tenant, name, version and artifact digest (a
 version's content never changes; a new digest is a new key). Closing stops every batcher after
 it has scored what is queued.
@@ -89,6 +90,20 @@ def build_model(artifact: Artifact) -> Model:
     return load_model(artifact, trusted=[str(t) for t in trusted])
 
 
+def gains_from_batches(artifact: Artifact) -> bool:
+    """Whether a version's calls cost mostly per call, so concurrent steps should share them: ONNX
+    graphs, scikit-learn estimators, remote models, and Python models that run an ONNX graph
+    (the expense-anomaly built-in). Other Python models (the credit scorecard, the sensor
+    detector, user callables) score in the step's own thread: a batcher's thread hop would cost
+    them more than it saves (bench/models.py). ``config["batch"]`` (true or false) overrides this:
+    a callable that calls a service per batch should say true."""
+    if "batch" in artifact.config:
+        return bool(artifact.config["batch"])
+    if artifact.metadata.flavour is not Flavour.PYTHON:
+        return True
+    return any(name.endswith(".onnx") for name in artifact.files)
+
+
 class ServedModels:
     """The process's loaded versions (see the module docstring)."""
 
@@ -113,7 +128,11 @@ class ServedModels:
                 return found
             artifact = load()
             model = build_model(artifact)
-            batcher = MicroBatcher(model, max_items=self.batch_items, max_wait=self.batch_wait)
+            batcher = (
+                MicroBatcher(model, max_items=self.batch_items, max_wait=self.batch_wait)
+                if gains_from_batches(artifact)
+                else None
+            )
             served = ServedModel(
                 name=key[1], version=key[2], model=model, batcher=batcher, ranges=artifact.metadata.input_ranges
             )
