@@ -3,7 +3,10 @@
 ``train_head(examples, labels, seed)`` embeds the examples, fits a logistic-regression head on
 embeddings and character n-grams, and calibrates it on out-of-fold predictions of a stratified
 cross-validation (with five examples per label, each fold leaves one example of every label
-out). Corrections collected later are simply more examples: train again with them added.
+out). With fewer than ``FEW_EXAMPLES`` examples the temperature is at least 1: out-of-fold
+predictions that are all right (common with a handful of distinct examples) would otherwise
+sharpen every probability to 1. Corrections collected later are simply more examples: train
+again with them added.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from officeflow.language.training import CLASSIFIER_TOKENS
 
 MIN_PER_LABEL = 2
 CUSTOM_FEATURES = FeatureConfig(char_ngrams=True, ngram_weight=0.4)
+FEW_EXAMPLES = 200
+"""Below this many examples the calibration may soften the regression's probabilities, never sharpen them."""
 
 
 def check_examples(
@@ -93,7 +98,10 @@ def train_head(
     vocabulary = tuple(sorted(set(names)))
     y = np.array([vocabulary.index(n) for n in names], dtype=np.int64)
     features = FeatureBuilder(CUSTOM_FEATURES).from_texts(texts, embedder)
-    head = fit_head(features, y, vocabulary, config=CUSTOM_FEATURES, seed=seed, alpha=alpha)
+    few = len(names) < FEW_EXAMPLES
+    head = fit_head(
+        features, y, vocabulary, config=CUSTOM_FEATURES, seed=seed, alpha=alpha, min_temperature=1.0 if few else None
+    )
     return TextClassifier(
         name=name,
         input_kind=input_kind,

@@ -123,8 +123,13 @@ def fit_head(
     seed: int = 0,
     calibration: tuple[Features, NDArray[np.int64]] | None = None,
     alpha: float | None = None,
+    min_temperature: float | None = None,
 ) -> TextHead:
-    """Train a head; calibrate on ``calibration`` or, without one, on out-of-fold predictions."""
+    """Train a head; calibrate on ``calibration`` or, without one, on out-of-fold predictions.
+
+    ``min_temperature`` bounds the temperature from below: 1 keeps a calibration fitted on a
+    handful of examples, which the regression may all get right, from sharpening its probabilities
+    towards 1 (it may still soften them)."""
     if calibration is not None:
         classifier = _regression(c, seed).fit(features, y)
         cal_logits = logits(classifier, calibration[0])
@@ -133,6 +138,8 @@ def fit_head(
         cal_logits, cal_y = _out_of_fold_logits(features, y, len(labels), c, seed)
         classifier = _regression(c, seed).fit(features, y)
     temperature = fit_temperature(cal_logits, cal_y)
+    if min_temperature is not None:
+        temperature = max(temperature, min_temperature)
     conformal = fit_conformal(softmax(cal_logits, temperature), cal_y, alpha) if alpha is not None else None
     return TextHead(
         labels=tuple(labels),
