@@ -134,3 +134,33 @@ def test_promoting_needs_models_write_and_a_token(console: Console, context: Any
     )
     assert no_token.status == 403
     assert "expired" in no_token.text()
+
+
+def test_trying_a_version_with_bad_input_says_why_and_an_unknown_model_is_not_found(
+    console: Console, context: Any
+) -> None:
+    console.office.models.ensure_builtin("default", "credit-risk")
+    page = log_in(context, console, "ada")
+    page.goto("/models/credit-risk")
+    page.fill("#try-input", '{"duration_in_month": -3}')
+    page.click("form[action$='/try'] button[type=submit]")
+    alert = page.locator("[role=alert]").inner_text()
+    assert "the model input is not valid" in alert
+    assert '/: "credit_history" is a required property' in alert
+    assert page.locator("#try-input").input_value() == '{"duration_in_month": -3}'  # kept as typed
+    token, csrf = console.session("ada")
+    not_json = page.request.post(
+        f"{console.url}/models/credit-risk/try",
+        form={"csrf_token": csrf, "version": "1", "input": '{"duration_in_month": '},
+        headers={"cookie": f"officeflow_session={token}"},
+    )
+    assert not_json.status == 422
+    assert "The input is refused: the input is not JSON" in not_json.text()
+    missing = page.request.post(
+        f"{console.url}/models/no-such-model/try",
+        form={"csrf_token": csrf, "version": "1", "input": "{}"},
+        headers={"cookie": f"officeflow_session={token}"},
+    )
+    assert missing.status == 404
+    with console.office.store.read() as tx:
+        assert tx.list_model_versions("default", "no-such-model") == []

@@ -204,7 +204,9 @@ def try_version(
         item = safeyaml.load_json(input_text, "the input")
         if not isinstance(item, dict):
             raise ValueError(f"The input is a JSON {type(item).__name__}; a model takes a JSON object.")
-        [prediction] = office_of(request).models.predict(who.tenant, name, version, [item])
+        registry = office_of(request).models
+        registry.version(who.tenant, name, version)  # a model or version the tenant lacks: 404, nothing registered
+        [prediction] = registry.predict(who.tenant, name, version, [item])
     except safeyaml.DocumentRefused as exc:
         return render_model(request, who, name, status=422, error=f"The input is refused: {exc.reason()}", form=form)
     except ValueError as exc:
@@ -212,7 +214,7 @@ def try_version(
     except NotFound:
         raise
     except OfficeflowError as exc:
-        return _refused(request, who, name, exc, form, status=422)
+        return _refused(request, who, name, exc, form, status=422, one_item=True)
     tried = {
         "version": version,
         "output": prediction.output,
@@ -235,9 +237,23 @@ def _share(text: str) -> float | None:
 
 
 def _refused(
-    request: Request, who: Viewer, name: str, exc: OfficeflowError, form: dict[str, str], status: int = 409
+    request: Request,
+    who: Viewer,
+    name: str,
+    exc: OfficeflowError,
+    form: dict[str, str],
+    status: int = 409,
+    *,
+    one_item: bool = False,
 ) -> Response:
-    items = [p.message if not p.pointer else f"{p.pointer}: {p.message}" for p in getattr(exc, "problems", [])]
+    """The page again with why the change or the input was refused. ``one_item``: the problems
+    point into a batch of one (``/0/amount``); they are shown as pointers into the input."""
+    items = []
+    for p in getattr(exc, "problems", []):
+        pointer = p.pointer or ""
+        if one_item and pointer.startswith("/0"):
+            pointer = pointer[2:] or "/"
+        items.append(f"{pointer}: {p.message}" if pointer else p.message)
     return render_model(
         request,
         who,
