@@ -197,7 +197,9 @@ def test_unknown_fields_and_kinds_and_missing_fields() -> None:
     assert ("b", "unknown kind 'taks'") in by_step
     assert ("c", "missing required field 'signal'") in by_step
     kinds = next(p for p in found if p.step == "b")
-    assert kinds.expected == "one of: end, http, human, parallel, subflow, switch, task, timer, wait"
+    assert kinds.expected == (
+        "one of: document, end, http, human, llm, model, parallel, rules, subflow, switch, task, timer, wait"
+    )
 
 
 def test_branch_rules() -> None:
@@ -372,7 +374,7 @@ def test_a_kind_yaml_reads_as_a_boolean_is_named_with_the_kinds() -> None:
           a: {kind: on}
     """)
     assert p.message == "YAML read `on` as the boolean true; quote it: 'on'"
-    assert str(p.expected).startswith("one of: end, http, human")
+    assert str(p.expected).startswith("one of: document, end, http, human")
     assert (p.line, p.column) == (4, 13)
 
 
