@@ -1,6 +1,7 @@
-"""A user label set on both backends: registered as a model version, called by name by the ``model``
-step, corrected by a person in the inbox, and retrained on its examples plus that correction with
-``officeflow models retrain``."""
+"""Language models in the ``model`` step on both backends: ticket triage called by name (registered
+on first use); a user label set registered as a model version, called by name, corrected by a
+person in the inbox, and retrained on its examples plus that correction with ``officeflow models
+retrain``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from officeflow import FakeClock, Office
+from officeflow import FakeClock, Office, RunStatus
 from officeflow.cli import main
 from officeflow.language.labelsets import examples_of, train_label_set
-from officeflow.models import Example
+from officeflow.models import Example, load_builtin
 from officeflow.store.tx_models import ModelStage
 from officeflow.tasks import Decision
 from tests.integration.learning_support import TENANT
@@ -40,6 +41,20 @@ REQUESTS = textwrap.dedent("""
           heating: {next: done}
           cleaning: {next: done}
           furniture: {next: done}
+      done: {kind: end}
+""")
+
+TRIAGE = textwrap.dedent("""
+    name: it-ticket
+    version: 1
+    input: {type: object, required: [ticket]}
+    steps:
+      triage:
+        kind: model
+        model: ticket-triage
+        input: input.ticket
+        output: prediction.output
+        next: done
       done: {kind: end}
 """)
 
@@ -92,3 +107,20 @@ def test_a_label_set_is_called_by_the_model_step_corrected_and_retrained(office:
     assert (
         dict(after.output["alternatives"]["label"])[corrected] > dict(before.output["alternatives"]["label"])[corrected]
     )
+
+
+def test_ticket_triage_is_called_by_name_by_the_model_step(office: Office) -> None:
+    office.engine.apply(TRIAGE)
+    ticket = {"text": "whole sales floor can't print, customer contracts due at 3"}
+    started = office.engine.start("it-ticket", {"ticket": ticket})
+    office.engine.run_until_idle()
+    assert office.engine.get_run(started.id).status == RunStatus.COMPLETED
+    (event,) = [e for e in office.engine.history(started.id) if e.type == "step_completed" and e.step_id == "triage"]
+    expected = load_builtin("ticket-triage").predict([ticket])[0]
+    out = event.output
+    assert (out["model"], out["version"], out["stage"], out["path"]) == ("ticket-triage", "1", "production", "model")
+    assert out["label"] == expected.label == "printer"
+    assert out["confidence"] == pytest.approx(expected.confidence)
+    assert out["value"]["priority"] == expected.output["priority"]
+    (row,) = office.models.predictions(TENANT, "ticket-triage", run_id=started.id)
+    assert row.input == ticket
