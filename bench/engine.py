@@ -40,7 +40,7 @@ from typing import Any
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # this checkout's officeflow, also in a git worktree
 
 from officeflow import Engine, RunStatus  # noqa: E402
 from officeflow.security import keys  # noqa: E402
@@ -106,7 +106,7 @@ def store_limit(url: str, seconds: float = 2.0) -> float:
 
 class Workers:
     def __init__(self, url: str, count: int, concurrency: int, logs: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "OFFICEFLOW_LOG_LEVEL": "warning"}
+        env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}", "OFFICEFLOW_LOG_LEVEL": "warning"}
         self.procs = []
         for i in range(count):
             log = open(logs / f"worker-{i}.log", "wb")  # noqa: SIM115 - the child owns it
