@@ -14,9 +14,10 @@ import pytest
 from officeflow import Office, RunStatus
 from officeflow.documents.synth.generate import vendor_series
 from officeflow.ingest.files import MAX_SIZE
-from officeflow.tasks import Decision
+from tests.integration.conftest import Api
 from tests.integration.test_documents_hostile import png_declaring
 
+PASSWORD = "correct horse battery"
 DATA = Path(__file__).resolve().parents[1] / "data" / "documents"
 EXPECTED = json.loads((DATA / "expected.json").read_text())
 
@@ -168,12 +169,15 @@ def _note_png() -> bytes:
     return out.getvalue()
 
 
-def test_a_correction_through_the_task_api_teaches_the_vendor_memory(make_office: Any) -> None:
+def test_a_correction_through_the_task_api_teaches_the_vendor_memory(api: Api) -> None:
     """The first document of a vendor whose labels no lexicon knows: the clerk corrects its
     invoice number and date through the task API; they are kept as feedback, the tenant's memory
     of that vendor is stored, and the vendor's next document comes out right."""
-    office: Office = make_office()
+    office = api.office
+    office.accounts.create_user("default", "clara", password=PASSWORD, grants=["approver"], actor="test")
     office.directory.put_person("default", "clara", actor="test")
+    login = api.client.post("/v1/auth/login", json={"tenant": "default", "username": "clara", "password": PASSWORD})
+    clara = {"Authorization": f"Bearer {login.json()['token']}"}
     office.engine.apply(REVIEWED)
     series = vendor_series(seed=11, vendors=1, documents=2)[0]
     first, second = series
@@ -197,7 +201,10 @@ def test_a_correction_through_the_task_api_teaches_the_vendor_memory(make_office
         "date": first.truth["date"],
         "amount": first.truth["total"],
     }
-    office.tasks.decide(office.tasks.viewer("default", "clara"), task.id, Decision(outcome="accept", values=values))
+    decided = api.client.post(
+        f"/v1/tasks/{task.id}/decision", json={"outcome": "accept", "values": values}, headers=clara
+    )
+    assert decided.status_code == 200, decided.text
     feedback = office.store.run(lambda tx: tx.feedback_of_task("default", task.id))
     assert {f.field for f in feedback} >= {f"/fields/{n}" for n in wrong}
     assert all(f.model == "documents" and f.prediction_id == out["reading_id"] for f in feedback)
