@@ -13,6 +13,7 @@ import pytest
 from officeflow.learning.drift import DriftMonitor, DriftSettings
 from officeflow.models import Thresholds
 from tests.integration.learning_support import credit_inputs, credit_risk, record_predictions
+from tests.integration.test_decision_tables import per_diem
 
 from .conftest import PASSWORD, Console
 from .definitions import LOANS, ONBOARDING, ORDERS_V1
@@ -78,6 +79,7 @@ def test_every_main_page_passes_axe_on_laptop_phone_and_dark(console: Console, b
     if console.backend != "sqlite":
         pytest.skip("the pages are the same on both backends: checked once, on SQLite")
     ids = seed(console)
+    console.office.decision_tables.push(per_diem(), tenant=TENANT, actor="user:alma")
     source = axe_source()
     pages = [
         "/inbox",
@@ -90,6 +92,8 @@ def test_every_main_page_passes_axe_on_laptop_phone_and_dark(console: Console, b
         f"/runs/{ids['failed']}",
         "/definitions",
         "/definitions/web-orders/1",
+        "/decision-tables",
+        "/decision-tables/per-diem/1?try=1&in.amount=30&in.category=meals",
         "/dead-letters",
         "/audit",
         "/models",
