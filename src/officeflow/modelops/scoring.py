@@ -92,7 +92,10 @@ class Scorer:
         started = time.monotonic()
         for shadow in route.shadows:
             try:
-                shadows.append((shadow, self.registry.served(call.tenant, shadow).submit(item), time.monotonic(), None))
+                submitted = time.monotonic()
+                future = self.registry.served(call.tenant, shadow).submit(item)
+                future.add_done_callback(_stamp)
+                shadows.append((shadow, future, submitted, None))
             except Exception as exc:
                 shadows.append((shadow, None, time.monotonic(), f"{type(exc).__name__}: {exc}"))
         if decider is None:
@@ -106,9 +109,9 @@ class Scorer:
             scored = self._score_decider(decider, item, spec, wait)
         path, table = self._path(call.tenant, spec, scored, item)
         if path is None:  # an error or a timeout the fallback does not cover: the step's retry policy applies
-            for _, future, _, _ in shadows:
-                if future is not None:
-                    future.cancel()
+            for _, pending, _, _ in shadows:
+                if pending is not None:
+                    pending.cancel()
             if scored.reason is FallbackReason.TIMEOUT:
                 raise ModelTimeout(scored.error or f"model {model} did not answer in time")
             raise ModelFailed(scored.error or f"model {model} failed")
@@ -140,7 +143,7 @@ class Scorer:
     ) -> Scored:
         started = time.monotonic()
         try:
-            served = self.registry.served(self._tenant(decider), decider)
+            served = self.registry.served(decider.tenant, decider)
         except Exception as exc:
             return Scored(prediction=None, latency_ms=0.0, reason=FallbackReason.ERROR, error=_text(exc))
         if FallbackReason.OUTSIDE_TRAINING_RANGE in spec.on:
@@ -182,10 +185,6 @@ class Scorer:
         if low is not None:
             return Scored(prediction=prediction, latency_ms=latency, reason=FallbackReason.LOW_CONFIDENCE, error=low)
         return Scored(prediction=prediction, latency_ms=latency)
-
-    @staticmethod
-    def _tenant(row: ModelVersionRow) -> str:
-        return row.tenant
 
     def _path(
         self, tenant: str, spec: FallbackSpec, scored: Scored, item: Mapping[str, Any]
@@ -291,7 +290,14 @@ def _collect(
         return Scored(prediction=None, latency_ms=_ms(submitted), reason=FallbackReason.TIMEOUT, error="no answer")
     except Exception as exc:
         return Scored(prediction=None, latency_ms=_ms(submitted), reason=FallbackReason.ERROR, error=_text(exc))
-    return Scored(prediction=prediction, latency_ms=_ms(submitted))
+    done = getattr(future, "officeflow_done", None)
+    latency = round((done - submitted) * 1000.0, 3) if done is not None else _ms(submitted)
+    return Scored(prediction=prediction, latency_ms=latency)
+
+
+def _stamp(future: Future[Prediction]) -> None:
+    """Note when a shadow's prediction arrived (its latency is not the time the step waited)."""
+    future.officeflow_done = time.monotonic()  # type: ignore[attr-defined]
 
 
 def _low_confidence(prediction: Prediction, spec: FallbackSpec) -> str | None:
