@@ -13,10 +13,19 @@ a valid answer) against what happened (irreversible tool runs, decisions taken: 
 
 For each: latency p50/p95 per call (or per run), completion tokens per second (completion tokens
 over the call's latency: prompt processing included) and prompt/completion tokens per call. The
-server runs with its default of one thread per two cores. Figures go to stderr as lines for people;
-the last line of stdout is one JSON object.
+server runs with its default of one thread per two cores.
+
+``step``: what the ``llm`` step adds around the model call, measured without a model: a scripted
+local endpoint (``ScriptedModel``, a real HTTP server that answers at once) serves ``--step-runs``
+one-step runs through an office on a temporary SQLite file (a worker, the step's budget reserved and
+settled in the database, the output recorded), and as many bare ``run_llm`` calls of the same spec
+(in-process budget), each one at a time. The overhead is the difference of the mean times. ``--step-only`` skips the
+real model.
+
+Figures go to stderr as lines for people; the last line of stdout is one JSON object.
 
     .venv/bin/python bench/llm.py --calls 20
+    .venv/bin/python bench/llm.py --step-only --step-runs 200
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from officeflow.llm import ChatClient, LlmFailed, LlmResult, Tool, ToolCall, parse_spec, run_llm  # noqa: E402
 from officeflow.llm.localserver import LocalLlmServer  # noqa: E402
+from officeflow.llm.scripted import ScriptedModel, answer  # noqa: E402
 
 SHORT = [{"role": "user", "content": "Say hello to the accounts payable team in one sentence."}]
 RECEIPT = [
@@ -180,20 +190,102 @@ async def bench(server: LocalLlmServer, n: int, review_runs: int, with_hostile: 
     return rows
 
 
+STEP_DEFINITION = """
+name: sort-ticket
+version: 1
+input: {type: object}
+steps:
+  sort:
+    kind: llm
+    prompt: Sort the ticket into a queue.
+    data: {ticket: input.text}
+    output:
+      type: object
+      properties: {queue: {type: string, enum: [it, finance, hr]}, urgent: {type: boolean}}
+      required: [queue, urgent]
+    max_tokens: 64
+    next: done
+  done: {kind: end}
+"""
+TICKET = "The VPN drops every ten minutes since this morning's update."
+
+
+def step_overhead(runs: int) -> dict[str, Any]:
+    """The llm step's own cost around an instant model (see the module docstring)."""
+    import tempfile
+
+    import yaml
+
+    from officeflow import Office
+    from officeflow.llm import InMemoryTokenBudget
+    from officeflow.llm.settings import load_llm_settings
+    from officeflow.llm.stepconfig import LlmStepConfig
+
+    reply = answer('{"queue": "it", "urgent": true}', prompt_tokens=80, completion_tokens=12)
+    with ScriptedModel(lambda _: reply) as model, tempfile.TemporaryDirectory() as tmp:
+        settings = load_llm_settings(base_url=model.base_url, model="scripted", tenant_tokens=10**12)
+        config = LlmStepConfig.model_validate(yaml.safe_load(STEP_DEFINITION)["steps"]["sort"])
+
+        async def bare_runs() -> list[float]:
+            seconds: list[float] = []
+            async with ChatClient(model.endpoint(), budget=InMemoryTokenBudget(default_limit=10**12)) as client:
+                for _ in range(runs + 1):
+                    started = time.perf_counter()
+                    await run_llm(config.spec(), inputs={"ticket": TICKET}, client=client, tenant="bench")
+                    seconds.append(time.perf_counter() - started)
+            return seconds[1:]  # after a warm-up
+
+        direct = asyncio.run(bare_runs())
+        office = Office.open(f"sqlite:///{tmp}/bench.db", migrate=True, llm=settings)
+        try:
+            office.engine.apply(STEP_DEFINITION)
+            run_ids = [office.engine.start("sort-ticket", {"text": TICKET}).id for _ in range(runs)]
+            started = time.perf_counter()
+            office.engine.run_until_idle(concurrency=1)  # one step at a time, like the bare loop
+            per_run = (time.perf_counter() - started) / runs
+            assert all(office.engine.get_run(r).status.value == "completed" for r in run_ids)
+        finally:
+            office.close()
+    bare_mean = statistics.mean(direct)
+    return {
+        "workload": "step",
+        "runs": runs,
+        "bare_run_llm_mean_ms": round(bare_mean * 1000, 2),
+        "step_run_mean_ms": round(per_run * 1000, 2),
+        "overhead_ms": round((per_run - bare_mean) * 1000, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=20, help="measured calls per workload (after one warm-up)")
     parser.add_argument("--reviews", type=int, default=5, help="measured run_llm runs of the review workload")
     parser.add_argument("--threads", type=int, default=None, help="server threads (default: the server's)")
     parser.add_argument("--hostile", action="store_true", help="also run the hostile suite once and count outcomes")
+    parser.add_argument("--step-runs", type=int, default=50, help="runs of the step-overhead workload (0: skip it)")
+    parser.add_argument("--step-only", action="store_true", help="only the step-overhead workload (no model)")
     args = parser.parse_args()
+    step = step_overhead(args.step_runs) if args.step_runs > 0 else None
+    if step is not None:
+        print(
+            f"   step: one llm step through a worker {step['step_run_mean_ms']} ms per run, the bare run_llm "
+            f"{step['bare_run_llm_mean_ms']} ms: overhead {step['overhead_ms']} ms",
+            file=sys.stderr,
+        )
+    if args.step_only:
+        print(json.dumps({"results": [step] if step else []}))
+        return
     started = time.perf_counter()
     with LocalLlmServer(ROOT, threads=args.threads) as server:
         startup = time.perf_counter() - started
         results = asyncio.run(bench(server, args.calls, args.reviews, args.hostile))
+    if step is not None:
+        results.append(step)
     for row in results:
         if row["workload"] == "hostile":
             print(f"hostile: {json.dumps(row)}", file=sys.stderr)
+            continue
+        if row["workload"] == "step":
             continue
         print(
             f"{row['workload']:>7}: p50 {row['p50_s']:.3f} s  p95 {row['p95_s']:.3f} s  "

@@ -29,7 +29,7 @@ def test_a_valid_spec_parses_with_defaults() -> None:
         ({}, "/system", "Field required"),
         ({"system": "x", "temperatur": 1}, "/temperatur", "Extra inputs are not permitted"),
         ({"system": "x", "max_turns": 0}, "/max_turns", "greater than or equal to 1"),
-        ({"system": "x", "output_schema": {"type": "objekt"}}, "/output_schema", "not a valid JSON Schema"),
+        ({"system": "x", "output_schema": {"type": "objekt"}}, "/output_schema/type", "not a valid JSON Schema"),
         ({"system": "x", "output_schema": SCHEMA, "decision_fields": ["verdict"]}, "/decision_fields/0", "'verdict'"),
         ({"system": "x", "max_tokens": 500, "max_total_tokens": 100}, "/max_total_tokens", "cannot cover"),
         ({"system": "x", "tools": [{"name": "9lives", "description": "d"}]}, "/tools/0/name", "not valid"),
