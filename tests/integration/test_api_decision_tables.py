@@ -58,6 +58,11 @@ def test_an_invalid_dmn_file_answers_422_with_file_line_and_element(api: Api) ->
     not_xml = push(api, "<definitions", format="dmn")
     assert not_xml.status_code == 422
     assert "not well-formed XML" in not_xml.json()["errors"][0]["detail"]
+    dish = (DATA / "camunda7-dish.dmn").read_text()
+    latin = push(api, dish.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'))
+    assert latin.status_code == 422
+    assert latin.json()["errors"][0]["expected"] == 'encoding="UTF-8" (or no encoding) in the XML declaration'
+    assert push(api, dish).status_code == 201
 
 
 def test_list_show_evaluate_and_hits(api: Api) -> None:

@@ -41,6 +41,7 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,199}$")
 NAME_RULE = "1 to 200 letters, digits, spaces and . _ -, starting with a letter or digit"
 FORMATS = ("dmn", "yaml")
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?definitions\b[^>]*>", re.DOTALL)
+_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _DECLARED = re.compile(rb"\b(?:[A-Za-z_][\w.-]*:version|[A-Za-z_][\w.-]*:versionTag)\s*=\s*[\"']\s*\d+\s*[\"']")
 
 
@@ -94,6 +95,20 @@ class DecisionTables:
                 f"{where}: unknown format",
             )
         data = source.encode("utf-8")
+        encoding = _ENCODING.match(data) if fmt == "dmn" else None
+        if encoding and encoding.group(1).decode().lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise DecisionModelInvalid(
+                [
+                    Problem(
+                        file=where,
+                        line=1,
+                        message=f"the XML declaration names the encoding {encoding.group(1).decode()!r}, "
+                        "but a pushed table is text, stored and read as UTF-8",
+                        expected='encoding="UTF-8" (or no encoding) in the XML declaration',
+                    )
+                ],
+                f"{where}: the encoding is not UTF-8",
+            )
         if fmt == "dmn":
             model = load_dmn(data, where, version=version)
             automatic = version is None and not declares_version(data)
