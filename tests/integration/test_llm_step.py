@@ -471,3 +471,20 @@ def test_decision_fields_without_a_review_step_are_refused(office_with: OfficeWi
     assert problem.pointer == "/steps/sort/review"
     assert "decision fields (approve) are proposals a person decides" in problem.message
     assert problem.expected == "review: <a human step>"
+
+
+def test_without_an_endpoint_the_step_is_a_dead_letter_at_once(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OFFICEFLOW_LLM_BASE_URL", raising=False)
+    office = Office.open(db_url, handlers=HANDLERS, clock=FakeClock(), llm=load_llm_settings())
+    try:
+        office.engine.apply(CLASSIFY)
+        run = office.engine.start("classify", {"text": "?"})
+        office.engine.run_until_idle(advance_clock=True)
+        failed = office.engine.get_run(run.id)
+    finally:
+        office.close()
+    assert failed.status == RunStatus.FAILED
+    assert failed.error is not None
+    assert failed.error["type"] == "officeflow.llm.kind.LlmNotConfigured"
+    assert "no LLM endpoint is configured: set OFFICEFLOW_LLM_BASE_URL" in failed.error["message"]
+    assert [e.attempt for e in office.engine.history(run.id) if e.type == "step_failed"] == [1]

@@ -38,6 +38,7 @@ from officeflow.errors import NonRetryableError
 from officeflow.jsonutil import dumps
 from officeflow.llm.budget import TokenBudget
 from officeflow.llm.client import ChatClient, Endpoint
+from officeflow.llm.errors import LlmSettingsInvalid
 from officeflow.llm.result import LlmResult
 from officeflow.llm.session import run_llm
 from officeflow.llm.settings import LlmSettings
@@ -124,7 +125,10 @@ class Llm(ActivityKind):
     async def _ask(self, step: LlmStepConfig, input: Any, ctx: StepContext, services: LlmServices) -> Any:
         spec = step.spec()
         inputs = dict(input) if isinstance(input, Mapping) else {"input": input}
-        endpoint = services.settings.endpoint(lambda name: self.env.secrets(ctx.tenant, name))
+        try:
+            endpoint = services.settings.endpoint(lambda name: self.env.secrets(ctx.tenant, name))
+        except LlmSettingsInvalid as exc:
+            raise LlmNotConfigured(exc.message) from None  # the same next time: not worth a retry
         runner = _HandlerRunner(self, ctx)
         result = await run_llm(
             spec,
