@@ -113,10 +113,12 @@ def main() -> None:
         worker = office.engine.worker(concurrency=8, poll=0.5)
         thread = threading.Thread(target=worker.run, name="demo-worker", daemon=True)
         thread.start()
-        seeded = seed(office)
+        seed_people(office)
         settings = load_settings(api_host=args.host, api_port=args.port)
         app = create_app(office, settings)
-        show(console, office, f"http://{args.host}:{args.port}", seeded)
+        url = f"http://{args.host}:{args.port}"
+        # The claims' receipts are generated and read (OCR) while the server is already up.
+        threading.Thread(target=_claims, args=(office, console, url), name="demo-claims", daemon=True).start()
         server = uvicorn.Server(
             uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
         )
@@ -129,9 +131,22 @@ def main() -> None:
         office.close()
 
 
+def _claims(office: Office, console: Console, url: str) -> None:
+    seeded = seed_claims(office)
+    show(console, office, url, seeded)
+    if seeded:
+        _play_mark(office)
+
+
 def seed(office: Office) -> bool:
     """Users, directory, definition and claims, each created only if missing; True when the
     claims were created now (a first run)."""
+    seed_people(office)
+    return seed_claims(office)
+
+
+def seed_people(office: Office) -> None:
+    """Users, directory and the definition, each created only if missing."""
     tenant = "default"
     for username, display, grants, _ in USERS:
         if office.accounts.user_named(tenant, username) is None:
@@ -145,6 +160,11 @@ def seed(office: Office) -> bool:
     if not any(g.name == "finance" for g in office.directory.groups(tenant)):
         office.directory.put_group(tenant, "finance", ["fiona", "felix"], actor="demo", description="Finance team")
     office.engine.apply(HERE / "expense_claims" / "definition.yaml", actor="demo")
+
+
+def seed_claims(office: Office) -> bool:
+    """The claims, each started only if missing; True when they were started now (a first run)."""
+    tenant = "default"
     created = False
     for claim in CLAIMS:
         if office.queries.runs.keyed(tenant, claim["key"]) is not None:
@@ -161,8 +181,6 @@ def seed(office: Office) -> bool:
             )
             data["receipt"] = row.id
         office.engine.start("expense-claim", data, idempotency_key=claim["key"], actor=f"user:{claim['by']}")
-    if created:
-        _play_mark(office)
     return created
 
 
@@ -175,14 +193,15 @@ def _in_directory(office: Office, tenant: str, username: str) -> bool:
 
 
 def _play_mark(office: Office) -> None:
-    """Mark already approved one claim, so finance has something in its inbox too."""
+    """Mark approves one claim as soon as its receipt is read, so finance has something in its
+    inbox too."""
     mark = office.tasks.viewer("default", "mark")
     for claim in CLAIMS:
         if not claim.get("mark_approves"):
             continue
         run = office.queries.runs.keyed("default", claim["key"])
         assert run is not None, "the claim's run was started above"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 300
         while True:
             tasks = [t for t in office.tasks.of_run("default", run.id) if t.status == "active"]
             if tasks or time.monotonic() > deadline:
@@ -197,7 +216,7 @@ def _play_mark(office: Office) -> None:
 
 
 def show(console: Console, office: Office, url: str, seeded: bool) -> None:
-    time.sleep(1.0)  # let the worker take the claims to their first decision
+    time.sleep(1.0)  # let the worker take the claims towards their first decision
     console.print()
     console.print(f"[bold]officeflow demo[/] on {url}   (API: {url}/v1, API docs: {url}/docs)")
     console.print("claims " + ("created" if seeded else "kept from the last run") + "; sign in as:")
@@ -209,7 +228,8 @@ def show(console: Console, office: Office, url: str, seeded: bool) -> None:
     console.print(table)
     waiting = office.engine.list_runs(statuses=[RunStatus.WAITING], workflow="expense-claim", limit=100)
     console.print(
-        f"{len(waiting)} claim(s) wait for a person: sign in as [bold]mark[/] for his inbox, "
+        f"{len(waiting)} claim(s) wait for a person so far (receipts still being read join them): "
+        "sign in as [bold]mark[/] for his inbox, "
         "[bold]fiona[/] for finance's, [bold]emma[/] to file a new claim. Ctrl-C stops the demo."
     )
 
