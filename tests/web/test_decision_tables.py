@@ -61,7 +61,9 @@ def test_the_task_explains_the_matched_row_and_the_table_counts_its_hits(policy:
     assert "limit = 2000" in explained
     assert panel.locator("li[data-rule='2']").count() == 1
 
-    # The table page: the nav link, the grid, each row's hits.
+    # The table page: the latest version by name, the nav link, the grid, each row's hits.
+    page.goto("/decision-tables/per-diem")
+    page.wait_for_url("**/decision-tables/per-diem/1")
     page.goto("/decision-tables")
     page.click("nav >> text=Decision tables")
     page.click("a:has-text('per-diem')")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Request
@@ -68,7 +69,7 @@ def tables_page(request: Request) -> Response:
 def latest(request: Request, name: str) -> Response:
     who = _reader(request)
     versions = office_of(request).queries.decision_tables.versions(who.tenant, name)
-    return RedirectResponse(f"/decision-tables/{name}/{versions[0].version}", status_code=303)
+    return RedirectResponse(f"/decision-tables/{quote(name)}/{versions[0].version}", status_code=303)
 
 
 def parse_value(text: str) -> Any:
