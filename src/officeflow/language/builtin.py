@@ -274,14 +274,3 @@ def save_artifact(trained: Trained, spec: ModelSpec, seed: int, folder: Path | N
     )
     artifact.write(folder or artifact_folder(spec.name))
     return artifact
-
-
-def committed_artifact(name: str) -> Artifact:
-    """The committed artifact of a built-in language model."""
-    if name not in SPECS:
-        raise ModelArtifactInvalid(f"no built-in language model named {name!r} (built-in: {', '.join(SPECS)})")
-    return Artifact.read(artifact_folder(name))
-
-
-def with_version(artifact: Artifact, version: str) -> Artifact:
-    return replace(artifact, metadata=replace(artifact.metadata, version=version))

@@ -340,12 +340,6 @@ def _done(examples: list[Example], problems: list[Problem], path: Path) -> list[
     return examples
 
 
-def label_accuracy(artifact: Artifact) -> float | None:
-    """The version's accuracy on its test examples (None if it had none)."""
-    value = artifact.metadata.metrics.get("label_accuracy")
-    return None if value is None else float(value)
-
-
 def majority_share(examples: Sequence[Example]) -> float:
     """The share of the most common label: what always answering it would score."""
     counts = np.unique([str(e.label) for e in examples], return_counts=True)[1]
