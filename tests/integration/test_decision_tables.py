@@ -291,3 +291,28 @@ def test_evaluation_errors_and_missing_tables_fail_the_step_then_a_retry_recover
     office.engine.retry(missing.id, actor="user:ops")
     office.engine.run_until_idle()
     assert office.engine.get_run(missing.id).output["path"] == "paid"
+
+
+def test_a_modelers_dmn_drd_counts_the_rows_of_both_its_tables(make_office: Any) -> None:
+    """The Camunda 7 dinner DRD (a table requiring another): a step asking for the dish records and
+    counts the rows matched in both tables, by their table ids."""
+    office: Office = make_office()
+    office.decision_tables.push((DATA / "camunda7-dish.dmn").read_text(), tenant="default")
+    office.engine.apply(
+        "name: dinner\nversion: 1\nsteps:\n"
+        "  dish: {kind: rules, table: Dinner, decision: Dish, input: {month: input.month, guestCount: input.guests},"
+        " next: done}\n"
+        "  done: {kind: end, output: steps.dish.output}\n"
+    )
+    assert run(office, "dinner", {"month": 1, "guests": 4}).output == "Spareribs"
+    assert run(office, "dinner", {"month": 4, "guests": 6}).output == "Stew"
+    trip = run(office, "dinner", {"month": 12, "guests": 10})
+    assert trip.output == "Pasta"
+    (event,) = office.queries.decision_tables.evaluated_in_run("default", trip.id)
+    assert [(m["table"], m["rule"], m["id"]) for m in event.data["matched"]] == [
+        ("seasonTable", 1, "s1"),
+        ("dishTable", 2, "r2"),
+    ]
+    assert event.data["columns"]["dishTable"] == {"inputs": ["Season", "How many guests"], "outputs": ["desiredDish"]}
+    hits = office.queries.decision_tables.hits("default", "Dinner", 1).as_dict()["tables"]
+    assert hits == {"dishTable": {"1": 1, "2": 1, "4": 1}, "seasonTable": {"1": 2, "2": 1}}
