@@ -48,6 +48,8 @@ BASE = "https://officeflow.dev/problems/"
 # type, the field it names or None for any)
 BEYOND_THE_DOCUMENT: dict[str, set[tuple[str, str | None]]] = {
     "POST /v1/definitions": {("invalid-definition", None)},  # a valid workflow: steps, graph, CEL
+    "POST /v1/decision-tables": {("invalid-decision-model", None)},  # a valid DMN or YAML decision model
+    "POST /v1/decision-tables/{name}/evaluate": {("invalid-decision-request", None)},  # a decision it has
     "POST /v1/runs": {("invalid-input", None)},  # the workflow's own input schema
     "POST /v1/events/{ref}": {("invalid-event", None)},  # the event type's own schema
     "POST /v1/event-types": {("validation", "/schema")},  # a valid JSON Schema

@@ -58,6 +58,27 @@ LINKS: list[tuple[Operation, str, list[tuple[str, Operation, dict[str, str]]]]] 
         ],
     ),
     (
+        ("post", "/v1/decision-tables"),
+        "201",
+        [
+            (
+                "GetDecisionTable",
+                ("get", "/v1/decision-tables/{name}"),
+                {"name": "$response.body#/table/name", "version": "$response.body#/table/version"},
+            ),
+            (
+                "GetDecisionTableHits",
+                ("get", "/v1/decision-tables/{name}/hits"),
+                {"name": "$response.body#/table/name"},
+            ),
+            (
+                "EvaluateDecisionTable",
+                ("post", "/v1/decision-tables/{name}/evaluate"),
+                {"name": "$response.body#/table/name"},
+            ),
+        ],
+    ),
+    (
         ("post", "/v1/api-keys"),
         "201",
         [
