@@ -23,6 +23,7 @@ READ = {
     "tasks.read",
     "files.read",
     "directory.read",
+    "models.read",
 }
 EVERYTHING = READ | {
     "definitions.write",
@@ -45,10 +46,11 @@ EVERYTHING = READ | {
     "secrets.read",
     "secrets.write",
     "files.write",
+    "models.write",
 }
 ALLOWED: dict[str, set[str]] = {
     "admin": EVERYTHING,
-    "designer": READ | {"definitions.write", "event_types.write", "triggers.write", "schedules.write"},
+    "designer": READ | {"definitions.write", "event_types.write", "triggers.write", "schedules.write", "models.write"},
     "operator": READ | {"runs.start", "runs.operate", "runs.signal", "events.replay", "tasks.assign"},
     "approver": {
         "definitions.read",
