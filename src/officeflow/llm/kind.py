@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +36,7 @@ from officeflow.clock import Clock, SystemClock
 from officeflow.errors import NonRetryableError
 from officeflow.jsonutil import dumps
 from officeflow.llm.budget import TokenBudget
-from officeflow.llm.client import ChatClient, Endpoint
+from officeflow.llm.client import ChatClient
 from officeflow.llm.errors import LlmSettingsInvalid
 from officeflow.llm.result import LlmResult
 from officeflow.llm.session import run_llm
@@ -45,7 +44,7 @@ from officeflow.llm.settings import LlmSettings
 from officeflow.llm.stepconfig import LlmStepConfig
 from officeflow.llm.storebudget import StoreTokenBudget
 from officeflow.llm.tools import Tool, ToolCall
-from officeflow.steps.base import ActivityKind, KindEnvironment, StepContext, step_kind
+from officeflow.steps.base import ActivityKind, StepContext, step_kind
 from officeflow.store.base import Store
 from officeflow.store.tx_llm import TOOL_DONE, TOOL_STARTED
 
@@ -54,8 +53,6 @@ ANSWERED = "answered"
 DECIDED = "decided"
 APPROVED = "approved"
 REJECTED = "rejected"
-MAX_CLIENTS = 64
-"""Chat clients kept per process (one per endpoint and API key)."""
 
 
 class LlmNotConfigured(NonRetryableError):
@@ -88,15 +85,8 @@ class Llm(ActivityKind):
     services: LlmServices | None = None
     """Set by the office (:meth:`bind`); without them the kind validates definitions but runs nothing."""
 
-    def __init__(self, env: KindEnvironment) -> None:
-        super().__init__(env)
-        self._clients: dict[tuple[int, Endpoint], ChatClient] = {}
-        self._lock = threading.Lock()
-
     def bind(self, services: LlmServices) -> None:
         self.services = services
-        with self._lock:
-            self._clients.clear()
 
     def check(self, step: LlmStepConfig) -> Iterable[tuple[tuple[str | int, ...], str, str | None]]:
         return step.problems(self.env.handlers)
@@ -130,26 +120,15 @@ class Llm(ActivityKind):
         except LlmSettingsInvalid as exc:
             raise LlmNotConfigured(exc.message) from None  # the same next time: not worth a retry
         runner = _HandlerRunner(self, ctx)
-        result = await run_llm(
-            spec,
-            inputs=inputs,
-            client=self._client(endpoint, services),
-            tenant=ctx.tenant,
-            tool_runner=runner if any(not t.irreversible for t in step.tools) else None,
-        )
+        async with ChatClient(endpoint, budget=services.budget) as client:
+            result = await run_llm(
+                spec,
+                inputs=inputs,
+                client=client,
+                tenant=ctx.tenant,
+                tool_runner=runner if any(not t.irreversible for t in step.tools) else None,
+            )
         return step_output(step, result, inputs)
-
-    def _client(self, endpoint: Endpoint, services: LlmServices) -> ChatClient:
-        """One client per endpoint (the key is part of it) and event loop: a new one costs its TLS
-        context (0.1 to 0.5 s); a shared one keeps its connections."""
-        key = (id(asyncio.get_running_loop()), endpoint)
-        with self._lock:
-            client = self._clients.get(key)
-            if client is None:
-                if len(self._clients) >= MAX_CLIENTS:
-                    self._clients.pop(next(iter(self._clients)))  # the oldest; its pool closes when collected
-                client = self._clients[key] = ChatClient(endpoint, budget=services.budget)
-            return client
 
     # Entered again: the review decided
 
