@@ -78,10 +78,11 @@ def test_a_claim_without_a_receipt_is_not_read(office: Office) -> None:
 
 
 def test_the_manager_corrects_the_merchant_and_the_vendor_s_next_receipt_comes_out_right(office: Office) -> None:
-    hotel = {"seed": 30, "kind": "invoice", "country": "FR", "medium": "scan"}
+    hotel: dict[str, Any] = {"seed": 30, "kind": "invoice", "country": "FR", "medium": "scan"}
     truth = receipts.document(**hotel).truth
     run_id = claim(office, "travel", hotel)
     (task,) = office.tasks.of_run("default", run_id)
+    assert task.data is not None
     assert task.spec["document"]["file_id"]
     assert task.data["receipt_total"] == truth["total"]
     assert task.data["receipt_date"] == truth["date"]
@@ -98,5 +99,6 @@ def test_the_manager_corrects_the_merchant_and_the_vendor_s_next_receipt_comes_o
 
     again = claim(office, "travel", hotel)
     (next_task,) = [t for t in office.tasks.of_run("default", again) if t.status == "active"]
+    assert next_task.data is not None
     assert next_task.data["merchant"] == truth["vendor"]
     assert "vendor" in output_of(office, again, "read_receipt")["memory_applied"]

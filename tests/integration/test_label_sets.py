@@ -80,6 +80,7 @@ def test_a_label_set_is_called_by_the_model_step_corrected_and_retrained(office:
     run = office.engine.start("facilities-request", {"request": request}, actor="user:emma")
     office.engine.run_until_idle()
     (task,) = [t for t in office.tasks.of_run(TENANT, run.id) if t.status == "active"]
+    assert task.data is not None
     predicted = task.data["label"]
     assert predicted in FACILITIES
     assert 0 < task.data["label_confidence"] <= 1

@@ -69,6 +69,7 @@ def review(office: Office, label: str) -> tuple[str, Any]:
     run = office.engine.start("credit-check", {"applicant": applicant(label)}, actor="user:emma")
     office.engine.run_until_idle()
     (task,) = [t for t in office.tasks.of_run(TENANT, run.id) if t.status == "active"]
+    assert task.data is not None
     assert task.data["label"] == label
     return run.id, task
 

@@ -18,9 +18,11 @@ def test_points_span_the_plot_and_thresholds_are_dashed_lines() -> None:
         [Threshold(0.25, "alert 0.25", "alert")],
     )
     root = ET.fromstring(str(chart))
-    assert root.find(f"{SVG}title").text == "Drift of <credit>"  # escaped in the markup, read back as text
+    title = root.find(f"{SVG}title")
+    assert title is not None
+    assert title.text == "Drift of <credit>"  # escaped in the markup, read back as text
     (line,) = root.findall(f"{SVG}polyline")
-    points = [tuple(float(n) for n in p.split(",")) for p in line.get("points").split()]
+    points = [tuple(float(n) for n in p.split(",")) for p in line.attrib["points"].split()]
     assert points[0][0] == LEFT
     assert points[-1][0] == WIDTH - RIGHT
     top = 0.5 * 1.1
@@ -28,10 +30,12 @@ def test_points_span_the_plot_and_thresholds_are_dashed_lines() -> None:
     assert points[0][1] == TOP + plot_h  # 0 on the x axis
     assert abs(points[-1][1] - (TOP + plot_h * (1 - 0.5 / top))) < 0.1
     (dot,) = root.findall(f"{SVG}circle")  # a series of one point is a dot
-    assert float(dot.get("cx")) == WIDTH - RIGHT
+    assert float(dot.attrib["cx"]) == WIDTH - RIGHT
     (threshold,) = [el for el in root.iter(f"{SVG}line") if "threshold-alert" in (el.get("class") or "")]
-    assert abs(float(threshold.get("y1")) - (TOP + plot_h * (1 - 0.25 / top))) < 0.1
-    assert "v1 inputs: 0.500" in root.find(f"{SVG}desc").text
+    assert abs(float(threshold.attrib["y1"]) - (TOP + plot_h * (1 - 0.25 / top))) < 0.1
+    desc = root.find(f"{SVG}desc")
+    assert desc is not None
+    assert "v1 inputs: 0.500" in (desc.text or "")
 
 
 def test_an_empty_chart_says_so() -> None:

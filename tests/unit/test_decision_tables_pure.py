@@ -116,7 +116,11 @@ def test_the_cache_compiles_a_version_once_and_drops_the_least_recently_used() -
     reads: list[int] = []
 
     def source(version: int) -> Any:
-        return lambda: reads.append(version) or record(version)
+        def read() -> Any:
+            reads.append(version)
+            return record(version)
+
+        return read
 
     first = cache.get(head(1), source(1))
     assert first is not None
