@@ -47,6 +47,24 @@ def drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (never skip) what a test does not run: a backend outside its ``backends`` marker,
+    and the screenshots unless ``OFFICEFLOW_SCREENSHOTS`` asks for them."""
+    screenshots = bool(os.environ.get("OFFICEFLOW_SCREENSHOTS"))
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker("backends")
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        off_backend = marker is not None and backend is not None and backend not in marker.args
+        off_screenshots = item.get_closest_marker("screenshots") is not None and not screenshots
+        (dropped if off_backend or off_screenshots else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def pg_session_url() -> Iterator[str]:
     name = create_pg_database()

@@ -158,9 +158,8 @@ def test_rate_limits_answer_429_with_retry_after(make_office: Any) -> None:
     assert api.get("/v1/definitions", who="designer").status_code == 200  # another key has its own bucket
 
 
+@pytest.mark.backends("postgres")  # SQLite runs one API process; its buckets are in the process
 def test_tenant_rate_limits_are_shared_by_every_api_process(make_office: Any, backend: str) -> None:
-    if backend != "postgres":
-        pytest.skip("SQLite runs one API process; its buckets are in the process")
     office: Office = make_office(clock=SystemClock())
     first = make_api(office, rate_limit_key="off", rate_limit_tenant="1/m:20")
     second = make_api(office, rate_limit_key="off", rate_limit_tenant="1/m:20")
@@ -172,6 +171,7 @@ def test_tenant_rate_limits_are_shared_by_every_api_process(make_office: Any, ba
     assert ok >= 18
 
 
+@pytest.mark.backends("postgres")  # shared buckets live in PostgreSQL
 def test_requests_arriving_while_a_shared_bucket_refills_wait_for_one_withdrawal(
     make_engine: Any, backend: str
 ) -> None:
@@ -182,8 +182,6 @@ def test_requests_arriving_while_a_shared_bucket_refills_wait_for_one_withdrawal
 
     from officeflow.edge.ratelimit import Limit, SharedBuckets
 
-    if backend != "postgres":
-        pytest.skip("shared buckets live in PostgreSQL")
     engine: Engine = make_engine(clock=SystemClock())
     withdrawals: list[float] = []
 
@@ -211,12 +209,11 @@ def test_requests_arriving_while_a_shared_bucket_refills_wait_for_one_withdrawal
     assert len(withdrawals) == 1
 
 
+@pytest.mark.backends("sqlite")  # the buckets do not depend on the database: one backend is enough
 def test_rate_limits_kept_in_redis_are_shared_by_every_api_process(make_office: Any, backend: str) -> None:
     """OFFICEFLOW_REDIS_URL: the buckets live in the real Redis on this machine, shared by apps."""
     import redis
 
-    if backend != "sqlite":
-        pytest.skip("the buckets do not depend on the database: one backend is enough")
     office: Office = make_office(clock=SystemClock())
     url = "redis://127.0.0.1:6379/15"
     tenant_limit = "1/m:10"

@@ -57,7 +57,10 @@ def test_invalid_feedback_is_refused_with_where_and_what() -> None:
 def test_an_unknown_model_name_is_refused() -> None:
     from officeflow.models import ModelArtifactInvalid
 
-    with pytest.raises(ModelArtifactInvalid, match="built-in models: credit-risk, email-intent, expense-anomaly, sensor-anomaly, ticket-triage"):
+    with pytest.raises(
+        ModelArtifactInvalid,
+        match="built-in models: credit-risk, email-intent, expense-anomaly, sensor-anomaly, ticket-triage",
+    ):
         retrain("fraud")
 
 

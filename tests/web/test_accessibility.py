@@ -75,9 +75,8 @@ def violations(page: Any, source: str) -> list[str]:
     ]
 
 
+@pytest.mark.backends("sqlite")  # the pages are the same on both backends: checked once
 def test_every_main_page_passes_axe_on_laptop_phone_and_dark(console: Console, browser: Any) -> None:
-    if console.backend != "sqlite":
-        pytest.skip("the pages are the same on both backends: checked once, on SQLite")
     ids = seed(console)
     console.office.decision_tables.push(per_diem(), tenant=TENANT, actor="user:alma")
     source = axe_source()

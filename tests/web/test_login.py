@@ -30,6 +30,8 @@ def test_a_page_asks_for_sign_in_then_comes_back(console: Console, page: Any) ->
         "New request",
         "Runs",
         "Definitions",
+        "Decision tables",
+        "Models",
         "Dead letters",
     ]
     assert page.locator("nav.nav a[aria-current=page]").inner_text() == "Runs"
@@ -83,6 +85,8 @@ def test_another_tenant_and_unsafe_next(console: Console, page: Any) -> None:
         "New request",
         "Runs",
         "Definitions",
+        "Decision tables",
+        "Models",
         "Dead letters",
         "Audit",
     ]

@@ -11,10 +11,10 @@ import pytest
 
 from officeflow.clock import FakeClock
 
-from .conftest import PASSWORD, SCREENSHOTS, SHOTS_DIR, Console
+from .conftest import PASSWORD, SHOTS_DIR, Console
 from .definitions import LOANS, ONBOARDING, ORDERS_V1
 
-pytestmark = pytest.mark.skipif(not SCREENSHOTS, reason="set OFFICEFLOW_SCREENSHOTS=1 (make screenshots)")
+pytestmark = pytest.mark.screenshots  # deselected unless OFFICEFLOW_SCREENSHOTS=1 (make screenshots)
 TENANT = "northwind"
 EXPENSE = (Path(__file__).resolve().parents[2] / "examples" / "expense_approval" / "definition.yaml").read_text()
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -59,9 +59,8 @@ def seed(console: Console) -> dict[str, str]:
     return ids
 
 
+@pytest.mark.backends("sqlite")  # pictures are taken once
 def test_screenshots(console: Console, browser: Any) -> None:
-    if console.backend != "sqlite":
-        pytest.skip("pictures are taken once, on SQLite")
     ids = seed(console)
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     session = console.office.accounts.login(TENANT, "olivia", PASSWORD)

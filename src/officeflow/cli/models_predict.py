@@ -198,16 +198,39 @@ def predict_all(model: Model, items: Sequence[Any], sink: TextIO, *, batch: int 
 
 @click.command("predict")
 @click.argument("name")
-@click.option("--input", "input_text", help="one item as a JSON object")
-@click.option("--input-file", type=_FILE, help="a file of JSON lines, one item per line (blank lines skipped)")
-@click.option("--version", help="a registered model's version (default: the one in production)")
-@click.option(
+@option("--input", "input_text", env="PREDICT_INPUT", help="one item as a JSON object")
+@option(
+    "--input-file",
+    "input_file",
+    env="PREDICT_INPUT_FILE",
+    type=_FILE,
+    help="a file of JSON lines, one item per line (blank lines skipped)",
+)
+@option(
+    "--version", "version", env="PREDICT_VERSION", help="a registered model's version (default: the one in production)"
+)
+@option(
     "--registered",
+    env="PREDICT_REGISTERED",
     is_flag=True,
     help="a built-in model: the tenant's production version (default: the committed one)",
 )
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=BATCH, show_default=True, help="items per batch")
-@click.option("--explain", is_flag=True, help="add each prediction's explanation (contributions, reasons)")
+@option(
+    "--batch-size",
+    "batch_size",
+    env="PREDICT_BATCH_SIZE",
+    type=click.IntRange(1, 4096),
+    default=BATCH,
+    show_default=True,
+    help="items per batch",
+)
+@option(
+    "--explain",
+    "explain",
+    env="PREDICT_EXPLAIN",
+    is_flag=True,
+    help="add each prediction's explanation (contributions, reasons)",
+)
 @pass_ctx
 def predict(
     ctx: Context,
@@ -253,9 +276,10 @@ def labels() -> None:
 
 @labels.command("train")
 @click.argument("name")
-@click.option(
+@option(
     "--examples",
     "examples_file",
+    env="LABELS_EXAMPLES",
     type=_FILE,
     required=True,
     help='JSON lines ({"text": ..., "label": ...}) or CSV with text and label columns',
@@ -270,18 +294,20 @@ def labels() -> None:
     help="what an item is: {text}, a ticket {text, subject}, an e-mail {subject, body, attachments}",
 )
 @option("--seed", "seed", env="LABELS_SEED", type=int, default=0, show_default=True, help="seed of the split and head")
-@click.option(
+@option(
     "--stage",
+    env="LABELS_STAGE",
     type=click.Choice(["candidate", "production"]),
     help="the registered version's stage [default: production for a first version, else candidate]",
 )
-@click.option(
+@option(
     "--out",
     "out_dir",
+    env="LABELS_OUT",
     type=click.Path(file_okay=False, path_type=Path),
     help="write the artifact to this folder instead of registering it (no database needed)",
 )
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@option("--json", "as_json", env="LABELS_JSON", is_flag=True, help="print one JSON object")
 @pass_ctx
 def train(
     ctx: Context,
