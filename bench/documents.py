@@ -14,12 +14,12 @@ readings of each document, divided by its pages:
 
 Targets on this machine: under 0.5 s for a receipt image with Tesseract, under 0.1 s for a
 born-digital page. ``expense_workflow`` (bench/expense_workflow.py): the expense-claim example
-end to end with OCR, p50/p95 from a claim's start to its first rest. The other figures of the
-documents-and-language benchmark have named places below (``classification``, ``llm``): their
-modules add a function to ``SECTIONS``; until then the JSON says ``null`` for them. The last line
-is one JSON object.
+end to end with OCR, p50/p95 from a claim's start to its first rest. ``classification``
+(bench/language.py): ticket triage and e-mail intent, items/s one at a time and batched (target
+over 400/s). ``llm`` (bench/llm.py): SmolLM2-135M on the local llama-cpp-python server, completion
+tokens/s. The last line is one JSON object.
 
-    python bench/documents.py [--repeat 5] [--claims 30]
+    python bench/documents.py [--repeat 5] [--claims 30] [--items 512] [--llm-calls 10] [--only SECTION]
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 from expense_workflow import expense_workflow  # bench/expense_workflow.py, beside this file
+from language import measure as language_figures  # bench/language.py
+from llm import measure as llm_figures  # bench/llm.py
 
 from officeflow.documents import Extractor, extract
 from officeflow.documents.reader import Reader
@@ -136,26 +138,47 @@ def extraction(args: argparse.Namespace) -> dict[str, Any]:
     return {"figures": figures, "rows": rows}
 
 
+def classification(args: argparse.Namespace) -> dict[str, Any]:
+    """Ticket triage and e-mail intent, one at a time and in batches of 64 (bench/language.py)."""
+    return {"figures": language_figures(args.items)}
+
+
+def llm(args: argparse.Namespace) -> dict[str, Any]:
+    """SmolLM2-135M on the local llama-cpp-python server: completion tokens/s (bench/llm.py)."""
+    measured = llm_figures(calls=args.llm_calls, reviews=2, step_runs=0)
+    rows = {row["workload"]: row for row in measured["results"]}
+    figures = {
+        f"{name}_completion_tokens_per_s": row["completion_tokens_per_s"]
+        for name, row in rows.items()
+        if "completion_tokens_per_s" in row
+    }
+    figures["server_startup_s"] = measured["server_startup_s"]
+    return {"figures": figures}
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "extraction": extraction,
     "expense_workflow": expense_workflow,
+    "classification": classification,
+    "llm": llm,
 }
-"""Benchmark sections by name; classification and llm are added by their modules."""
-PLANNED = ("classification", "llm")
-"""Classification items/s (one at a time and batched), LLM tokens/s."""
+"""Benchmark sections by name."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--claims", type=int, default=30, help="expense claims timed end to end")
+    parser.add_argument("--items", type=int, default=512, help="texts classified (classification)")
+    parser.add_argument("--llm-calls", type=int, default=10, help="measured LLM calls per workload")
+    parser.add_argument("--only", choices=tuple(SECTIONS), action="append", help="run only these sections")
     args = parser.parse_args()
     out: dict[str, Any] = {}
     for name, run in SECTIONS.items():
+        if args.only and name not in args.only:
+            continue
         print(f"== {name}")
         out[name] = run(args)["figures"]
-    for name in PLANNED:
-        out.setdefault(name, None)
     print(json.dumps(out, sort_keys=True))
 
 

@@ -46,16 +46,13 @@ def _latency_ms(fn: Any, repeats: int) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--items", type=int, default=512)
-    parser.add_argument("--precision", choices=("int8", "float"), default="int8")
-    args = parser.parse_args()
-    embedder = SentenceEmbedder(precision=args.precision, max_tokens=CLASSIFIER_TOKENS, cache_size=0)
+def measure(items_count: int = 512, precision: str = "int8") -> dict[str, Any]:
+    """The figures of this benchmark (also the ``classification`` section of bench/documents.py)."""
+    embedder = SentenceEmbedder(precision=precision, max_tokens=CLASSIFIER_TOKENS, cache_size=0)
     models = LanguageModels(embedder)
     figures: dict[str, Any] = {
-        "precision": args.precision,
-        "items": args.items,
+        "precision": precision,
+        "items": items_count,
         "cores": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
@@ -74,7 +71,7 @@ def main() -> None:
 
     for name in ("ticket-triage", "email-intent"):
         model = models.get(name)
-        items = _items(name, args.items)
+        items = _items(name, items_count)
         model.predict_batch(items[:8])
         one_count = min(200, len(items))
         start = time.perf_counter()
@@ -92,9 +89,7 @@ def main() -> None:
         print(
             f"{name}: one at a time {one:.1f} items/s, batches of 64 {batched:.1f} items/s ({cpu_ms:.2f} CPU ms/item)"
         )
-    cached = LanguageModels(SentenceEmbedder(precision=args.precision, max_tokens=CLASSIFIER_TOKENS)).get(
-        "ticket-triage"
-    )
+    cached = LanguageModels(SentenceEmbedder(precision=precision, max_tokens=CLASSIFIER_TOKENS)).get("ticket-triage")
     seen = _items("ticket-triage", 64)
     cached.predict_batch(seen)
     p50, _ = _latency_ms(lambda: cached.predict_batch(seen), 20)
@@ -105,7 +100,15 @@ def main() -> None:
         f"{figures['ticket-triage_seen_batch64_per_s']} items/s; "
         f"load average {figures['load_average_1m']} at the start, {figures['load_average_1m_end']} at the end"
     )
-    print(json.dumps(figures))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=512)
+    parser.add_argument("--precision", choices=("int8", "float"), default="int8")
+    args = parser.parse_args()
+    print(json.dumps(measure(args.items, args.precision)))
 
 
 if __name__ == "__main__":

@@ -267,20 +267,31 @@ def main() -> None:
     parser.add_argument("--step-runs", type=int, default=50, help="runs of the step-overhead workload (0: skip it)")
     parser.add_argument("--step-only", action="store_true", help="only the step-overhead workload (no model)")
     args = parser.parse_args()
-    step = step_overhead(args.step_runs) if args.step_runs > 0 else None
+    print(json.dumps(measure(args.calls, args.reviews, args.threads, args.hostile, args.step_runs, args.step_only)))
+
+
+def measure(
+    calls: int = 20,
+    reviews: int = 5,
+    threads: int | None = None,
+    hostile: bool = False,
+    step_runs: int = 50,
+    step_only: bool = False,
+) -> dict[str, Any]:
+    """The figures of this benchmark (also the ``llm`` section of bench/documents.py)."""
+    step = step_overhead(step_runs) if step_runs > 0 else None
     if step is not None:
         print(
             f"   step: one llm step through a worker {step['step_run_mean_ms']} ms per run, the bare run_llm "
             f"{step['bare_run_llm_mean_ms']} ms: overhead {step['overhead_ms']} ms",
             file=sys.stderr,
         )
-    if args.step_only:
-        print(json.dumps({"results": [step] if step else []}))
-        return
+    if step_only:
+        return {"results": [step] if step else []}
     started = time.perf_counter()
-    with LocalLlmServer(ROOT, threads=args.threads) as server:
+    with LocalLlmServer(ROOT, threads=threads) as server:
         startup = time.perf_counter() - started
-        results = asyncio.run(bench(server, args.calls, args.reviews, args.hostile))
+        results = asyncio.run(bench(server, calls, reviews, hostile))
     if step is not None:
         results.append(step)
     for row in results:
@@ -295,9 +306,7 @@ def main() -> None:
             f"({row['prompt_tokens']} prompt + {row['completion_tokens']} completion tokens per call)",
             file=sys.stderr,
         )
-    print(
-        json.dumps({"model": "SmolLM2-135M-Instruct.Q4_1", "server_startup_s": round(startup, 2), "results": results})
-    )
+    return {"model": "SmolLM2-135M-Instruct.Q4_1", "server_startup_s": round(startup, 2), "results": results}
 
 
 if __name__ == "__main__":
