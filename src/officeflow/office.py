@@ -19,6 +19,7 @@ What it holds, and who builds on whom (nothing below imports anything above it):
       directory   the people, groups and absences tasks are assigned from
       decision_tables  decision tables per tenant (officeflow.decision_tables), for the rules step
       documents   the document step's reading of stored files, each tenant's vendor memory
+      llm_budgets the tenants' token budgets of llm steps: read, set, back to the setting's
       accounts    users, sessions, API keys (officeflow.security)
       engine      definitions, runs, workers (officeflow.engine), with the built-in step kinds
       audit, secrets, keyring   shared by the engine and the services above
@@ -44,7 +45,9 @@ from officeflow.ingest.schedules import Schedules
 from officeflow.ingest.service import Ingestor
 from officeflow.kinds import BUILTIN_KINDS
 from officeflow.llm import kind as llm_kind
+from officeflow.llm.budgets import LlmBudgets
 from officeflow.llm.settings import LlmSettings, load_llm_settings
+from officeflow.llm.storebudget import StoreTokenBudget
 from officeflow.modelops import ModelRegistry
 from officeflow.modelops.fallback import Tables
 from officeflow.modelops.kind import ModelStep
@@ -64,6 +67,14 @@ from officeflow.tasks.notify import Notifier
 from officeflow.tasks.service import Tasks
 
 
+def budgets_of(engine: Engine, llm: LlmSettings) -> LlmBudgets:
+    """The tenants' token budgets in the engine's store, with the limit and window of ``llm``."""
+    budget = StoreTokenBudget(
+        engine.store, default_limit=llm.tenant_tokens, period=llm.token_period, clock=engine.clock
+    )
+    return LlmBudgets(budget, engine.keyring)
+
+
 class Office:
     """Everything one process works with, built once and closed once (a context manager)."""
 
@@ -80,6 +91,7 @@ class Office:
         models: ModelRegistry | None = None,
         documents: DocumentService | None = None,
         decision_tables: DecisionTables | None = None,
+        llm_budgets: LlmBudgets | None = None,
         closing: Iterable[Callable[[], None]] = (),
     ) -> None:
         """The parts, built elsewhere (tests may build them by hand); :meth:`build` builds them
@@ -97,6 +109,8 @@ class Office:
         """Reads stored files for document steps; each tenant's vendor memory (None: built by hand without it)."""
         self.models = models or ModelRegistry(engine.store, engine.keyring, engine.clock.now)
         """Model versions, stages and routing; the ``model`` step's registry (officeflow.modelops)."""
+        self.llm_budgets = llm_budgets or budgets_of(engine, load_llm_settings())
+        """The tenants' token budgets of llm steps: read one, set a tenant's own limit (audited)."""
         self._closing = list(closing)
         self._closing.append(self.models.close)
 
@@ -139,10 +153,12 @@ class Office:
         model_step = engine.registry.kind("model")
         if isinstance(model_step, ModelStep):
             model_step.bind(Scorer(models, Tables(store), engine.clock.now))
+        llm = llm or load_llm_settings()
+        llm_budgets = budgets_of(engine, llm)
         llm_step = engine.registry.kind("llm")
         if isinstance(llm_step, llm_kind.Llm):
-            llm_step.bind(llm_kind.services(store=store, settings=llm or load_llm_settings(), clock=engine.clock))
-        documents = DocumentService(store)
+            llm_step.bind(llm_kind.services(store=store, settings=llm, clock=engine.clock, budget=llm_budgets.budget))
+        documents = DocumentService(store, keyring=keyring, now=engine.clock.now)
         document_kind = engine.registry.kind("document")
         if isinstance(document_kind, Document):
             document_kind.bind(documents)
@@ -162,6 +178,7 @@ class Office:
             decision_tables=decision_tables,
             models=models,
             documents=documents,
+            llm_budgets=llm_budgets,
             closing=[documents.close],
         )
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from officeflow.api.auth import PERMISSION_KEY
+from officeflow.store.tx_documents import VendorRow
 
 from .conftest import Api
 
@@ -47,6 +48,10 @@ EVERYTHING = READ | {
     "secrets.write",
     "files.write",
     "models.write",
+    "llm.read",
+    "llm.write",
+    "documents.read",
+    "documents.write",
 }
 ALLOWED: dict[str, set[str]] = {
     "admin": EVERYTHING,
@@ -71,7 +76,8 @@ ALLOWED: dict[str, set[str]] = {
         "tasks.read",
         "directory.read",
     },
-    "auditor": READ | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read"},
+    "auditor": READ
+    | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read", "llm.read", "documents.read"},
 }
 PUBLIC = {"public", "signature", "authenticated"}
 
@@ -161,6 +167,17 @@ def seed(api: Api) -> dict[str, str]:
     api.client.put("/v1/secrets/s1", json={"value": "v"}, headers=api.headers())
     pdf = b"%PDF-1.4\n%%EOF\n"
     file = api.post("/v1/files", files={"file": ("a.pdf", pdf, "application/pdf")}).json()["id"]
+    vendor = VendorRow(
+        tenant="default",
+        vendor_key="vat:DE123456789",
+        vendor="Hello GmbH",
+        profile='{"keys": ["vat:DE123456789"], "vendor": "Hello GmbH", "fields": {}, "corrections": 1}',
+        corrections=1,
+        updated_at=api.office.now(),
+        updated_by="clara",
+    )
+    api.office.store.run(lambda tx: tx.put_vendor(vendor))
+    api.client.put("/v1/llm/budget", json={"tokens": 777}, headers=api.headers())
     return {"run": run, "event": event, "user": user, "key": key, "file": file}
 
 
@@ -195,6 +212,7 @@ def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
         ("GET", f"/v1/files/{ids['file']}", None),
         ("POST", "/v1/events/ping", {}),
         ("POST", "/v1/event-replays", {"type": "ping"}),
+        ("DELETE", "/v1/documents/vendors/vat:DE123456789", None),
     ]
     succeeded = []
     for method, path, body in attempts:
@@ -218,6 +236,7 @@ def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
         "/v1/audit",
         "/v1/dead-letters",
         "/v1/event-rejects",
+        "/v1/documents/vendors",
     ):
         listing: Any = api.get(path, who="other-admin").json()
         items = listing["items"] if isinstance(listing, dict) else listing
@@ -228,6 +247,10 @@ def test_nothing_of_another_tenant_is_reachable(api: Api) -> None:
     assert api.get(f"/v1/runs/{ids['run']}").json()["status"] == "waiting"
     assert api.get("/v1/triggers/on-ping").status_code == 200
     assert api.get(f"/v1/users/{ids['user']}").json()["disabled"] is False
+    assert api.get("/v1/llm/budget", who="other-admin").json()["source"] == "default"
+    assert api.client.put("/v1/llm/budget", json={"tokens": 5}, headers=api.headers("other-admin")).status_code == 200
+    assert api.get("/v1/llm/budget").json()["tokens"] == 777
+    assert [v["vendor_key"] for v in api.get("/v1/documents/vendors").json()["items"]] == ["vat:DE123456789"]
 
 
 @pytest.mark.parametrize("role", ["auditor", "approver"])

@@ -62,6 +62,7 @@ BEYOND_THE_DOCUMENT: dict[str, set[tuple[str, str | None]]] = {
     "POST /v1/files": {("attachment-refused", None)},  # content sniffing, empty files, active PDFs
     "GET /v1/runs": {("bad-cursor", "/cursor")},  # a cursor the API handed out
     "GET /v1/tasks": {("bad-cursor", "/cursor")},
+    "GET /v1/documents/vendors": {("bad-cursor", "/cursor")},
     "POST /v1/directory/absences": {("validation", "/substitute"), ("validation", "/ends_at")},
     "PUT /v1/directory/people/{username}": {("validation", "/manager")},  # not their own manager
     "POST /v1/users": {("weak-password", "/password")},  # the password policy

@@ -44,6 +44,14 @@ def principal(*grants: Grant) -> Principal:
         (Role.AUDITOR, "secrets.read", True),
         (Role.AUDITOR, "secrets.write", False),
         (Role.AUDITOR, "runs.operate", False),
+        (Role.AUDITOR, "llm.read", True),
+        (Role.AUDITOR, "llm.write", False),
+        (Role.AUDITOR, "documents.read", True),
+        (Role.AUDITOR, "documents.write", False),
+        (Role.ADMIN, "llm.write", True),
+        (Role.ADMIN, "documents.write", True),
+        (Role.DESIGNER, "documents.read", False),
+        (Role.OPERATOR, "llm.read", False),
     ],
 )
 def test_a_tenant_wide_grant_allows_exactly_its_roles_actions(role: Role, action: str, allowed: bool) -> None:

@@ -20,9 +20,11 @@ from officeflow.api.routers import (
     decision_tables,
     definitions,
     directory,
+    documents,
     events,
     files,
     health,
+    llm,
     models,
     runs,
     security,
@@ -37,7 +39,21 @@ DESCRIPTION = """\
 Durable, audited office workflows. Authenticate with `Authorization: Bearer <API key or session
 token>`. Every error is an RFC 9457 problem document. Every POST accepts an `Idempotency-Key`.
 Each operation states the permission it needs in `x-officeflow-permission`."""
-ROUTERS = (events, runs, tasks, health, security, definitions, decision_tables, audit, files, directory, models)
+ROUTERS = (
+    events,
+    runs,
+    tasks,
+    health,
+    security,
+    definitions,
+    decision_tables,
+    audit,
+    files,
+    directory,
+    models,
+    llm,
+    documents,
+)
 """Each has a ``router``; the busiest (events) first."""
 
 

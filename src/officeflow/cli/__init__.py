@@ -15,6 +15,7 @@ from officeflow.cli.definitions import definitions
 from officeflow.cli.documents import documents
 from officeflow.cli.events import event_types, events, triggers
 from officeflow.cli.ingest import ingest
+from officeflow.cli.llm import llm
 from officeflow.cli.models import models
 from officeflow.cli.rules import rules
 from officeflow.cli.runs import dead_letters, runs, start
@@ -110,6 +111,7 @@ main.add_command(dead_letters)
 main.add_command(rules)
 main.add_command(documents)
 main.add_command(models)
+main.add_command(llm)
 for command in (serve, ingest, users, api_keys, keys, secrets, audit, events, event_types, triggers):
     main.add_command(command)
 

@@ -1,4 +1,5 @@
-"""``officeflow documents``: read receipts and invoices, and teach the per-vendor memory."""
+"""``officeflow documents``: read receipts and invoices, teach a per-vendor memory file, and
+list or forget what the tenant's vendor memory in the database learned."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from officeflow.cli.common import emit_json, option, out, parse_json, table
+from officeflow.cli.common import Context, emit_json, option, out, parse_json, pass_ctx, table, when
+from officeflow.clock import iso
 
 
 @click.group()
@@ -146,6 +148,56 @@ def learn_command(file: Path, corrections: str, kind: str, engine: str, memory_p
     out.print(
         f"learned {', '.join(sorted(profile.fields)) or 'the name'} for vendor "
         f"{escape(profile.key if profile.keys else '?')} ({memory_path})"
+    )
+
+
+@documents.group("vendors")
+def vendors() -> None:
+    """The tenant's vendor memory in the database: what clerks' corrections taught document steps."""
+
+
+def _service(ctx: Context) -> Any:
+    service = ctx.office().documents
+    if service is None:  # pragma: no cover - an office built from settings always has one
+        raise click.ClickException("this office has no document service")
+    return service
+
+
+@vendors.command("list")
+@option("--json", "as_json", env="DOCUMENTS_JSON", is_flag=True, help="print one JSON array")
+@pass_ctx
+def vendors_list_command(ctx: Context, as_json: bool) -> None:
+    """List the vendors the tenant's memory knows: the fields learned, corrections, last change."""
+    service, found, after = _service(ctx), [], None
+    while True:
+        page = service.vendors(ctx.tenant, after=after, limit=500)
+        found += page
+        if len(page) < 500:
+            break
+        after = page[-1].vendor_key
+    if as_json:
+        emit_json([{**v.as_dict(), "updated_at": iso(v.updated_at)} for v in found])
+        return
+    if not found:
+        out.print(f"the vendor memory of tenant '{escape(ctx.tenant)}' is empty")
+        return
+    table(
+        None,
+        ["vendor key", "vendor", "fields learned", "corrections", "updated (UTC)", "by"],
+        [(v.vendor_key, v.vendor, ", ".join(v.fields), v.corrections, when(v.updated_at), v.updated_by) for v in found],
+    )
+
+
+@vendors.command("forget")
+@click.argument("vendor")
+@pass_ctx
+def vendors_forget_command(ctx: Context, vendor: str) -> None:
+    """Forget what the memory learned of VENDOR (any of its keys, as `vendors list` shows them).
+    Audited; exits 3 when the memory does not know the vendor."""
+    forgotten = _service(ctx).forget_vendor(ctx.tenant, vendor, actor=ctx.actor)
+    out.print(
+        f"forgot vendor {escape(forgotten.vendor_key)} ({escape(forgotten.vendor or '-')}): "
+        f"{', '.join(forgotten.fields) or 'no fields'}, {forgotten.corrections} correction(s)"
     )
 
 

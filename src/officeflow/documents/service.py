@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +32,9 @@ from officeflow.documents.limits import Limits
 from officeflow.documents.memory import VendorMemory, VendorProfile
 from officeflow.documents.model import FIELD_NAMES, Extraction, FieldValue
 from officeflow.documents.serialise import from_dict, to_dict
-from officeflow.errors import NonRetryableError
+from officeflow.errors import NonRetryableError, NotFound
+from officeflow.security import audit
+from officeflow.security.keys import Keyring
 from officeflow.store.base import Store
 from officeflow.store.tx import Tx
 from officeflow.store.tx_documents import ReadingRow, VendorRow
@@ -49,6 +52,48 @@ DOCUMENT_FIELD = "x-document-field"
 
 class FileMissing(NonRetryableError):
     """The step's file is not stored (any more) in the run's tenant."""
+
+
+class VendorUnknown(NotFound):
+    """The tenant's vendor memory holds no such vendor."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VendorSummary:
+    """What a tenant's memory holds of one vendor (for people: not the anchors themselves)."""
+
+    vendor_key: str
+    """The vendor's key in the memory: ``vat:...``, ``iban:...`` or ``name:...``."""
+    vendor: str | None
+    """The vendor's name as a person gave or confirmed it."""
+    keys: list[str]
+    """Every key its documents are recognised by."""
+    fields: list[str]
+    """The fields whose place on the page was learned."""
+    corrections: int
+    updated_at: float
+    updated_by: str | None
+
+    @classmethod
+    def of(cls, row: VendorRow) -> VendorSummary:
+        try:
+            profile = json.loads(row.profile)
+        except ValueError:
+            profile = {}
+        profile = profile if isinstance(profile, dict) else {}
+        keys, fields = profile.get("keys"), profile.get("fields")
+        return cls(
+            vendor_key=row.vendor_key,
+            vendor=row.vendor,
+            keys=[str(k) for k in keys] if isinstance(keys, list) else [row.vendor_key],
+            fields=sorted(fields) if isinstance(fields, dict) else [],
+            corrections=row.corrections,
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def reading_id_of(idempotency_key: str) -> str:
@@ -175,12 +220,50 @@ def corrections_of(task: TaskRow, values: dict[str, Any] | None) -> dict[str, tu
 class DocumentService:
     """Reads stored files for document steps; keeps and teaches each tenant's vendor memory."""
 
-    def __init__(self, store: Store, *, limits: Limits | None = None) -> None:
+    def __init__(
+        self, store: Store, *, keyring: Keyring, now: Callable[[], float] = time.time, limits: Limits | None = None
+    ) -> None:
+        """``keyring`` signs the audit entries of forgotten vendors; ``now`` is the office's clock."""
         self.store = store
+        self.keyring = keyring
+        self._now = now
         self.extractor = Extractor(limits)
 
     def close(self) -> None:
         self.extractor.close()
+
+    # The vendor memory, for administrators
+
+    def vendors(self, tenant: str, *, after: str | None = None, limit: int = 100) -> list[VendorSummary]:
+        """The tenant's vendors by key, a page at a time (``after``: the last key of the previous page)."""
+        with self.store.read() as tx:
+            rows = tx.list_vendors(tenant, after=after, limit=limit)
+        return [VendorSummary.of(row) for row in rows]
+
+    def forget_vendor(self, tenant: str, vendor: str, *, actor: str) -> VendorSummary:
+        """Forget what the tenant's memory learned of a vendor (named by any of its keys); audited
+        (``document.vendor.forgotten``). VendorUnknown when the memory holds no such vendor."""
+        now = self._now()
+        with self.store.transaction() as tx:
+            row = tx.get_vendor(tenant, vendor)
+            if row is None:
+                row = next((r for r in tx.list_vendors(tenant) if vendor in VendorSummary.of(r).keys), None)
+            if row is None:
+                raise VendorUnknown(f"the vendor memory of tenant '{tenant}' holds no vendor '{vendor}'")
+            forgotten = VendorSummary.of(row)
+            tx.delete_vendors(tenant, [row.vendor_key])
+            audit.record(
+                tx,
+                self.keyring,
+                tenant=tenant,
+                at=now,
+                actor=actor,
+                action="document.vendor.forgotten",
+                object_type="document_vendor",
+                object_id=row.vendor_key,
+                before={"vendor": forgotten.vendor, "fields": forgotten.fields, "corrections": forgotten.corrections},
+            )
+        return forgotten
 
     # Reading
 

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 class Role(StrEnum):
     ADMIN = "admin"
-    """Everything in the tenant: users, keys, grants, secrets, and all below."""
+    """Everything in the tenant: users, keys, grants, secrets, the LLM token budget, the documents'
+    vendor memory, and all below."""
     DESIGNER = "designer"
     """Definitions, event types, triggers and schedules; reads runs and events."""
     OPERATOR = "operator"
@@ -25,7 +26,8 @@ class Role(StrEnum):
     SUBMITTER = "submitter"
     """Starts runs (requests) and publishes events; follows the tasks of their requests."""
     AUDITOR = "auditor"
-    """Reads everything, verifies and exports the audit log; changes nothing."""
+    """Reads everything (the LLM token budget and the vendor memory too), verifies and exports the
+    audit log; changes nothing."""
 
 
 SCOPED = frozenset(
@@ -68,6 +70,10 @@ ALL_ACTIONS = frozenset(
         "directory.write",
         "models.read",
         "models.write",
+        "llm.read",
+        "llm.write",
+        "documents.read",
+        "documents.write",
     }
 )
 
@@ -106,7 +112,8 @@ ROLE_ACTIONS: Mapping[Role, frozenset[str]] = {
             "directory.read",
         }
     ),
-    Role.AUDITOR: READ_ALL | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read"},
+    Role.AUDITOR: READ_ALL
+    | {"audit.read", "audit.verify", "audit.export", "users.read", "secrets.read", "llm.read", "documents.read"},
 }
 
 WILDCARD = "*"

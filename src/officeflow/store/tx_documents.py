@@ -70,11 +70,24 @@ class DocumentsMixin(TxBase):
 
     # Vendor memory
 
-    def list_vendors(self, tenant: str) -> list[VendorRow]:
+    def list_vendors(self, tenant: str, *, after: str | None = None, limit: int | None = None) -> list[VendorRow]:
+        """The tenant's vendors by key; ``after`` a key and at most ``limit``: a page of them."""
+        where, params = "tenant = :t", {"t": tenant}
+        if after is not None:
+            where += " AND vendor_key > :after"
+            params["after"] = after
+        page = "" if limit is None else f" LIMIT {int(limit)}"
         rows = self._all(
-            f"SELECT {VENDORS.select} FROM of_document_vendors WHERE tenant = :t ORDER BY vendor_key", {"t": tenant}
+            f"SELECT {VENDORS.select} FROM of_document_vendors WHERE {where} ORDER BY vendor_key{page}", params
         )
         return VENDORS.load_all(rows)
+
+    def get_vendor(self, tenant: str, vendor_key: str) -> VendorRow | None:
+        row = self._one(
+            f"SELECT {VENDORS.select} FROM of_document_vendors WHERE tenant = :t AND vendor_key = :k",
+            {"t": tenant, "k": vendor_key},
+        )
+        return VENDORS.load(row) if row else None
 
     def put_vendor(self, row: VendorRow) -> None:
         self._exec(_PUT_VENDOR, VENDORS.params(row))

@@ -30,6 +30,16 @@ class LlmUsageRow:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class LlmBudgetRow:
+    """A tenant's own limit (``tokens`` None: unlimited), and who set it when."""
+
+    tenant: str
+    tokens: int | None
+    updated_at: float
+    updated_by: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LlmToolRunRow:
     run_id: str
     step_id: str
@@ -59,6 +69,20 @@ class LlmMixin(TxBase):
         """(whether the tenant has a limit of its own, that limit: None means unlimited)."""
         row = self._one("SELECT tokens FROM of_llm_budgets WHERE tenant = :t", {"t": tenant})
         return (False, None) if row is None else (True, None if row[0] is None else int(row[0]))
+
+    def llm_budget_row(self, tenant: str) -> LlmBudgetRow | None:
+        """The tenant's own limit with who set it when; None when it has none (the setting's applies)."""
+        row = self._one(
+            "SELECT tenant, tokens, updated_at, updated_by FROM of_llm_budgets WHERE tenant = :t", {"t": tenant}
+        )
+        if row is None:
+            return None
+        return LlmBudgetRow(
+            tenant=row[0],
+            tokens=None if row[1] is None else int(row[1]),
+            updated_at=float(row[2]),
+            updated_by=row[3],
+        )
 
     def set_llm_budget(self, tenant: str, tokens: int | None, now: float, by: str | None) -> None:
         """Give ``tenant`` a token limit of its own (None: unlimited) per window."""
