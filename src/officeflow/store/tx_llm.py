@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from officeflow.jsonutil import dumps, loads
+from officeflow.jsonutil import dumps
+from officeflow.store import schema
+from officeflow.store.codec import JSON, JSON_VALUE
+from officeflow.store.rowmap import RowMap
 from officeflow.store.tx_base import TxBase
 
 TOOL_STARTED = "started"
@@ -56,10 +59,13 @@ class LlmToolRunRow:
     finished_at: float | None
 
 
-_TOOL_COLUMNS = (
-    "run_id, step_id, iteration, call_id, tenant, tool, arguments, status, result, error, approved_by, "
-    "started_at, finished_at"
-)
+BUDGETS = RowMap(schema.llm_budgets, LlmBudgetRow)
+USAGE = RowMap(schema.llm_usage, LlmUsageRow)
+TOOL_RUNS = RowMap(schema.llm_tool_runs, LlmToolRunRow, codecs={"arguments": JSON_VALUE, "result": JSON})
+
+_PUT_BUDGET = BUDGETS.upsert(("tenant",))
+_OPEN_WINDOW = USAGE.insert("ON CONFLICT (tenant, window_start) DO NOTHING")
+_CLAIM_TOOL_RUN = TOOL_RUNS.insert("ON CONFLICT (run_id, step_id, iteration, call_id) DO NOTHING")
 
 
 class LlmMixin(TxBase):
@@ -72,25 +78,13 @@ class LlmMixin(TxBase):
 
     def llm_budget_row(self, tenant: str) -> LlmBudgetRow | None:
         """The tenant's own limit with who set it when; None when it has none (the setting's applies)."""
-        row = self._one(
-            "SELECT tenant, tokens, updated_at, updated_by FROM of_llm_budgets WHERE tenant = :t", {"t": tenant}
-        )
-        if row is None:
-            return None
-        return LlmBudgetRow(
-            tenant=row[0],
-            tokens=None if row[1] is None else int(row[1]),
-            updated_at=float(row[2]),
-            updated_by=row[3],
-        )
+        row = self._one(f"SELECT {BUDGETS.select} FROM of_llm_budgets WHERE tenant = :t", {"t": tenant})
+        return None if row is None else BUDGETS.load(row)
 
     def set_llm_budget(self, tenant: str, tokens: int | None, now: float, by: str | None) -> None:
         """Give ``tenant`` a token limit of its own (None: unlimited) per window."""
         self._exec(
-            "INSERT INTO of_llm_budgets (tenant, tokens, updated_at, updated_by) VALUES (:t, :n, :now, :by) "
-            "ON CONFLICT (tenant) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at, "
-            "updated_by = excluded.updated_by",
-            {"t": tenant, "n": tokens, "now": now, "by": by},
+            _PUT_BUDGET, BUDGETS.params(LlmBudgetRow(tenant=tenant, tokens=tokens, updated_at=now, updated_by=by))
         )
 
     def clear_llm_budget(self, tenant: str) -> bool:
@@ -99,28 +93,15 @@ class LlmMixin(TxBase):
 
     def llm_usage(self, tenant: str, window_start: float) -> LlmUsageRow | None:
         row = self._one(
-            "SELECT tenant, window_start, used, held, calls, updated_at FROM of_llm_usage "
-            "WHERE tenant = :t AND window_start = :w",
+            f"SELECT {USAGE.select} FROM of_llm_usage WHERE tenant = :t AND window_start = :w",
             {"t": tenant, "w": window_start},
         )
-        if row is None:
-            return None
-        return LlmUsageRow(
-            tenant=row[0],
-            window_start=float(row[1]),
-            used=int(row[2]),
-            held=int(row[3]),
-            calls=int(row[4]),
-            updated_at=float(row[5]),
-        )
+        return None if row is None else USAGE.load(row)
 
     def llm_reserve(self, tenant: str, window_start: float, tokens: int, limit: int | None, now: float) -> bool:
         """Hold ``tokens`` in the window when ``limit`` (None: unlimited) still covers them."""
-        self._exec(
-            "INSERT INTO of_llm_usage (tenant, window_start, used, held, calls, updated_at) "
-            "VALUES (:t, :w, 0, 0, 0, :now) ON CONFLICT (tenant, window_start) DO NOTHING",
-            {"t": tenant, "w": window_start, "now": now},
-        )
+        empty = LlmUsageRow(tenant=tenant, window_start=window_start, used=0, held=0, calls=0, updated_at=now)
+        self._exec(_OPEN_WINDOW, USAGE.params(empty))
         params: dict[str, Any] = {"t": tenant, "w": window_start, "n": tokens, "now": now}
         condition = ""
         if limit is not None:
@@ -158,23 +139,22 @@ class LlmMixin(TxBase):
     ) -> LlmToolRunRow | None:
         """Record that an approved call starts; None when it may run (new, or it raised last time),
         else the row already there (it ran, or it started and never finished: it may have run)."""
-        inserted = self._exec(
-            f"INSERT INTO of_llm_tool_runs ({_TOOL_COLUMNS}) "
-            "VALUES (:r, :s, :i, :c, :t, :tool, :a, :st, NULL, NULL, :by, :now, NULL) "
-            "ON CONFLICT (run_id, step_id, iteration, call_id) DO NOTHING",
-            {
-                "r": run_id,
-                "s": step_id,
-                "i": iteration,
-                "c": call_id,
-                "t": tenant,
-                "tool": tool,
-                "a": dumps(arguments),
-                "st": TOOL_STARTED,
-                "by": approved_by,
-                "now": now,
-            },
-        ).rowcount
+        started = LlmToolRunRow(
+            run_id=run_id,
+            step_id=step_id,
+            iteration=iteration,
+            call_id=call_id,
+            tenant=tenant,
+            tool=tool,
+            arguments=arguments,
+            status=TOOL_STARTED,
+            result=None,
+            error=None,
+            approved_by=approved_by,
+            started_at=now,
+            finished_at=None,
+        )
+        inserted = self._exec(_CLAIM_TOOL_RUN, TOOL_RUNS.params(started)).rowcount
         if inserted:
             return None
         retried = self._exec(
@@ -214,36 +194,18 @@ class LlmMixin(TxBase):
 
     def llm_tool_run(self, run_id: str, step_id: str, iteration: int, call_id: str) -> LlmToolRunRow | None:
         row = self._one(
-            f"SELECT {_TOOL_COLUMNS} FROM of_llm_tool_runs "
+            f"SELECT {TOOL_RUNS.select} FROM of_llm_tool_runs "
             "WHERE run_id = :r AND step_id = :s AND iteration = :i AND call_id = :c",
             {"r": run_id, "s": step_id, "i": iteration, "c": call_id},
         )
-        return None if row is None else _tool_run(row)
+        return None if row is None else TOOL_RUNS.load(row)
 
     def llm_tool_runs(self, run_id: str) -> list[LlmToolRunRow]:
         rows = self._all(
-            f"SELECT {_TOOL_COLUMNS} FROM of_llm_tool_runs WHERE run_id = :r ORDER BY started_at, call_id",
+            f"SELECT {TOOL_RUNS.select} FROM of_llm_tool_runs WHERE run_id = :r ORDER BY started_at, call_id",
             {"r": run_id},
         )
-        return [_tool_run(row) for row in rows]
+        return TOOL_RUNS.load_all(rows)
 
     def delete_llm_tool_runs(self, run_id: str) -> int:
         return int(self._exec("DELETE FROM of_llm_tool_runs WHERE run_id = :r", {"r": run_id}).rowcount)
-
-
-def _tool_run(row: tuple[Any, ...]) -> LlmToolRunRow:
-    return LlmToolRunRow(
-        run_id=row[0],
-        step_id=row[1],
-        iteration=int(row[2]),
-        call_id=row[3],
-        tenant=row[4],
-        tool=row[5],
-        arguments=loads(row[6]),
-        status=row[7],
-        result=None if row[8] is None else loads(row[8]),
-        error=row[9],
-        approved_by=row[10],
-        started_at=float(row[11]),
-        finished_at=None if row[12] is None else float(row[12]),
-    )
