@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "officeflow"
 
 LEAF_UTILITIES = frozenset({"errors", "ids", "jsonutil", "clock", "durations", "logs"})
@@ -196,3 +198,40 @@ def test_the_checker_sees_imports_inside_functions_and_under_type_checking(tmp_p
     ]
     assert cycles(found) == [["engine", "tasks"]]
     assert [forbidden(i) for i in found if i.source == "engine"] == ["the engine imports nothing above it"]
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "why"),
+    [
+        ("engine", "tasks", "the engine imports nothing above it"),
+        ("engine", "ingest", "the engine imports nothing above it"),
+        ("engine", "api", "the engine imports nothing above it"),
+        ("engine", "web", "the engine imports nothing above it"),
+        ("engine", "cli", "nothing imports the CLI"),
+        (
+            "store",
+            "engine",
+            "the store imports only the leaf utilities (clock, durations, errors, ids, jsonutil, logs)",
+        ),
+        (
+            "store",
+            "settings",
+            "the store imports only the leaf utilities (clock, durations, errors, ids, jsonutil, logs)",
+        ),
+        ("api", "web", "the API and the console never import each other"),
+        ("web", "api", "the API and the console never import each other"),
+        ("api", "cli", "nothing imports the CLI"),
+        ("web", "cli", "nothing imports the CLI"),
+        ("tasks", "cli", "nothing imports the CLI"),
+        ("llm", "engine", "the AI packages import neither the engine's internals nor the faces"),
+        ("engine", "store", None),
+        ("store", "jsonutil", None),
+        ("api", "queries", None),
+        ("cli", "api", None),
+        ("asgi", "web", None),
+    ],
+)
+def test_each_rule_of_the_layers_names_its_reason(source: str, target: str, why: str | None) -> None:
+    """The rules one by one: each forbidden direction the issue names is refused with its reason,
+    and the directions the layers allow pass."""
+    assert forbidden(Import(source=source, target=target, where="x.py:1", module=f"officeflow.{target}")) == why
