@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from officeflow.language import LanguageModels, TextClassifier, TextInputInvalid
+from officeflow.language.features import FeatureBuilder
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,24 @@ def test_models_are_loaded_once_and_share_the_embedder(models: LanguageModels) -
     assert models.get("ticket-triage") is triage
     assert isinstance(triage, TextClassifier)
     assert models.get("email-intent").embedder is triage.embedder
+
+
+def test_each_model_embeds_with_the_token_limit_it_was_trained_with(models: LanguageModels) -> None:
+    """E-mail intent reads the first 40 tokens through the shared 128-token embedder; ticket triage all 128."""
+    from officeflow.language.training import CLASSIFIER_TOKENS, EMAIL_TOKENS
+
+    intent, triage = models.get("email-intent"), models.get("ticket-triage")
+    assert (intent.max_tokens, triage.max_tokens, intent.embedder.max_tokens) == (
+        EMAIL_TOKENS,
+        CLASSIFIER_TOKENS,
+        CLASSIFIER_TOKENS,
+    )
+    long = {"subject": "Invoice 2026-1187", "body": "please find attached our invoice for the catering. " * 8}
+    (text,) = intent.texts([long])
+    own = intent.embedder.embed([text], max_tokens=EMAIL_TOKENS)
+    head = intent.heads["intent"]
+    expected = head.probabilities(FeatureBuilder(head.features).build([text], own))
+    assert np.allclose(intent.probabilities([long])["intent"], expected, atol=1e-6)
 
 
 def test_ticket_triage_gives_impact_and_urgency_and_derives_priority_from_them(models: LanguageModels) -> None:

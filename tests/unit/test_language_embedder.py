@@ -99,3 +99,28 @@ def test_the_tokenizer_pads_to_the_longest_text_and_truncates() -> None:
     assert len(short.ids) == len(long.ids) == 16
     assert short.ids[:3] == [101, 7632, 102]
     assert sum(short.attention_mask) == 3
+
+
+def test_a_token_limit_per_call_reads_what_an_embedder_of_that_limit_reads() -> None:
+    """``embed(texts, max_tokens=n)`` on a 128-token embedder gives the vectors a 16-token embedder
+    gives; no limit, or one above the embedder's, gives its own; the cache keeps the limits apart."""
+    texts = ["the vpn has been down since this morning and the whole sales team cannot reach the crm " * 3, "hi"]
+    wide = SentenceEmbedder(max_tokens=128, cache_size=8)
+    short = wide.embed(texts, max_tokens=16)
+    assert np.array_equal(short, SentenceEmbedder(max_tokens=16, cache_size=0).embed(texts))
+    full = wide.embed(texts)
+    assert wide.computed == 4
+    assert not np.allclose(full[0], short[0], atol=1e-3)
+    assert np.array_equal(full[1], short[1])  # "hi" fits in 16 tokens
+    assert np.array_equal(wide.embed(texts, max_tokens=128), full)
+    assert np.array_equal(wide.embed(texts, max_tokens=512), full)
+    assert np.array_equal(wide.embed(texts, max_tokens=16), short)
+    assert wide.computed == 4
+
+
+@pytest.mark.parametrize("limit", [0, 2, -5, True])
+def test_a_token_limit_below_three_is_refused(embedder: SentenceEmbedder, limit: int) -> None:
+    from officeflow.language.errors import LanguageArtifactInvalid
+
+    with pytest.raises(LanguageArtifactInvalid, match="max_tokens must be an integer of at least 3"):
+        embedder.embed(["printer jammed"], max_tokens=limit)

@@ -220,7 +220,7 @@ def artifact_of(
         name=spec.name,
         version=version,
         flavour=Flavour.PYTHON,
-        description=f"{spec.title}. Sentence embeddings ({classifier.embedder.model_id}, int8) with calibrated, "
+        description=f"{spec.title}. Sentence embeddings ({classifier.embedder.model_id}) with calibrated, "
         f"conformalised heads ({', '.join(classifier.fields)}); report: docs/reports/{spec.name}.md",
         owner="officeflow",
         input_schema=INPUT_SCHEMAS[spec.input_kind],

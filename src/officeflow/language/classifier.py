@@ -17,6 +17,10 @@ by its own head and through the impact x urgency table from its ``impact`` and `
 which are reported beside it.
 
 Heads that read texts the same way (the same ``FeatureConfig``) share one feature matrix.
+
+The embedding reads each text up to the token limit the model was trained with (``max_tokens``
+in its metadata; e-mail intent reads 40, ticket triage 128), so the shared embedder gives it the
+vectors it was trained on; the character n-grams read the whole text.
 """
 
 from __future__ import annotations
@@ -67,6 +71,12 @@ class TextClassifier:
     def fields(self) -> tuple[str, ...]:
         return tuple(self.heads)
 
+    @property
+    def max_tokens(self) -> int | None:
+        """The token limit the embedding was trained with (``None``: the embedder's own)."""
+        value = self.metadata.get("max_tokens")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     def texts(self, items: Sequence[object]) -> list[str]:
         """The text each item is read as (``TextInputInvalid`` names every bad item and field)."""
         return read_items(items, READERS[self.input_kind])
@@ -75,7 +85,7 @@ class TextClassifier:
         """Each field's calibrated probabilities (rows: items, columns: its head's labels); with
         ``blended=False`` a blended field's are those of its own head alone."""
         texts = self.texts(items)
-        embeddings = self.embedder.embed(texts)
+        embeddings = self.embedder.embed(texts, max_tokens=self.max_tokens)
         features: dict[FeatureConfig, Features] = {}
         out: dict[str, Array] = {}
         for name, head in self.heads.items():

@@ -18,16 +18,23 @@ text per call: its activations are quantised with one scale per call, so a text 
 others (and their padding) would come out slightly different (cosine down to 0.97 for a two-word
 text) than alone. Each call then runs on one core (``intra_op_num_threads=1``: spreading a
 one-text product over cores costs more in thread hand-offs than it gains) and ``workers``
-threads (default: the machine's cores, at most 4) run texts side by side. Either way a text's
-vector does not depend on its neighbours, and results come back in the caller's order.
+threads (default: the machine's cores, at most 4, kept in one pool for the embedder's life) run
+texts side by side. Either way a text's vector does not depend on its neighbours, and results
+come back in the caller's order.
+
+``embed(texts, max_tokens=n)`` reads at most ``n`` tokens of each text (never more than the
+embedder's own ``max_tokens``): a model trained on shorter openings (e-mail intent reads 40) asks
+for them, so one embedder serves models with different limits. A text's vector at the embedder's
+own limit is the same whether or not a limit is asked for.
 
 Identical texts are embedded once: within a call, and across calls through a cache of the last
-``cache_size`` texts (default 2048, about 3 MB of vectors; 0 turns it off). A vector depends on
-its text alone, so a cached one is the one the model would compute again.
+``cache_size`` (text, token limit) pairs (default 2048, about 3 MB of vectors; 0 turns it off). A
+vector depends on its text and limit alone, so a cached one is the one the model would compute
+again.
 
 One ``SentenceEmbedder`` may be shared by threads: onnxruntime's ``InferenceSession.run`` is
-thread-safe, the tokenizer's settings are fixed when it is built and never changed after, and the
-cache is guarded by a lock.
+thread-safe, a tokenizer's settings are fixed when it is built (one per token limit, on first use)
+and never changed after, and the cache, the tokenizers and the pool are guarded by a lock.
 """
 
 from __future__ import annotations
@@ -105,11 +112,10 @@ class SentenceEmbedder:
         self._session = ort.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"], disabled_optimizers=SLOW_FUSIONS
         )
-        self._tokenizer = load_tokenizer(max_tokens)
-        if precision == "int8":
-            self._tokenizer.no_padding()
+        self._tokenizers: dict[int, Tokenizer] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._cache_size = max(0, cache_size)
-        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str], Vectors] = OrderedDict()
         self._lock = threading.Lock()
         self._computed = 0
 
@@ -122,46 +128,71 @@ class SentenceEmbedder:
         """How many texts went through the model so far (the rest came from the cache)."""
         return self._computed
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        """One unit vector per text, shape (len(texts), 384), in the order given."""
+    def embed(self, texts: Sequence[str], *, max_tokens: int | None = None) -> Vectors:
+        """One unit vector per text, shape (len(texts), 384), in the order given; each text read up
+        to ``max_tokens`` tokens (default and most: the embedder's ``max_tokens``)."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        limit = self._limit(max_tokens)
         found: dict[str, Vectors] = {}
         with self._lock:
             for text in texts:
-                if text in self._cache:
-                    found[text] = self._cache[text]
-                    self._cache.move_to_end(text)
+                key = (limit, text)
+                if key in self._cache:
+                    found[text] = self._cache[key]
+                    self._cache.move_to_end(key)
         missing = [text for text in dict.fromkeys(texts) if text not in found]
         if missing:
-            vectors = self._compute(missing)
+            vectors = self._compute(missing, limit)
             with self._lock:
                 self._computed += len(missing)
                 for text, vector in zip(missing, vectors, strict=True):
                     found[text] = vector
                     if self._cache_size:
-                        self._cache[text] = vector
+                        self._cache[(limit, text)] = vector
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return np.vstack([found[text] for text in texts])
 
-    def _compute(self, texts: list[str]) -> Vectors:
+    def _limit(self, max_tokens: int | None) -> int:
+        if max_tokens is None:
+            return self.max_tokens
+        if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 3:
+            raise LanguageArtifactInvalid(f"max_tokens must be an integer of at least 3, not {max_tokens!r}")
+        return min(max_tokens, self.max_tokens)
+
+    def _tokenizer(self, limit: int) -> Tokenizer:
+        """The tokenizer truncating at ``limit`` tokens (built once per limit, never changed after)."""
+        with self._lock:
+            tokenizer = self._tokenizers.get(limit)
+            if tokenizer is None:
+                tokenizer = load_tokenizer(limit)
+                if self.precision == "int8":
+                    tokenizer.no_padding()
+                self._tokenizers[limit] = tokenizer
+            return tokenizer
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embedder")
+            return self._pool
+
+    def _compute(self, texts: list[str], limit: int) -> Vectors:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        tokenizer = self._tokenizer(limit)
         if self.precision == "int8":
-            encodings = self._tokenizer.encode_batch(texts)
+            encodings = tokenizer.encode_batch(texts)
             if len(texts) == 1 or self.workers == 1:
                 return np.vstack([self._run([e.ids], [e.attention_mask]) for e in encodings])
-            with ThreadPoolExecutor(self.workers) as pool:
-                return np.vstack(list(pool.map(lambda e: self._run([e.ids], [e.attention_mask]), encodings)))
+            pool = self._workers()
+            return np.vstack(list(pool.map(lambda e: self._run([e.ids], [e.attention_mask]), encodings)))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            out[chunk] = self._embed_batch([texts[i] for i in chunk])
+            encodings = tokenizer.encode_batch([texts[i] for i in chunk])
+            out[chunk] = self._run([e.ids for e in encodings], [e.attention_mask for e in encodings])
         return out
-
-    def _embed_batch(self, texts: list[str]) -> Vectors:
-        encodings = self._tokenizer.encode_batch(texts)
-        return self._run([e.ids for e in encodings], [e.attention_mask for e in encodings])
 
     def _run(self, token_ids: list[list[int]], attention: list[list[int]]) -> Vectors:
         """Mean-pooled, unit-length vectors of equally long (padded) token rows."""

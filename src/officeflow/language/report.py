@@ -18,6 +18,8 @@ class HeldOutResult:
     figures: Mapping[str, Evaluation]
     blend_parts: Mapping[str, Mapping[str, float]]
     misses: Sequence[str]
+    use: str = ""
+    """How the set was used, in place of the default sentence."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +128,7 @@ def render(report: ReportInput) -> str:
     for head, ev in report.generated.items():
         lines += _evaluation(head, ev)
     for held in report.held_out:
-        use = (
+        use = held.use or (
             "Never trained on; compared to choose settings, so its figures are optimistic."
             if held.chooses
             else "Never used for training or for choosing anything."

@@ -2,8 +2,8 @@
 
 A **ticket** is ``{"text": ...}``, optionally with a ``"subject"`` (or ``"title"``) written before
 it. An **e-mail** is ``{"subject": ..., "body": ..., "attachments": [file names]}``, at least one
-of subject and body non-empty; the subject and the attachment names come first (the embedding
-model reads at most 256 tokens, and they carry the most signal per token), then the body. A
+of subject and body non-empty; the subject and the attachment names come first (e-mail intent's
+embedding reads the first 40 tokens, and they carry the most signal per token), then the body. A
 **text** for a user-defined head is ``{"text": ...}``.
 
 Mail noise is dropped before a text is read (``strip_mail_noise``): forwarded-message header
