@@ -22,9 +22,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m examples.demo --database-url sqlite:///var/demo.db
 
-## test: install what the tests need, make sure the services run, run every test (a missing browser fails them)
+## test: install what the tests need, make sure the services run, run every test (a missing browser fails them),
+## in two processes (TEST_PROCESSES): most tests wait on servers, browsers and subprocesses
+TEST_PROCESSES ?= 2
 test: $(STAMP) test-deps services side-venvs
-	OFFICEFLOW_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+	OFFICEFLOW_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 ## side-venvs: the real servers the tests talk to that pin their own dependencies, each in its own venv:
 ## MLServer (Open Inference Protocol) and llama-cpp-python's OpenAI-compatible server with SmolLM2-135M
