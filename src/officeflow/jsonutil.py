@@ -36,4 +36,13 @@ def json_pointer(path: Iterable[object]) -> str:
     """The JSON pointer (RFC 6901) to the place ``path`` names, one key or index per part:
     ``~`` is written ``~0`` and ``/`` is written ``~1`` in each part. The root (an empty path)
     is written ``/``, as every officeflow answer writes it."""
-    return "/" + "/".join(str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return "/" + "/".join(_escape(part) for part in path)
+
+
+def child_pointer(parent: str, key: object) -> str:
+    """The pointer to ``key`` inside the place ``parent`` points to (``""`` is the document)."""
+    return f"{'' if parent == '/' else parent}/{_escape(key)}"
+
+
+def _escape(part: object) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")

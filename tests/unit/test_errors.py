@@ -33,7 +33,7 @@ from officeflow.errors import (
 )
 from officeflow.ingest.files import AttachmentRefused
 from officeflow.ingest.outcomes import BodyNotJSON, EventInvalid, EventTypeNotFound, SchemaIncompatible
-from officeflow.jsonutil import json_pointer
+from officeflow.jsonutil import child_pointer, json_pointer
 from officeflow.queries.cursor import CursorInvalid
 from officeflow.safeyaml import NotJSON
 from officeflow.security.accounts import LoginFailed, WeakPassword
@@ -137,3 +137,17 @@ def test_a_subclass_defined_anywhere_inherits_the_nearest_answer() -> None:
 )
 def test_the_one_json_pointer_helper_escapes_as_rfc_6901_says(path: Any, pointer: str) -> None:
     assert json_pointer(path) == pointer
+
+
+@pytest.mark.parametrize(
+    ("parent", "key", "pointer"),
+    [
+        ("", "amount", "/amount"),
+        ("/", "amount", "/amount"),
+        ("/form", "a/b", "/form/a~1b"),
+        ("/form/x~1y", "c~d", "/form/x~1y/c~0d"),
+        ("/items", 3, "/items/3"),
+    ],
+)
+def test_a_child_pointer_extends_its_parent_with_one_escaped_part(parent: str, key: object, pointer: str) -> None:
+    assert child_pointer(parent, key) == pointer

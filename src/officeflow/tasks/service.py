@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from officeflow.errors import DecisionInvalid, InvalidRunState, NotAllowed, Problem, TaskConflict, TaskNotFound
-from officeflow.jsonutil import json_pointer
+from officeflow.jsonutil import child_pointer, json_pointer
 from officeflow.steps.port import StepPort
 from officeflow.store.records import RunStatus
 from officeflow.store.tx import Tx
@@ -487,7 +487,7 @@ def _corrections(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[st
     def walk(a: Any, b: Any, pointer: str) -> None:
         if isinstance(a, dict) and isinstance(b, dict):
             for key in sorted(set(a) | set(b)):
-                walk(a.get(key), b.get(key), f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+                walk(a.get(key), b.get(key), child_pointer(pointer, key))
         elif a != b and a not in (None, ""):
             out.append((pointer, a, b))  # a pre-filled value changed (filling a blank is not a correction)
 

@@ -17,6 +17,7 @@ import orjson
 
 from officeflow import safeyaml
 from officeflow.errors import Problem
+from officeflow.jsonutil import child_pointer
 
 MAX_DEPTH = 6
 
@@ -61,7 +62,7 @@ def _label(key: str, spec: dict[str, Any]) -> str:
 
 
 def _pointer(parent: str, key: str) -> str:
-    return f"{parent}/{key.replace('~', '~0').replace('/', '~1')}"
+    return child_pointer(parent, key)
 
 
 def fields(schema: dict[str, Any], values: Any, errors: dict[str, str] | None = None) -> list[FormField]:
