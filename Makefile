@@ -26,7 +26,7 @@ demo: $(STAMP)
 ## in two processes (TEST_PROCESSES): most tests wait on servers, browsers and subprocesses
 TEST_PROCESSES ?= 2
 test: $(STAMP) test-deps services side-venvs
-	OFFICEFLOW_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n $(TEST_PROCESSES)
+	OFFICEFLOW_REQUIRE_BROWSER=1 OFFICEFLOW_REQUIRE_COMPONENTS=1 $(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 ## side-venvs: the real servers the tests talk to that pin their own dependencies, each in its own venv:
 ## MLServer (Open Inference Protocol) and llama-cpp-python's OpenAI-compatible server with SmolLM2-135M
