@@ -101,7 +101,8 @@ def test_api_posts_with_the_cookie_need_the_header(console: Console) -> None:
         assert missing.status_code == 403
         assert missing.headers["content-type"] == PROBLEM
         assert missing.json()["type"] == "https://officeflow.dev/problems/csrf"
-        wrong = client.post("/v1/runs", json=body, headers={"X-CSRF-Token": token[:-1] + "x"})
+        altered = token[:-1] + ("y" if token.endswith("x") else "x")  # one character off, never the same
+        wrong = client.post("/v1/runs", json=body, headers={"X-CSRF-Token": altered})
         assert wrong.status_code == 403
         other_session_token = console.session("ada")[1]
         assert client.post("/v1/runs", json=body, headers={"X-CSRF-Token": other_session_token}).status_code == 403
